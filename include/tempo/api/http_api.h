@@ -1,0 +1,55 @@
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "tempo/api/server_config.h"
+#include "tempo/common/metrics.h"
+#include "tempo/common/service.h"
+#include "tempo/net/http_server.h"
+#include "tempo/querier/querier.h"
+
+namespace tempo::api {
+
+// Readiness as /ready reports it, owned by app::App. Thread-safe.
+struct Readiness {
+  std::atomic_bool ready{false};
+  std::atomic_bool stopping{false};
+};
+
+// The query and operations HTTP API on server.http_listen_port (3200): /api/echo, /ready,
+// /api/status/buildinfo, /status/*, /metrics, trace by ID v1 and v2 (spec/query-api.md §8).
+// Queries run on `query_pool`, never on an io thread. Every reference must outlive the object.
+// Start/Stop from one thread.
+class HttpApi : public Service {
+ public:
+  HttpApi(boost::asio::io_context& io, boost::asio::thread_pool& query_pool,
+          const ServerConfig& config, bool multitenancy_enabled, const querier::Querier& querier,
+          metrics::Registry& registry, const Readiness& readiness);
+  ~HttpApi() override;
+
+  Status Start() override;
+  void Stop() override;
+  bool Drain(std::chrono::milliseconds timeout);
+  uint16_t port() const;
+
+ private:
+  net::Router BuildRouter();
+  void HandleTraceById(net::IncomingRequest&& request, net::Responder respond, bool v2);
+
+  boost::asio::io_context& io_;
+  boost::asio::thread_pool& query_pool_;
+  ServerConfig config_;
+  bool multitenancy_enabled_;
+  const querier::Querier& querier_;
+  metrics::Registry& registry_;
+  const Readiness& readiness_;
+  std::unique_ptr<net::HttpServer> server_;
+};
+
+}  // namespace tempo::api

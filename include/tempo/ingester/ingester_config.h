@@ -1,0 +1,25 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace tempo::ingester {
+
+// `ingester.*` (Tempo 2.x monolithic keys).
+struct IngesterConfig {
+  // A trace with no new spans for this long is complete and may be cut into a block.
+  std::chrono::milliseconds trace_idle_period{std::chrono::seconds(10)};
+  // Longest time the head block stays open before it is cut.
+  std::chrono::milliseconds max_block_duration{std::chrono::minutes(30)};
+  // Size at which the head block is cut.
+  uint64_t max_block_bytes = 500ull << 20;
+  // How often idle traces are looked for.
+  std::chrono::milliseconds flush_check_period{std::chrono::seconds(10)};
+  // How long a complete block stays in the ingester after it was flushed.
+  std::chrono::milliseconds complete_block_timeout{std::chrono::minutes(15)};
+  // Upper bound on live-trace bytes held in memory across tenants; pushes beyond it get
+  // RESOURCE_EXHAUSTED (0 = unbounded).
+  uint64_t max_live_traces_bytes = 0;
+};
+
+}  // namespace tempo::ingester

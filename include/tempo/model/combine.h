@@ -1,0 +1,31 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tempo/common/status.h"
+
+namespace tempopb {
+class Trace;
+}
+
+namespace tempo::model {
+
+// Counts of what CombineFragments did.
+struct CombineStats {
+  uint64_t input_bytes = 0;
+  uint32_t spans = 0;
+  uint32_t duplicate_spans = 0;
+};
+
+// Combines fragments of one trace (each a serialized tempopb.Trace) into `out`: ResourceSpans with
+// an identical resource and schema URL are merged, and within them ScopeSpans with an identical
+// scope; a span whose (span ID, kind) was already seen is dropped. Order of first appearance is
+// kept. Resources without attributes get service.name = "unknown_service" (Grafana drops spans of
+// attribute-less resources). Errors: kCorruption if a fragment does not parse.
+Status CombineFragments(const std::vector<std::string_view>& fragments, tempopb::Trace* out,
+                        CombineStats* stats);
+
+}  // namespace tempo::model

@@ -1,0 +1,117 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "tempo/common/metrics.h"
+#include "tempo/common/service.h"
+#include "tempo/common/status.h"
+
+namespace tempo::net {
+
+using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+using HttpStatus = boost::beast::http::status;
+
+// A request as a handler sees it.
+struct IncomingRequest {
+  HttpRequest message;
+  std::string path;   // the target up to '?', as sent (not percent-decoded)
+  std::string query;  // the raw query string after '?', may be empty
+  // Not ok when the body could not be read (kInvalidArgument: too large, bad chunked encoding);
+  // message.body() is then empty and the connection is closed after the response.
+  Status body_status;
+};
+
+// Completes a request. Must be called exactly once, from any thread.
+using Responder = std::function<void(HttpResponse&&)>;
+// Handles one request. Runs on an io thread: it must not block (hand slow work to a pool and call
+// the responder from there).
+using HttpHandler = std::function<void(IncomingRequest&&, Responder)>;
+
+// Maps paths to handlers: exact paths first, then the longest matching prefix. `route` names the
+// route in the request-duration metric. Immutable once handed to the server.
+class Router {
+ public:
+  void Handle(std::string path, std::string route, HttpHandler handler);
+  void HandlePrefix(std::string prefix, std::string route, HttpHandler handler);
+  // Used when nothing matches (default: 404 "404 page not found\n").
+  void SetFallback(std::string route, HttpHandler handler);
+
+  struct Match {
+    const HttpHandler* handler = nullptr;
+    const std::string* route = nullptr;
+  };
+  Match Find(std::string_view path) const;
+
+ private:
+  struct Entry {
+    std::string route;
+    HttpHandler handler;
+  };
+  std::map<std::string, Entry, std::less<>> exact_;
+  std::vector<std::pair<std::string, Entry>> prefixes_;  // longest first
+  std::unique_ptr<Entry> fallback_;
+};
+
+struct HttpServerOptions {
+  std::string name = "http";  // in logs
+  std::string address = "0.0.0.0";
+  uint16_t port = 0;  // 0 = any free port (tests)
+  // Largest request body, applied to the body as received (decompression is the handler's).
+  uint64_t max_body_bytes = 20ull << 20;
+  // Gzip responses of 1 KiB or more when the request accepts gzip.
+  bool gzip_responses = false;
+  std::chrono::seconds idle_timeout{120};
+};
+
+// An HTTP/1.1 server on Boost.Beast: keep-alive, chunked request bodies, `Expect: 100-continue`,
+// HEAD answered like GET without a body. One coroutine per connection on the io_context; handlers
+// answer through a Responder from any thread. Records tempo_request_duration_seconds{route,
+// method,status_code}. `io` and `registry` must outlive the server. Start/Stop from one thread;
+// the rest is thread-safe.
+class HttpServer : public Service {
+ public:
+  HttpServer(boost::asio::io_context& io, HttpServerOptions options, Router router,
+             metrics::Registry& registry);
+  ~HttpServer() override;
+
+  // Binds and starts accepting. Errors: kUnavailable naming the address when it cannot bind.
+  Status Start() override;
+  // Stops accepting, closes idle connections and lets in-flight requests finish.
+  void Stop() override;
+  // Waits (blocking; never call on an io thread) until no request is in flight, or the timeout.
+  // Returns false on timeout.
+  bool Drain(std::chrono::milliseconds timeout);
+
+  uint16_t port() const { return bound_port_; }
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+  uint16_t bound_port_ = 0;
+};
+
+// Parses a query string with form-urlencoded rules: '+' and %XX decode, the first value of a
+// repeated name wins, and a name with an empty value is absent.
+std::map<std::string, std::string> ParseQuery(std::string_view query);
+// Percent-decodes `text` ('+' stays '+'). Invalid escapes are kept as they are.
+std::string PercentDecode(std::string_view text);
+
+// A response with the request's version and keep-alive, the given status, content type and body.
+HttpResponse MakeResponse(const HttpRequest& request, HttpStatus status, std::string body,
+                          std::string_view content_type = "text/plain; charset=utf-8");
+
+}  // namespace tempo::net

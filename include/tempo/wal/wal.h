@@ -1,0 +1,116 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tempo/common/ids.h"
+#include "tempo/common/metrics.h"
+#include "tempo/common/result.h"
+#include "tempo/common/status.h"
+#include "tempo/wal/wal_config.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace tempo::wal {
+
+// One trace fragment to log.
+struct WalRecord {
+  std::string tenant;
+  TraceId trace_id;
+  std::string data;  // serialized tempopb.Trace fragment
+};
+
+// One record read back by Replay, in key order (tenant, arrival minute, trace ID, sequence).
+struct ReplayedRecord {
+  std::string tenant;
+  uint32_t epoch_minute = 0;
+  TraceId trace_id;
+  uint64_t seq = 0;
+  std::string data;
+};
+
+// Called once per Append with the outcome, on the WAL's writer thread; must not block.
+using AppendCallback = std::function<void(Status)>;
+
+// The acknowledged-ingest log, on RocksDB (column families `ingest` and `tenants`). Keys are
+// tenant id (u32) | arrival minute (u32) | trace ID (16 bytes) | sequence (u64), big-endian, so a
+// flushed range is dropped with one range delete. A single writer thread drains the queue and
+// writes everything pending as one RocksDB write batch with sync=true (group commit), then
+// completes the callbacks. Owned by app::App; thread-safe.
+class Wal {
+ public:
+  // Opens (or creates) the database under `config.path`. `registry` must outlive the Wal.
+  static Result<std::unique_ptr<Wal>> Open(const WalConfig& config, metrics::Registry& registry);
+  ~Wal();
+
+  Wal(const Wal&) = delete;
+  Wal& operator=(const Wal&) = delete;
+
+  // Calls `fn` for every stored record in key order. Call after Open and before the first Append.
+  // Errors: kCorruption for a malformed key, kIOError from RocksDB.
+  Status Replay(const std::function<void(ReplayedRecord&&)>& fn);
+
+  // Queues `records` for the writer; `done` is called once they are durable (ok). Returns
+  // kResourceExhausted when more than max_pending_bytes are queued and kUnavailable after
+  // Close(); then nothing is queued and `done` is left untouched (not moved from, not called).
+  Status Append(std::vector<WalRecord>&& records, AppendCallback&& done);
+
+  // Drops every record of `tenant` with arrival minute < `before_epoch_minute` (one range
+  // delete). Synchronous; thread-safe.
+  Status DropBefore(const std::string& tenant, uint32_t before_epoch_minute);
+
+  // Stops accepting appends, writes and completes everything queued, stops the writer and closes
+  // the database. Idempotent.
+  void Close();
+
+  uint64_t pending_bytes() const;
+
+ private:
+  struct Pending {
+    std::vector<WalRecord> records;
+    AppendCallback done;
+    uint64_t bytes = 0;
+  };
+
+  Wal(const WalConfig& config, metrics::Registry& registry);
+  Status OpenDb();
+  void WriterLoop();
+  // Returns the u32 id of `tenant`, assigning a new one (written in the same batch) if needed.
+  uint32_t TenantIdLocked(const std::string& tenant, std::string* new_tenant_key);
+
+  WalConfig config_;
+  std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::ColumnFamilyHandle* ingest_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* tenants_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* default_cf_ = nullptr;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending> queue_;              // guarded by mu_
+  uint64_t queued_bytes_ = 0;              // guarded by mu_
+  bool closing_ = false;                   // guarded by mu_
+  std::map<std::string, uint32_t> tenant_ids_;    // guarded by mu_
+  std::map<uint32_t, std::string> tenant_names_;  // guarded by mu_
+  uint32_t next_tenant_id_ = 1;            // guarded by mu_
+  uint64_t next_seq_ = 1;                  // writer thread only (after Replay)
+  std::thread writer_;
+
+  metrics::Counter& appends_;
+  metrics::Counter& bytes_written_;
+  metrics::Counter& syncs_;
+  metrics::Histogram& sync_seconds_;
+  metrics::Gauge& queue_bytes_;
+};
+
+}  // namespace tempo::wal

@@ -1,0 +1,20 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace tempo::wal {
+
+// `storage.trace.wal.*`.
+struct WalConfig {
+  std::string path = "./data/wal";  // storage.trace.wal.path
+  // Durable acknowledgement: every write batch is fsynced before pushes are acknowledged. Only
+  // benchmarks turn this off (storage.trace.wal.sync: false).
+  bool sync = true;
+  // Bytes queued for the writer before Append answers kResourceExhausted.
+  uint64_t max_pending_bytes = 256ull << 20;
+  // Largest group commit (one RocksDB write batch).
+  uint64_t max_batch_bytes = 32ull << 20;
+};
+
+}  // namespace tempo::wal

@@ -1,0 +1,139 @@
+#include "tempo/app/app.h"
+
+#include <csignal>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "tempo/api/build_info.h"
+#include "tempo/common/log.h"
+
+namespace tempo::app {
+
+App::App(config::AppConfig config) : config_(std::move(config)) {}
+
+App::~App() { Stop(); }
+
+Status App::Start() {
+  metrics::RegisterProcessCollector(registry_);
+  auto& build_info = registry_.AddGauge("tempo_build_info", "Build information of the server.",
+                                        {"version", "revision", "branch", "goversion"});
+  const api::BuildInfo& b = api::GetBuildInfo();
+  build_info.WithLabels({b.version, b.revision, b.branch, b.compiler}).Set(1);
+
+  // The CPU pool decodes requests and runs queries; io threads only move bytes.
+  unsigned cores = std::max(2u, std::thread::hardware_concurrency());
+  cpu_pool_ = std::make_unique<boost::asio::thread_pool>(cores);
+  overrides_ = std::make_unique<overrides::Overrides>(config_.overrides);
+
+  Status s = [&]() -> Status {
+    TEMPO_ASSIGN_OR_RETURN(wal_, wal::Wal::Open(config_.wal, registry_));
+    ingester_ = std::make_unique<ingester::Ingester>(config_.ingester, *wal_, *overrides_,
+                                                     registry_, Clock::Real());
+    TEMPO_RETURN_IF_ERROR(ingester_->Start());
+    distributor::DistributorConfig dcfg = config_.distributor;
+    dcfg.multitenancy_enabled = config_.multitenancy_enabled;
+    distributor_ = std::make_unique<distributor::Distributor>(dcfg, *ingester_, *overrides_,
+                                                              registry_, Clock::Real());
+    querier_ = std::make_unique<querier::Querier>(*ingester_);
+
+    if (config_.receivers.otlp_grpc.enabled) {
+      otlp_grpc_ = std::make_unique<receivers::OtlpGrpcReceiver>(config_.receivers, *distributor_);
+      TEMPO_RETURN_IF_ERROR(otlp_grpc_->Start());
+    }
+    if (config_.receivers.otlp_http.enabled) {
+      otlp_http_ = std::make_unique<receivers::OtlpHttpReceiver>(
+          io_, *cpu_pool_, config_.receivers, *distributor_, registry_);
+      TEMPO_RETURN_IF_ERROR(otlp_http_->Start());
+    }
+    for (const auto& [name, protocol] :
+         {std::pair{"zipkin", &config_.receivers.zipkin},
+          std::pair{"jaeger grpc", &config_.receivers.jaeger_grpc},
+          std::pair{"jaeger thrift_http", &config_.receivers.jaeger_thrift_http},
+          std::pair{"jaeger thrift_compact", &config_.receivers.jaeger_thrift_compact},
+          std::pair{"jaeger thrift_binary", &config_.receivers.jaeger_thrift_binary}}) {
+      if (protocol->enabled) {
+        LOG_WARN << "receiver " << name << " (" << protocol->endpoint
+                 << ") is configured but not available in this version; not listening";
+      }
+    }
+    api_ = std::make_unique<api::HttpApi>(io_, *cpu_pool_, config_.server,
+                                          config_.multitenancy_enabled, *querier_, registry_,
+                                          readiness_);
+    TEMPO_RETURN_IF_ERROR(api_->Start());
+    return Status::Ok();
+  }();
+
+  int threads = std::max(1, config_.server.io_threads);
+  for (int i = 0; i < threads; ++i) {
+    io_threads_.emplace_back([this] {
+      auto guard = boost::asio::make_work_guard(io_);
+      io_.run();
+    });
+  }
+  if (!s.ok()) {
+    Stop();
+    return s;
+  }
+  readiness_.ready.store(true);
+  LOG_INFO << "tempo started (target=" << config_.target << ")";
+  return Status::Ok();
+}
+
+void App::RequestStop() {
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    stop_requested_ = true;
+  }
+  stop_cv_.notify_all();
+}
+
+int App::WaitAndStop() {
+  // Signals are delivered to this blocked thread through sigwait, so no handler runs elsewhere.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  std::thread signal_thread([this, set] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    LOG_INFO << "received signal " << sig << ", shutting down";
+    RequestStop();
+  });
+  {
+    std::unique_lock<std::mutex> lock(stop_mu_);
+    stop_cv_.wait(lock, [this] { return stop_requested_; });
+  }
+  Stop();
+  // Wake the signal thread if the stop came from elsewhere.
+  pthread_kill(signal_thread.native_handle(), SIGTERM);
+  signal_thread.join();
+  return 0;
+}
+
+void App::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  readiness_.stopping.store(true);
+  auto grace = std::chrono::duration_cast<std::chrono::milliseconds>(
+      config_.server.graceful_shutdown_timeout);
+  // Intake first: no new pushes, in-flight ones finish (their WAL group commits still run).
+  if (otlp_http_) {
+    otlp_http_->Stop();
+    otlp_http_->Drain(grace);
+  }
+  if (otlp_grpc_) otlp_grpc_->Stop();
+  if (ingester_) ingester_->Stop();
+  if (wal_) wal_->Close();
+  if (api_) {
+    api_->Stop();
+    api_->Drain(std::chrono::milliseconds(std::min<int64_t>(grace.count(), 5000)));
+  }
+  io_.stop();
+  for (auto& t : io_threads_) t.join();
+  io_threads_.clear();
+  if (cpu_pool_) cpu_pool_->join();
+  LOG_INFO << "tempo stopped";
+}
+
+}  // namespace tempo::app

@@ -1,0 +1,101 @@
+#include "tempo/model/combine.h"
+
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "tempopb/tempo.pb.h"
+
+namespace tempo::model {
+namespace {
+
+using opentelemetry::proto::trace::v1::ResourceSpans;
+using opentelemetry::proto::trace::v1::ScopeSpans;
+using opentelemetry::proto::trace::v1::Span;
+
+std::string ResourceKey(const ResourceSpans& rs) {
+  std::string key;
+  rs.resource().SerializeToString(&key);
+  key += '\0';
+  key += rs.schema_url();
+  return key;
+}
+
+std::string ScopeKey(const ScopeSpans& ss) {
+  std::string key;
+  ss.scope().SerializeToString(&key);
+  key += '\0';
+  key += ss.schema_url();
+  return key;
+}
+
+void EnsureServiceName(ResourceSpans* rs) {
+  if (rs->resource().attributes_size() > 0) return;
+  auto* kv = rs->mutable_resource()->add_attributes();
+  kv->set_key("service.name");
+  kv->mutable_value()->set_string_value("unknown_service");
+}
+
+}  // namespace
+
+Status CombineFragments(const std::vector<std::string_view>& fragments, tempopb::Trace* out,
+                        CombineStats* stats) {
+  CombineStats local;
+  out->Clear();
+  std::map<std::string, int> resource_index;                      // key -> index in out
+  std::map<std::pair<int, std::string>, int> scope_index;         // (resource, key) -> index
+  std::set<std::pair<std::string, int>> seen_spans;               // (span id, kind)
+
+  for (std::string_view data : fragments) {
+    local.input_bytes += data.size();
+    tempopb::Trace fragment;
+    if (!fragment.ParseFromArray(data.data(), static_cast<int>(data.size()))) {
+      return CorruptionError("a stored trace fragment does not parse (" +
+                             std::to_string(data.size()) + " bytes)");
+    }
+    for (ResourceSpans& rs : *fragment.mutable_resourcespans()) {
+      auto [rit, rnew] = resource_index.try_emplace(ResourceKey(rs), out->resourcespans_size());
+      if (rnew) {
+        ResourceSpans* dst = out->add_resourcespans();
+        *dst->mutable_resource() = std::move(*rs.mutable_resource());
+        dst->set_schema_url(rs.schema_url());
+        EnsureServiceName(dst);
+      }
+      ResourceSpans* dst_rs = out->mutable_resourcespans(rit->second);
+      for (ScopeSpans& ss : *rs.mutable_scope_spans()) {
+        auto [sit, snew] = scope_index.try_emplace({rit->second, ScopeKey(ss)},
+                                                   dst_rs->scope_spans_size());
+        if (snew) {
+          ScopeSpans* dst = dst_rs->add_scope_spans();
+          *dst->mutable_scope() = std::move(*ss.mutable_scope());
+          dst->set_schema_url(ss.schema_url());
+        }
+        ScopeSpans* dst_ss = dst_rs->mutable_scope_spans(sit->second);
+        for (Span& span : *ss.mutable_spans()) {
+          if (!seen_spans.emplace(span.span_id(), static_cast<int>(span.kind())).second) {
+            ++local.duplicate_spans;
+            continue;
+          }
+          // Grafana reads span.status without a nil check: make it present.
+          span.mutable_status();
+          *dst_ss->add_spans() = std::move(span);
+          ++local.spans;
+        }
+      }
+    }
+  }
+  // Drop containers left empty because all their spans were duplicates.
+  auto* all_rs = out->mutable_resourcespans();
+  for (int r = all_rs->size() - 1; r >= 0; --r) {
+    auto* all_ss = all_rs->Mutable(r)->mutable_scope_spans();
+    for (int s = all_ss->size() - 1; s >= 0; --s) {
+      if (all_ss->Get(s).spans_size() == 0) all_ss->DeleteSubrange(s, 1);
+    }
+    if (all_ss->empty()) all_rs->DeleteSubrange(r, 1);
+  }
+  if (stats) *stats = local;
+  return Status::Ok();
+}
+
+}  // namespace tempo::model
