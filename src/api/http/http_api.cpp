@@ -108,7 +108,7 @@ net::Router HttpApi::BuildRouter() {
   router.Handle("/api/status/buildinfo", "api_status_buildinfo",
                 [](net::IncomingRequest&& req, net::Responder respond) {
                   const BuildInfo& b = GetBuildInfo();
-                  nlohmann::json j = {{"version", b.version},        {"revision", b.revision},
+                  nlohmann::ordered_json j = {{"version", b.version},        {"revision", b.revision},
                                       {"branch", b.branch},          {"buildUser", b.build_user},
                                       {"buildDate", b.build_date},   {"goVersion", ""}};
                   respond(net::MakeResponse(req.message, http::status::ok, j.dump() + "\n",

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs the microbenchmarks of a bench build dir and prints one table.
+# Usage: bench/run.sh <build-dir>   (make bench does this)
+set -euo pipefail
+build="${1:-build-bench}"
+echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)  machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB"
+"$build/bench/tempo_ingest_bench" --benchmark_min_time=0.5 --benchmark_counters_tabular=true
