@@ -68,7 +68,9 @@ TEST_CASE("Long attribute keys and string values are truncated, others kept", "[
   num->set_key("n");
   num->mutable_value()->set_int_value(7);
   auto req = b.Build();
-  CHECK(tempo::model::TruncateAttributes(req, 4) == 2);
+  // The resource's "service.name" key, the span attribute's key and its value.
+  CHECK(tempo::model::TruncateAttributes(req, 4) == 3);
+  CHECK(req.resource_spans(0).resource().attributes(0).key() == "serv");
   const auto& attrs = req.resource_spans(0).scope_spans(0).spans(0).attributes();
   CHECK(attrs[0].key() == "kkkk");
   CHECK(attrs[0].value().string_value() == "vvvv");
