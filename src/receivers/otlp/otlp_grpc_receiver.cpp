@@ -13,15 +13,27 @@ namespace tempo::receivers {
 namespace otlp_collector = opentelemetry::proto::collector::trace::v1;
 
 // The TraceService implementation: one reactor per call, finished from the distributor's
-// completion (any thread). Stateless apart from the distributor reference; thread-safe.
-class OtlpGrpcReceiver::Service final : public otlp_collector::TraceService::CallbackService {
+// completion (any thread). Export is registered raw (ByteBuffer in, ByteBuffer out) so that a
+// message which does not parse is answered INTERNAL, as grpc-go's codec does for Tempo, rather
+// than the UNIMPLEMENTED that the C++ library gives for undecodable requests. Stateless apart from
+// the distributor reference; thread-safe.
+class OtlpGrpcReceiver::Service final
+    : public otlp_collector::TraceService::WithRawCallbackMethod_Export<
+          otlp_collector::TraceService::Service> {
  public:
   explicit Service(distributor::Distributor& distributor) : distributor_(distributor) {}
 
   grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* context,
-                                   const otlp_collector::ExportTraceServiceRequest* request,
-                                   otlp_collector::ExportTraceServiceResponse* response) override {
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    otlp_collector::ExportTraceServiceRequest decoded;
+    if (!ParseRequest(*request, &decoded)) {
+      reactor->Finish(grpc::Status(
+          grpc::StatusCode::INTERNAL,
+          "grpc: error unmarshalling request: proto: cannot parse invalid wire-format data"));
+      return reactor;
+    }
     std::vector<std::string_view> org_ids;
     auto range = context->client_metadata().equal_range("x-scope-orgid");
     for (auto it = range.first; it != range.second; ++it) {
@@ -34,12 +46,12 @@ class OtlpGrpcReceiver::Service final : public otlp_collector::TraceService::Cal
     }
     RequestContext ctx;
     ctx.tenant = std::move(tenant).value();
-    // The request belongs to gRPC; the distributor needs its own copy to regroup.
-    otlp_collector::ExportTraceServiceRequest owned(*request);
-    distributor_.Push(ctx, std::move(owned), [reactor, response](Status s) {
+    distributor_.Push(ctx, std::move(decoded), [reactor, response](Status s) {
       if (s.ok()) {
         // Tempo's answer: partial_success present but empty (bytes 0a 00).
-        response->mutable_partial_success();
+        static const std::string kEmptyPartialSuccess("\x0a\x00", 2);
+        grpc::Slice slice(kEmptyPartialSuccess);
+        *response = grpc::ByteBuffer(&slice, 1);
         reactor->Finish(grpc::Status::OK);
         return;
       }
@@ -49,6 +61,22 @@ class OtlpGrpcReceiver::Service final : public otlp_collector::TraceService::Cal
   }
 
  private:
+  // Parses the (already decompressed) message without flattening it into one string first.
+  static bool ParseRequest(const grpc::ByteBuffer& buffer,
+                           otlp_collector::ExportTraceServiceRequest* out) {
+    std::vector<grpc::Slice> slices;
+    if (!buffer.Dump(&slices).ok()) return false;
+    if (slices.size() == 1) {
+      return out->ParseFromArray(slices[0].begin(), static_cast<int>(slices[0].size()));
+    }
+    std::string flat;
+    flat.reserve(buffer.Length());
+    for (const grpc::Slice& slice : slices) {
+      flat.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+    return out->ParseFromString(flat);
+  }
+
   distributor::Distributor& distributor_;
 };
 
