@@ -22,20 +22,42 @@ Ingester::Ingester(IngesterConfig config, wal::Wal& wal, const overrides::Overri
 Ingester::~Ingester() { Stop(); }
 
 Status Ingester::Start() {
+  // Records that committed blocks already hold (their cut journals survived the crash).
+  TEMPO_ASSIGN_OR_RETURN(std::vector<wal::CutJournal> journals, wal_.ReadCutJournals());
+  std::map<std::string, std::unordered_map<TraceId, uint64_t, TraceIdHash>> in_blocks;
+  for (const wal::CutJournal& j : journals) {
+    auto& ids = in_blocks[j.tenant];
+    for (const auto& [id, seq] : j.traces) ids[id] = std::max(ids[id], seq);
+  }
+
   uint64_t records = 0;
+  uint64_t skipped = 0;
   uint64_t bytes = 0;
+  uint64_t max_seq = 0;
   auto now = clock_.Monotonic();
   Status s = wal_.Replay([&](wal::ReplayedRecord&& record) {
+    max_seq = std::max(max_seq, record.seq);
+    if (auto t = in_blocks.find(record.tenant); t != in_blocks.end()) {
+      if (auto id = t->second.find(record.trace_id);
+          id != t->second.end() && record.seq <= id->second) {
+        ++skipped;
+        return;
+      }
+    }
     Tenant& tenant = GetTenant(record.tenant);
     model::TraceFragment fragment;
     fragment.trace_id = record.trace_id;
     fragment.data = std::move(record.data);
     std::lock_guard<std::mutex> lock(tenant.mu);
-    AppendFragment(tenant.traces[record.trace_id], fragment, now);
+    AppendFragment(tenant.traces[record.trace_id], fragment, now, record.seq,
+                   record.epoch_minute);
     ++records;
     bytes += fragment.data.size();
+    uint32_t last = last_epoch_.load();
+    if (record.epoch_minute > last) last_epoch_.store(record.epoch_minute);
   });
   TEMPO_RETURN_IF_ERROR(s);
+  next_seq_.store(max_seq + 1);
   live_bytes_ += bytes;
   {
     std::lock_guard<std::mutex> lock(tenants_mu_);
@@ -45,7 +67,8 @@ Status Ingester::Start() {
     }
   }
   LOG_INFO << "WAL replayed: " << records << " records, " << bytes << " bytes, "
-           << live_traces() << " live traces";
+           << live_traces() << " live traces; " << skipped
+           << " records skipped (already in blocks)";
   return Status::Ok();
 }
 
@@ -64,9 +87,23 @@ const Ingester::Tenant* Ingester::FindTenant(const std::string& tenant) const {
   return it == tenants_.end() ? nullptr : it->second.get();
 }
 
+uint32_t Ingester::CurrentEpochMinute() const {
+  // Never goes backwards, even if the wall clock does: CompleteCut relies on new records never
+  // being older than a minute it has already decided to drop.
+  uint32_t now = static_cast<uint32_t>(clock_.NowUnixNanos() / 60'000'000'000LL);
+  uint32_t last = last_epoch_.load();
+  while (now > last && !last_epoch_.compare_exchange_weak(last, now)) {
+  }
+  return std::max(now, last);
+}
+
 void Ingester::AppendFragment(LiveTrace& trace, const model::TraceFragment& fragment,
-                              std::chrono::steady_clock::time_point now) {
+                              std::chrono::steady_clock::time_point now, uint64_t seq,
+                              uint32_t epoch) {
   trace.data.append(fragment.data);
+  trace.max_seq = std::max(trace.max_seq, seq);
+  trace.min_epoch = std::min(trace.min_epoch, epoch);
+  trace.max_epoch = std::max(trace.max_epoch, epoch);
   if (fragment.span_count > 0) {
     if (trace.span_count == 0 || fragment.start_unix_nano < trace.start_unix_nano) {
       trace.start_unix_nano = fragment.start_unix_nano;
@@ -133,16 +170,22 @@ void Ingester::Push(const RequestContext& ctx, std::vector<model::TraceFragment>
       uint64_t start_unix_nano = 0;
       uint64_t end_unix_nano = 0;
       std::chrono::steady_clock::time_point last_append;
+      uint64_t max_seq = 0;
+      uint32_t min_epoch = 0;
+      uint32_t max_epoch = 0;
     };
     std::vector<Undo> undo;
     undo.reserve(fragments.size());
+    const uint32_t epoch = CurrentEpochMinute();
     for (auto& f : fragments) {
       auto [it, inserted] = tenant.traces.try_emplace(f.trace_id);
-      const LiveTrace& t = it->second;
+      LiveTrace& t = it->second;
       undo.push_back(Undo{f.trace_id, !inserted, t.data.size(), t.span_count, t.start_unix_nano,
-                          t.end_unix_nano, t.last_append});
-      AppendFragment(it->second, f, now);
-      records.push_back(wal::WalRecord{ctx.tenant, f.trace_id, std::move(f.data)});
+                          t.end_unix_nano, t.last_append, t.max_seq, t.min_epoch, t.max_epoch});
+      const uint64_t seq = next_seq_.fetch_add(1);
+      AppendFragment(t, f, now, seq, epoch);
+      if (t.in_head) tenant.head_bytes += f.data.size();
+      records.push_back(wal::WalRecord{ctx.tenant, f.trace_id, epoch, seq, std::move(f.data)});
     }
     Status queued = wal_.Append(std::move(records), std::move(done));
     if (!queued.ok()) {
@@ -152,7 +195,11 @@ void Ingester::Push(const RequestContext& ctx, std::vector<model::TraceFragment>
           continue;
         }
         LiveTrace& t = tenant.traces[u->id];
+        if (t.in_head) tenant.head_bytes -= t.data.size() - u->data_size;
         t.data.resize(u->data_size);
+        t.max_seq = u->max_seq;
+        t.min_epoch = u->min_epoch;
+        t.max_epoch = u->max_epoch;
         t.span_count = u->span_count;
         t.start_unix_nano = u->start_unix_nano;
         t.end_unix_nano = u->end_unix_nano;
@@ -176,6 +223,86 @@ std::optional<LiveTraceView> Ingester::FindTraceByID(const std::string& tenant,
   if (it == t->traces.end()) return std::nullopt;
   return LiveTraceView{it->second.data, it->second.span_count, it->second.start_unix_nano,
                        it->second.end_unix_nano};
+}
+
+std::vector<std::string> Ingester::CollectDueHeads(bool force) {
+  std::vector<std::pair<std::string, Tenant*>> tenants;
+  {
+    std::lock_guard<std::mutex> lock(tenants_mu_);
+    for (auto& [name, tenant] : tenants_) tenants.emplace_back(name, tenant.get());
+  }
+  const auto now = clock_.Monotonic();
+  std::vector<std::string> due;
+  for (auto& [name, tenant] : tenants) {
+    std::lock_guard<std::mutex> lock(tenant->mu);
+    for (auto& [id, trace] : tenant->traces) {
+      if (trace.in_head) continue;
+      if (force || now - trace.last_append >= config_.trace_idle_period) {
+        trace.in_head = true;
+        tenant->head_bytes += trace.data.size();
+        if (!tenant->head_since) tenant->head_since = now;
+      }
+    }
+    if (!tenant->head_since) continue;
+    if (force || now - *tenant->head_since >= config_.max_block_duration ||
+        tenant->head_bytes >= config_.max_block_bytes) {
+      due.push_back(name);
+    }
+  }
+  return due;
+}
+
+HeadSnapshot Ingester::SnapshotHead(const std::string& tenant_name) const {
+  HeadSnapshot snapshot;
+  snapshot.tenant = tenant_name;
+  const Tenant* tenant = FindTenant(tenant_name);
+  if (!tenant) return snapshot;
+  std::lock_guard<std::mutex> lock(tenant->mu);
+  for (const auto& [id, trace] : tenant->traces) {
+    if (!trace.in_head) continue;
+    snapshot.traces.push_back(HeadSnapshot::Trace{id, trace.data, trace.max_seq});
+    snapshot.max_epoch_minute = std::max(snapshot.max_epoch_minute, trace.max_epoch);
+    snapshot.bytes += trace.data.size();
+  }
+  std::sort(snapshot.traces.begin(), snapshot.traces.end(),
+            [](const auto& a, const auto& b) { return a.id < b.id; });
+  return snapshot;
+}
+
+Status Ingester::CompleteCut(const HeadSnapshot& snapshot) {
+  Tenant& tenant = GetTenant(snapshot.tenant);
+  uint32_t keep_from;
+  uint64_t freed = 0;
+  {
+    std::lock_guard<std::mutex> lock(tenant.mu);
+    for (const HeadSnapshot::Trace& cut : snapshot.traces) {
+      auto it = tenant.traces.find(cut.id);
+      if (it == tenant.traces.end()) continue;
+      LiveTrace& t = it->second;
+      if (t.in_head) tenant.head_bytes -= std::min<uint64_t>(tenant.head_bytes, t.data.size());
+      if (t.data.size() <= cut.data.size()) {
+        freed += t.data.size();
+        tenant.traces.erase(it);
+        continue;
+      }
+      // Fragments that arrived after the snapshot stay live, as a new trace fragment. Their WAL
+      // records may be older than the last append, so the oldest needed minute stays as it was.
+      freed += cut.data.size();
+      t.data.erase(0, cut.data.size());
+      t.span_count = 0;
+      t.in_head = false;
+    }
+    bool head_left = false;
+    keep_from = CurrentEpochMinute();
+    for (const auto& [id, t] : tenant.traces) {
+      keep_from = std::min(keep_from, t.min_epoch);
+      head_left |= t.in_head;
+    }
+    if (!head_left) tenant.head_since.reset();
+    live_traces_gauge_.WithLabels({snapshot.tenant}).Set(static_cast<double>(tenant.traces.size()));
+  }
+  live_bytes_ -= std::min<uint64_t>(live_bytes_.load(), freed);
+  return wal_.DropBefore(snapshot.tenant, keep_from);
 }
 
 uint64_t Ingester::live_traces() const {

@@ -17,11 +17,6 @@ namespace {
 constexpr char kIngestCf[] = "ingest";
 constexpr char kTenantsCf[] = "tenants";
 
-uint32_t CurrentEpochMinute() {
-  auto now = std::chrono::system_clock::now().time_since_epoch();
-  return static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::minutes>(now).count());
-}
-
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::Ok();
   if (s.IsCorruption()) return CorruptionError(what + ": " + s.ToString());
@@ -122,7 +117,6 @@ Status Wal::Replay(const std::function<void(ReplayedRecord&&)>& fn) {
   rocksdb::ReadOptions options;
   options.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, ingest_cf_));
-  uint64_t max_seq = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     WalKey key;
     if (!DecodeKey(it->key().ToStringView(), &key)) {
@@ -134,14 +128,10 @@ Status Wal::Replay(const std::function<void(ReplayedRecord&&)>& fn) {
       return CorruptionError("WAL record refers to unknown tenant id " +
                              std::to_string(key.tenant_id));
     }
-    max_seq = std::max(max_seq, key.seq);
     fn(ReplayedRecord{name->second, key.epoch_minute, key.trace_id, key.seq,
                       it->value().ToString()});
   }
-  TEMPO_RETURN_IF_ERROR(FromRocks(it->status(), "cannot replay WAL"));
-  std::lock_guard<std::mutex> lock(mu_);
-  next_seq_ = std::max(next_seq_, max_seq + 1);
-  return Status::Ok();
+  return FromRocks(it->status(), "cannot replay WAL");
 }
 
 Status Wal::Append(std::vector<WalRecord>&& records, AppendCallback&& done) {
@@ -188,7 +178,6 @@ void Wal::WriterLoop() {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
-      uint32_t epoch = CurrentEpochMinute();
       for (Pending& p : group) {
         for (WalRecord& r : p.records) {
           std::string new_tenant;
@@ -198,7 +187,7 @@ void Wal::WriterLoop() {
             EncodeU32(id_bytes, tenant_id);
             batch.Put(tenants_cf_, new_tenant, rocksdb::Slice(id_bytes, 4));
           }
-          std::string key = EncodeKey(WalKey{tenant_id, epoch, r.trace_id, next_seq_++});
+          std::string key = EncodeKey(WalKey{tenant_id, r.epoch_minute, r.trace_id, r.seq});
           batch.Put(ingest_cf_, key, r.data);
         }
       }
@@ -238,7 +227,48 @@ Status Wal::DropBefore(const std::string& tenant, uint32_t before_epoch_minute) 
   std::string end = EncodeKeyPrefix(tenant_id, before_epoch_minute);
   rocksdb::WriteOptions options;
   options.sync = config_.sync;
-  return FromRocks(db_->DeleteRange(options, ingest_cf_, begin, end), "WAL range delete");
+  TEMPO_RETURN_IF_ERROR(
+      FromRocks(db_->DeleteRange(options, ingest_cf_, begin, end), "WAL range delete"));
+
+  // Journals whose records are all gone now are no longer needed.
+  TEMPO_ASSIGN_OR_RETURN(std::vector<CutJournal> journals, ReadCutJournals());
+  for (const CutJournal& j : journals) {
+    if (j.tenant == tenant && j.max_epoch_minute < before_epoch_minute) {
+      TEMPO_RETURN_IF_ERROR(DeleteCutJournal(j.tenant, j.block_id));
+    }
+  }
+  return Status::Ok();
+}
+
+Status Wal::WriteCutJournal(const CutJournal& journal) {
+  rocksdb::WriteOptions options;
+  options.sync = config_.sync;
+  return FromRocks(db_->Put(options, default_cf_, EncodeJournalKey(journal.tenant, journal.block_id),
+                            EncodeJournalValue(journal)),
+                   "WAL cut journal write");
+}
+
+Result<std::vector<CutJournal>> Wal::ReadCutJournals() const {
+  std::vector<CutJournal> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), default_cf_));
+  const std::string prefix(kJournalPrefix);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    CutJournal journal;
+    if (!DecodeJournal(it->key().ToStringView(), it->value().ToStringView(), &journal)) {
+      return CorruptionError("WAL cut journal entry of " + std::to_string(it->value().size()) +
+                             " bytes does not decode");
+    }
+    out.push_back(std::move(journal));
+  }
+  TEMPO_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read WAL cut journals"));
+  return out;
+}
+
+Status Wal::DeleteCutJournal(const std::string& tenant, const std::string& block_id) {
+  rocksdb::WriteOptions options;
+  options.sync = config_.sync;
+  return FromRocks(db_->Delete(options, default_cf_, EncodeJournalKey(tenant, block_id)),
+                   "WAL cut journal delete");
 }
 
 void Wal::Close() {

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "tempo/common/ids.h"
+#include "tempo/wal/wal.h"
 
 namespace tempo::wal {
 
@@ -61,6 +62,50 @@ inline bool DecodeKey(std::string_view raw, WalKey* key) {
   key->epoch_minute = DecodeU32(raw.data() + 4);
   key->trace_id = TraceId::FromBytes(raw.substr(8, 16));
   key->seq = DecodeU64(raw.data() + 24);
+  return true;
+}
+
+// Cut journals live in the default column family under "cut\0<tenant>\0<block id>"; the value is
+// max epoch minute u32 | trace count u32 | (trace id 16 bytes | sequence u64) per trace.
+inline constexpr std::string_view kJournalPrefix("cut\0", 4);
+
+inline std::string EncodeJournalKey(const std::string& tenant, const std::string& block_id) {
+  std::string key(kJournalPrefix);
+  key += tenant;
+  key += '\0';
+  key += block_id;
+  return key;
+}
+
+inline std::string EncodeJournalValue(const CutJournal& journal) {
+  std::string out(8 + journal.traces.size() * 24, '\0');
+  EncodeU32(out.data(), journal.max_epoch_minute);
+  EncodeU32(out.data() + 4, static_cast<uint32_t>(journal.traces.size()));
+  char* p = out.data() + 8;
+  for (const auto& [id, seq] : journal.traces) {
+    std::memcpy(p, id.bytes.data(), 16);
+    EncodeU64(p + 16, seq);
+    p += 24;
+  }
+  return out;
+}
+
+inline bool DecodeJournal(std::string_view key, std::string_view value, CutJournal* out) {
+  if (key.substr(0, kJournalPrefix.size()) != kJournalPrefix) return false;
+  key.remove_prefix(kJournalPrefix.size());
+  size_t sep = key.find('\0');
+  if (sep == std::string_view::npos || value.size() < 8) return false;
+  out->tenant = std::string(key.substr(0, sep));
+  out->block_id = std::string(key.substr(sep + 1));
+  out->max_epoch_minute = DecodeU32(value.data());
+  uint32_t count = DecodeU32(value.data() + 4);
+  if (value.size() != 8 + static_cast<uint64_t>(count) * 24) return false;
+  out->traces.clear();
+  out->traces.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    const char* p = value.data() + 8 + i * 24;
+    out->traces.emplace_back(TraceId::FromBytes(std::string_view(p, 16)), DecodeU64(p + 16));
+  }
   return true;
 }
 

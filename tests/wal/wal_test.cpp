@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <future>
 
 #include "support/temp_dir.h"
@@ -17,8 +18,13 @@ using tempo::wal::WalRecord;
 
 namespace {
 
-WalRecord Record(const std::string& tenant, uint64_t trace, std::string data) {
-  return WalRecord{tenant, TraceId::FromBytes(TraceIdBytes(trace)), std::move(data)};
+constexpr uint32_t kMinute = 29'000'000;  // an arrival minute (2025)
+
+WalRecord Record(const std::string& tenant, uint64_t trace, std::string data,
+                 uint32_t minute = kMinute) {
+  static std::atomic<uint64_t> seq{1};
+  return WalRecord{tenant, TraceId::FromBytes(TraceIdBytes(trace)), minute, seq++,
+                   std::move(data)};
 }
 
 // Appends and waits for the durability callback.
@@ -60,11 +66,12 @@ TEST_CASE("WAL replays every acknowledged record after reopen", "[wal]") {
   CHECK(records[2].tenant == "t2");
   CHECK(records[2].trace_id == TraceId::FromBytes(TraceIdBytes(2)));
 
-  SECTION("sequence numbers keep growing after a reopen") {
-    REQUIRE(AppendSync(*wal, {Record("t1", 1, "d")}).ok());
+  SECTION("records keep the caller's minute and sequence") {
+    REQUIRE(AppendSync(*wal, {Record("t1", 1, "d", kMinute + 1)}).ok());
     auto again = ReplayAll(*wal);
     REQUIRE(again.size() == 4);
     CHECK(again[2].data == "d");
+    CHECK(again[2].epoch_minute == kMinute + 1);
     CHECK(again[2].seq > again[1].seq);
   }
 }
@@ -126,7 +133,7 @@ TEST_CASE("DropBefore removes a tenant's older minutes only", "[wal]") {
   REQUIRE(AppendSync(*wal, {Record("a", 1, "x"), Record("b", 1, "y")}).ok());
   auto records = ReplayAll(*wal);
   REQUIRE(records.size() == 2);
-  uint32_t minute = records[0].epoch_minute;
+  uint32_t minute = kMinute;
   REQUIRE(wal->DropBefore("a", minute).ok());  // nothing older than the record's minute
   CHECK(ReplayAll(*wal).size() == 2);
   REQUIRE(wal->DropBefore("a", minute + 1).ok());
@@ -156,4 +163,42 @@ TEST_CASE("Opening a WAL on an unusable path is a clear error", "[wal]") {
   auto wal = Wal::Open(config, registry);
   REQUIRE_FALSE(wal.ok());
   CHECK(wal.status().message().find("/proc/definitely/not/writable") != std::string::npos);
+}
+
+TEST_CASE("Cut journals persist until the WAL no longer holds their records", "[wal]") {
+  TempDir dir;
+  WalConfig config;
+  config.path = dir.Sub("wal");
+  tempo::wal::CutJournal journal{"a", "block-1", kMinute + 2,
+                                 {{TraceId::FromBytes(TraceIdBytes(1)), 7},
+                                  {TraceId::FromBytes(TraceIdBytes(2)), 9}}};
+  {
+    tempo::metrics::Registry registry;
+    auto wal = Wal::Open(config, registry).value();
+    REQUIRE(AppendSync(*wal, {Record("a", 1, "x")}).ok());
+    REQUIRE(wal->WriteCutJournal(journal).ok());
+    REQUIRE(wal->WriteCutJournal({"b", "block-2", kMinute, {}}).ok());
+  }
+  tempo::metrics::Registry registry;
+  auto wal = Wal::Open(config, registry).value();
+  auto journals = wal->ReadCutJournals().value();
+  REQUIRE(journals.size() == 2);
+  CHECK(journals[0].tenant == "a");
+  CHECK(journals[0].block_id == "block-1");
+  CHECK(journals[0].max_epoch_minute == kMinute + 2);
+  REQUIRE(journals[0].traces.size() == 2);
+  CHECK(journals[0].traces[1].second == 9);
+
+  SECTION("dropping older minutes removes only journals entirely below the cut-off") {
+    REQUIRE(wal->DropBefore("a", kMinute + 2).ok());
+    CHECK(wal->ReadCutJournals().value().size() == 2);
+    REQUIRE(wal->DropBefore("a", kMinute + 3).ok());
+    auto left = wal->ReadCutJournals().value();
+    REQUIRE(left.size() == 1);
+    CHECK(left[0].tenant == "b");
+  }
+  SECTION("a journal can be deleted explicitly") {
+    REQUIRE(wal->DeleteCutJournal("b", "block-2").ok());
+    CHECK(wal->ReadCutJournals().value().size() == 1);
+  }
 }

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -23,16 +24,32 @@ namespace tempo::ingester {
 // The raw fragments of one trace held in memory, as found by FindTraceByID.
 struct LiveTraceView {
   std::string data;  // concatenated serialized tempopb.Trace fragments
-  uint32_t span_count = 0;
+  uint32_t span_count = 0;  // spans pushed since this process started (replayed ones not counted)
   uint64_t start_unix_nano = 0;
   uint64_t end_unix_nano = 0;
 };
 
+// The traces of a tenant's head taken for one block, sorted by trace ID.
+struct HeadSnapshot {
+  struct Trace {
+    TraceId id;
+    std::string data;      // concatenated fragments, as of the snapshot
+    uint64_t max_seq = 0;  // highest WAL sequence included
+  };
+  std::string tenant;
+  std::vector<Trace> traces;
+  uint32_t max_epoch_minute = 0;  // newest arrival minute of the included records
+  uint64_t bytes = 0;
+};
+
 // Holds the live (not yet blocked) traces of every tenant and makes pushes durable through the
 // WAL. Push appends fragments to the in-memory live traces and queues them on the WAL; the push
-// is acknowledged once the WAL has synced them. Start() replays the WAL, so every acknowledged
-// span is back after a crash. `wal`, `overrides`, `registry` and `clock` must outlive the
-// Ingester. Thread-safe.
+// is acknowledged once the WAL has synced them. Start() replays the WAL (skipping records that
+// committed cut journals say are in blocks already), so every acknowledged span is back after a
+// crash. Traces idle for trace_idle_period move to their tenant's head; the block builder writes
+// a head as a block (SnapshotHead) and then drops it (CompleteCut), which also range-deletes the
+// WAL records no live trace needs any more. `wal`, `overrides`, `registry` and `clock` must
+// outlive the Ingester. Thread-safe.
 class Ingester : public model::TraceSink, public Service {
  public:
   Ingester(IngesterConfig config, wal::Wal& wal, const overrides::Overrides& overrides,
@@ -50,6 +67,16 @@ class Ingester : public model::TraceSink, public Service {
   // The live fragments of `id` for `tenant`, if any.
   std::optional<LiveTraceView> FindTraceByID(const std::string& tenant, const TraceId& id) const;
 
+  // Moves traces idle for trace_idle_period (every trace when `force`) into their tenant's head
+  // and returns the tenants whose head is due: older than max_block_duration, larger than
+  // max_block_bytes, or any non-empty head when `force`.
+  std::vector<std::string> CollectDueHeads(bool force);
+  // Copies the head of `tenant` (still queryable until CompleteCut).
+  HeadSnapshot SnapshotHead(const std::string& tenant) const;
+  // Forgets what `snapshot` covered (fragments that arrived since stay live) and drops WAL
+  // records older than the oldest arrival minute any remaining trace of the tenant needs.
+  Status CompleteCut(const HeadSnapshot& snapshot);
+
   uint64_t live_traces() const;
   uint64_t live_bytes() const { return live_bytes_.load(std::memory_order_relaxed); }
 
@@ -60,16 +87,24 @@ class Ingester : public model::TraceSink, public Service {
     uint64_t start_unix_nano = 0;
     uint64_t end_unix_nano = 0;
     std::chrono::steady_clock::time_point last_append;
+    uint64_t max_seq = 0;
+    uint32_t min_epoch = UINT32_MAX;  // oldest arrival minute of a WAL record still needed
+    uint32_t max_epoch = 0;
+    bool in_head = false;
   };
   struct Tenant {
     mutable std::mutex mu;
     std::unordered_map<TraceId, LiveTrace, TraceIdHash> traces;  // guarded by mu
+    std::optional<std::chrono::steady_clock::time_point> head_since;  // guarded by mu
+    uint64_t head_bytes = 0;                                          // guarded by mu
   };
 
   Tenant& GetTenant(const std::string& tenant);
   const Tenant* FindTenant(const std::string& tenant) const;
   static void AppendFragment(LiveTrace& trace, const model::TraceFragment& fragment,
-                             std::chrono::steady_clock::time_point now);
+                             std::chrono::steady_clock::time_point now, uint64_t seq,
+                             uint32_t epoch);
+  uint32_t CurrentEpochMinute() const;
 
   IngesterConfig config_;
   wal::Wal& wal_;
@@ -77,6 +112,8 @@ class Ingester : public model::TraceSink, public Service {
   Clock& clock_;
   std::atomic_bool stopping_{false};
   std::atomic<uint64_t> live_bytes_{0};
+  std::atomic<uint64_t> next_seq_{1};
+  mutable std::atomic<uint32_t> last_epoch_{0};
 
   mutable std::mutex tenants_mu_;
   std::map<std::string, std::unique_ptr<Tenant>> tenants_;  // guarded by tenants_mu_

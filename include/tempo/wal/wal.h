@@ -24,11 +24,25 @@ class ColumnFamilyHandle;
 
 namespace tempo::wal {
 
-// One trace fragment to log.
+// One trace fragment to log. The caller (the ingester) chooses the arrival minute and a
+// sequence number that grows with every fragment, so that it can later tell which records a block
+// covers.
 struct WalRecord {
   std::string tenant;
   TraceId trace_id;
+  uint32_t epoch_minute = 0;
+  uint64_t seq = 0;
   std::string data;  // serialized tempopb.Trace fragment
+};
+
+// The record of one block cut, written before the block and deleted once the WAL no longer holds
+// any record the block covers. After a crash it tells which WAL records are already in a committed
+// block (skip them on replay) or which block was left half-written (delete it).
+struct CutJournal {
+  std::string tenant;
+  std::string block_id;
+  uint32_t max_epoch_minute = 0;  // newest arrival minute of the records the block covers
+  std::vector<std::pair<TraceId, uint64_t>> traces;  // trace -> highest sequence in the block
 };
 
 // One record read back by Replay, in key order (tenant, arrival minute, trace ID, sequence).
@@ -67,8 +81,15 @@ class Wal {
   Status Append(std::vector<WalRecord>&& records, AppendCallback&& done);
 
   // Drops every record of `tenant` with arrival minute < `before_epoch_minute` (one range
-  // delete). Synchronous; thread-safe.
+  // delete), then the cut journals of `tenant` that only covered such records. Synchronous;
+  // thread-safe.
   Status DropBefore(const std::string& tenant, uint32_t before_epoch_minute);
+
+  // Durably stores a cut journal (synced). Synchronous; thread-safe.
+  Status WriteCutJournal(const CutJournal& journal);
+  // Every stored cut journal. Errors: kCorruption for an entry that does not decode.
+  Result<std::vector<CutJournal>> ReadCutJournals() const;
+  Status DeleteCutJournal(const std::string& tenant, const std::string& block_id);
 
   // Stops accepting appends, writes and completes everything queued, stops the writer and closes
   // the database. Idempotent.
@@ -103,7 +124,6 @@ class Wal {
   std::map<std::string, uint32_t> tenant_ids_;    // guarded by mu_
   std::map<uint32_t, std::string> tenant_names_;  // guarded by mu_
   uint32_t next_tenant_id_ = 1;            // guarded by mu_
-  uint64_t next_seq_ = 1;                  // writer thread only (after Replay)
   std::thread writer_;
 
   metrics::Counter& appends_;

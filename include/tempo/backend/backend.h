@@ -1,0 +1,61 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tempo/common/result.h"
+
+namespace tempo::backend {
+
+// Object names inside a block directory, as in Tempo's layout <tenant>/<block-id>/<name>.
+inline constexpr char kMetaName[] = "meta.json";
+inline constexpr char kCompactedMetaName[] = "meta.compacted.json";
+inline constexpr char kDataName[] = "data.tcb";
+
+// Read side of an object store laid out as <tenant>/<block-id>/<object>. Implementations are
+// synchronous and thread-safe; call them from a blocking pool, never from an io thread.
+class RawReader {
+ public:
+  virtual ~RawReader() = default;
+  // Tenants that have at least one block directory.
+  virtual Result<std::vector<std::string>> ListTenants() const = 0;
+  // Block IDs (directory names) of `tenant`, whatever objects they hold.
+  virtual Result<std::vector<std::string>> ListBlocks(const std::string& tenant) const = 0;
+  // Names of the objects inside one block directory.
+  virtual Result<std::vector<std::string>> ListObjects(const std::string& tenant,
+                                                       const std::string& block) const = 0;
+  // A whole object. kNotFound when it does not exist.
+  virtual Result<std::string> Read(const std::string& tenant, const std::string& block,
+                                   const std::string& name) const = 0;
+  // `length` bytes at `offset`. kNotFound when absent, kCorruption when the range is past the end.
+  virtual Result<std::string> ReadRange(const std::string& tenant, const std::string& block,
+                                        const std::string& name, uint64_t offset,
+                                        uint64_t length) const = 0;
+  virtual Result<uint64_t> Size(const std::string& tenant, const std::string& block,
+                                const std::string& name) const = 0;
+};
+
+// Write side. Every Write is atomic: readers see the old object or the whole new one.
+class RawWriter {
+ public:
+  virtual ~RawWriter() = default;
+  virtual Status Write(const std::string& tenant, const std::string& block,
+                       const std::string& name, std::string_view data) = 0;
+  // Deleting an absent object is ok.
+  virtual Status Delete(const std::string& tenant, const std::string& block,
+                        const std::string& name) = 0;
+  // Removes the block directory and everything in it. Absent is ok.
+  virtual Status DeleteBlock(const std::string& tenant, const std::string& block) = 0;
+};
+
+// Both sides; what app/ hands to modules that read and write blocks.
+class Backend : public RawReader, public RawWriter {};
+
+// The local-disk backend rooted at `path` (created if missing): every object is written to a
+// temporary file, fsynced, renamed into place, and the directory fsynced.
+Result<std::unique_ptr<Backend>> OpenLocalBackend(const std::string& path);
+
+}  // namespace tempo::backend

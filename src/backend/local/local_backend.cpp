@@ -1,0 +1,226 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <random>
+
+#include "tempo/backend/backend.h"
+
+namespace tempo::backend {
+namespace {
+
+namespace fs = std::filesystem;
+
+Status ErrnoError(const std::string& what, const fs::path& path) {
+  int err = errno;
+  std::string message = what + " " + path.string() + ": " + std::strerror(err);
+  if (err == ENOENT) return NotFoundError(message);
+  return IOError(message);
+}
+
+// Rejects names that would escape the backend root or collide with temp files.
+Status CheckName(const std::string& part, const char* what) {
+  if (part.empty() || part == "." || part == ".." || part.find('/') != std::string::npos ||
+      part.find('\0') != std::string::npos) {
+    return InvalidArgumentError(std::string("invalid ") + what + " name '" + part + "'");
+  }
+  return Status::Ok();
+}
+
+Status FsyncPath(const fs::path& path, int flags) {
+  int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return ErrnoError("cannot open", path);
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return ErrnoError("cannot fsync", path);
+  return Status::Ok();
+}
+
+// Local directory tree <root>/<tenant>/<block>/<name>. Stateless besides the root; thread-safe.
+class LocalBackend : public Backend {
+ public:
+  explicit LocalBackend(fs::path root) : root_(std::move(root)) {}
+
+  Result<std::vector<std::string>> ListTenants() const override { return ListDirs(root_); }
+
+  Result<std::vector<std::string>> ListBlocks(const std::string& tenant) const override {
+    TEMPO_RETURN_IF_ERROR(CheckName(tenant, "tenant"));
+    return ListDirs(root_ / tenant);
+  }
+
+  Result<std::vector<std::string>> ListObjects(const std::string& tenant,
+                                               const std::string& block) const override {
+    TEMPO_RETURN_IF_ERROR(CheckName(tenant, "tenant"));
+    TEMPO_RETURN_IF_ERROR(CheckName(block, "block"));
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (fs::directory_iterator it(root_ / tenant / block, ec), end; !ec && it != end;
+         it.increment(ec)) {
+      if (it->is_regular_file()) out.push_back(it->path().filename().string());
+    }
+    if (ec && ec != std::errc::no_such_file_or_directory) {
+      return IOError("cannot list " + (root_ / tenant / block).string() + ": " + ec.message());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  Result<std::string> Read(const std::string& tenant, const std::string& block,
+                           const std::string& name) const override {
+    TEMPO_ASSIGN_OR_RETURN(fs::path path, ObjectPath(tenant, block, name));
+    TEMPO_ASSIGN_OR_RETURN(uint64_t size, Size(tenant, block, name));
+    return ReadAt(path, 0, size);
+  }
+
+  Result<std::string> ReadRange(const std::string& tenant, const std::string& block,
+                                const std::string& name, uint64_t offset,
+                                uint64_t length) const override {
+    TEMPO_ASSIGN_OR_RETURN(fs::path path, ObjectPath(tenant, block, name));
+    return ReadAt(path, offset, length);
+  }
+
+  Result<uint64_t> Size(const std::string& tenant, const std::string& block,
+                        const std::string& name) const override {
+    TEMPO_ASSIGN_OR_RETURN(fs::path path, ObjectPath(tenant, block, name));
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return ErrnoError("cannot stat", path);
+    return static_cast<uint64_t>(st.st_size);
+  }
+
+  Status Write(const std::string& tenant, const std::string& block, const std::string& name,
+               std::string_view data) override {
+    TEMPO_ASSIGN_OR_RETURN(fs::path path, ObjectPath(tenant, block, name));
+    fs::path dir = path.parent_path();
+    std::error_code ec;
+    bool created = !fs::exists(dir, ec);
+    fs::create_directories(dir, ec);
+    if (ec) return IOError("cannot create " + dir.string() + ": " + ec.message());
+
+    fs::path tmp = dir / ("." + name + ".tmp." + std::to_string(::getpid()) + "." +
+                          std::to_string(counter_.fetch_add(1)));
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return ErrnoError("cannot create", tmp);
+    size_t written = 0;
+    while (written < data.size()) {
+      ssize_t n = ::write(fd, data.data() + written, data.size() - written);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        Status s = ErrnoError("cannot write", tmp);
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        return s;
+      }
+      written += static_cast<size_t>(n);
+    }
+    if (::fsync(fd) != 0) {
+      Status s = ErrnoError("cannot fsync", tmp);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return s;
+    }
+    ::close(fd);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+      Status s = ErrnoError("cannot rename into", path);
+      ::unlink(tmp.c_str());
+      return s;
+    }
+    // Make the rename (and a new block directory) durable.
+    TEMPO_RETURN_IF_ERROR(FsyncPath(dir, O_RDONLY | O_DIRECTORY));
+    if (created) TEMPO_RETURN_IF_ERROR(FsyncPath(dir.parent_path(), O_RDONLY | O_DIRECTORY));
+    return Status::Ok();
+  }
+
+  Status Delete(const std::string& tenant, const std::string& block,
+                const std::string& name) override {
+    TEMPO_ASSIGN_OR_RETURN(fs::path path, ObjectPath(tenant, block, name));
+    if (::unlink(path.c_str()) != 0) {
+      if (errno == ENOENT) return Status::Ok();
+      return ErrnoError("cannot delete", path);
+    }
+    return FsyncPath(path.parent_path(), O_RDONLY | O_DIRECTORY);
+  }
+
+  Status DeleteBlock(const std::string& tenant, const std::string& block) override {
+    TEMPO_RETURN_IF_ERROR(CheckName(tenant, "tenant"));
+    TEMPO_RETURN_IF_ERROR(CheckName(block, "block"));
+    std::error_code ec;
+    fs::remove_all(root_ / tenant / block, ec);
+    if (ec) return IOError("cannot delete block " + block + ": " + ec.message());
+    return Status::Ok();
+  }
+
+ private:
+  Result<fs::path> ObjectPath(const std::string& tenant, const std::string& block,
+                              const std::string& name) const {
+    TEMPO_RETURN_IF_ERROR(CheckName(tenant, "tenant"));
+    TEMPO_RETURN_IF_ERROR(CheckName(block, "block"));
+    TEMPO_RETURN_IF_ERROR(CheckName(name, "object"));
+    return root_ / tenant / block / name;
+  }
+
+  static Result<std::vector<std::string>> ListDirs(const fs::path& dir) {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      std::string name = it->path().filename().string();
+      if (it->is_directory() && !name.empty() && name[0] != '.') out.push_back(name);
+    }
+    if (ec && ec != std::errc::no_such_file_or_directory) {
+      return IOError("cannot list " + dir.string() + ": " + ec.message());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  static Result<std::string> ReadAt(const fs::path& path, uint64_t offset, uint64_t length) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoError("cannot open", path);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+      Status s = ErrnoError("cannot stat", path);
+      ::close(fd);
+      return s;
+    }
+    uint64_t size = static_cast<uint64_t>(st.st_size);
+    if (offset > size || length > size - offset) {
+      ::close(fd);
+      return CorruptionError("read of " + std::to_string(length) + " bytes at " +
+                             std::to_string(offset) + " is past the end of " + path.string() +
+                             " (" + std::to_string(size) + " bytes)");
+    }
+    std::string out(length, '\0');
+    uint64_t done = 0;
+    while (done < length) {
+      ssize_t n = ::pread(fd, out.data() + done, length - done, static_cast<off_t>(offset + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        Status s = n < 0 ? ErrnoError("cannot read", path)
+                         : CorruptionError("unexpected end of " + path.string());
+        ::close(fd);
+        return s;
+      }
+      done += static_cast<uint64_t>(n);
+    }
+    ::close(fd);
+    return out;
+  }
+
+  fs::path root_;
+  mutable std::atomic<uint64_t> counter_{0};
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Backend>> OpenLocalBackend(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) return IOError("cannot create backend directory " + path + ": " + ec.message());
+  return std::unique_ptr<Backend>(std::make_unique<LocalBackend>(path));
+}
+
+}  // namespace tempo::backend
