@@ -35,10 +35,13 @@ struct IncomingRequest {
   Status body_status;
 };
 
-// Completes a request. Must be called exactly once, from any thread.
+// Completes a request. Must be called exactly once, from any thread; later calls are ignored, and
+// a Responder destroyed without being called answers 500. The server sets the version,
+// keep-alive, Content-Length (and gzip when enabled) of the response.
 using Responder = std::function<void(HttpResponse&&)>;
 // Handles one request. Runs on an io thread: it must not block (hand slow work to a pool and call
-// the responder from there).
+// the responder from there). A HEAD request reaches the handler as GET. Must not throw (an
+// exception is logged and answered 500).
 using HttpHandler = std::function<void(IncomingRequest&&, Responder)>;
 
 // Maps paths to handlers: exact paths first, then the longest matching prefix. `route` names the
@@ -77,11 +80,15 @@ struct HttpServerOptions {
   std::chrono::seconds idle_timeout{120};
 };
 
-// An HTTP/1.1 server on Boost.Beast: keep-alive, chunked request bodies, `Expect: 100-continue`,
-// HEAD answered like GET without a body. One coroutine per connection on the io_context; handlers
-// answer through a Responder from any thread. Records tempo_request_duration_seconds{route,
-// method,status_code}. `io` and `registry` must outlive the server. Start/Stop from one thread;
-// the rest is thread-safe.
+// An HTTP/1.1 server on Boost.Beast: keep-alive, pipelining, chunked request bodies,
+// `Expect: 100-continue`, HEAD answered like GET without a body, headers up to 1 MiB. One
+// coroutine per connection, each on its own strand of the io_context; handlers answer through a
+// Responder from any thread. A request that cannot be parsed gets 400 (431 for oversized headers)
+// without reaching a handler, and the connection closes. Records
+// tempo_request_duration_seconds{route,method,status_code}.
+// `io` and `registry` must outlive the server. Handlers must stay valid until Stop() and Drain()
+// returned; once the server object is destroyed, requests still arriving on open connections get
+// 503 without reaching a handler. Start/Stop from one thread; the rest is thread-safe.
 class HttpServer : public Service {
  public:
   HttpServer(boost::asio::io_context& io, HttpServerOptions options, Router router,
@@ -90,7 +97,8 @@ class HttpServer : public Service {
 
   // Binds and starts accepting. Errors: kUnavailable naming the address when it cannot bind.
   Status Start() override;
-  // Stops accepting, closes idle connections and lets in-flight requests finish.
+  // Stops accepting, closes idle connections and lets in-flight requests finish (their
+  // connections close after the response). Idempotent; does not block.
   void Stop() override;
   // Waits (blocking; never call on an io thread) until no request is in flight, or the timeout.
   // Returns false on timeout.
