@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the integration tests need; safe to run again (does nothing when up to date).
-#   - Debian packages: python3-grpcio, python3-protobuf, protobuf-compiler, zstd, curl
+#   - Debian packages: python3-grpcio, python3-protobuf, protobuf-compiler, zstd, curl,
+#     ruby-jaeger-client, python3-py-zipkin
 #     (installed with apt-get only when missing and we are root; otherwise listed).
 #   - npm clients pinned in package-lock.json (npm ci, skipped when node_modules matches).
 #   - the python protobuf module generated from proto/tempo_it.proto.
@@ -15,6 +16,10 @@ need=()
 command -v protoc >/dev/null || need+=(protobuf-compiler)
 command -v zstd >/dev/null || need+=(zstd)
 command -v curl >/dev/null || need+=(curl)
+# Jaeger/Zipkin clients (cases_jaeger_zipkin.py): Ruby jaeger-client (thrift compact over UDP)
+# and py_zipkin (Zipkin v2 JSON, v1 JSON, v1 thrift).
+ruby -e 'require "jaeger/client"' 2>/dev/null || need+=(ruby-jaeger-client)
+/usr/bin/python3 -c 'import py_zipkin' 2>/dev/null || need+=(python3-py-zipkin)
 if ((${#need[@]})); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
     echo "setup.sh: installing ${need[*]}"
