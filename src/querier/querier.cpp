@@ -5,17 +5,26 @@
 
 namespace tempo::querier {
 
-Querier::Querier(const ingester::Ingester& ingester) : ingester_(ingester) {}
+Querier::Querier(const ingester::Ingester& ingester, const store::Store& store)
+    : ingester_(ingester), store_(store) {}
 
 Status Querier::FindTraceByID(const RequestContext& ctx, const TraceId& id,
                               const TimeRange& range, tempopb::Trace* out,
                               TraceByIdStats* stats) const {
   // Live traces are always searched: the time range only prunes blocks, and a trace found outside
   // the window may still be returned (spec/query-api.md §8.4).
+  // Blocks first, then live data: a trace being cut may briefly be in both, which the
+  // de-duplication absorbs; looking at live data last never misses a trace that moved meanwhile.
+  std::vector<std::string> fragments;
+  uint64_t block_bytes = 0;
+  TEMPO_RETURN_IF_ERROR(store_.FindTrace(ctx, id, range.start_seconds, range.end_seconds,
+                                         &fragments, &block_bytes));
   std::optional<ingester::LiveTraceView> live = ingester_.FindTraceByID(ctx.tenant, id);
-  if (!live) return NotFoundError("trace not found");
+  if (live) fragments.push_back(std::move(live->data));
+  if (fragments.empty()) return NotFoundError("trace not found");
+  std::vector<std::string_view> views(fragments.begin(), fragments.end());
   model::CombineStats combine;
-  TEMPO_RETURN_IF_ERROR(model::CombineFragments({live->data}, out, &combine));
+  TEMPO_RETURN_IF_ERROR(model::CombineFragments(views, out, &combine));
   if (stats) {
     stats->inspected_bytes = combine.input_bytes;
     stats->spans = combine.spans;

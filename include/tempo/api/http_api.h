@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -41,6 +42,14 @@ class HttpApi : public Service {
  private:
   net::Router BuildRouter();
   void HandleTraceById(net::IncomingRequest&& request, net::Responder respond, bool v2);
+  // Search and tag endpoints (src/api/http/search_handlers.cpp, spec/query-api.md §8.8-§8.12).
+  void HandleSearch(net::IncomingRequest&& request, net::Responder respond);
+  void HandleSearchTags(net::IncomingRequest&& request, net::Responder respond, bool v2);
+  void HandleTagValues(net::IncomingRequest&& request, net::Responder respond, bool v2);
+  // The tenants of a request (single tenant unless multitenancy is on); responds 401/400 and
+  // returns false when the org ID header is missing or invalid.
+  bool RequestTenants(const net::HttpRequest& request, const net::Responder& respond,
+                      std::vector<std::string>* tenants) const;
 
   boost::asio::io_context& io_;
   boost::asio::thread_pool& query_pool_;

@@ -77,6 +77,13 @@ class Ingester : public model::TraceSink, public Service {
   // records older than the oldest arrival minute any remaining trace of the tenant needs.
   Status CompleteCut(const HeadSnapshot& snapshot);
 
+  // Copies of the live traces of `tenant` (head included) that may overlap [start, end] (unix
+  // nanoseconds): traces whose time range is unknown (replayed from the WAL) are always included.
+  // For search (src/ingester/ingester_search.cpp).
+  std::vector<std::pair<TraceId, LiveTraceView>> SnapshotLiveTraces(const std::string& tenant,
+                                                                    uint64_t start_unix_nano,
+                                                                    uint64_t end_unix_nano) const;
+
   uint64_t live_traces() const;
   uint64_t live_bytes() const { return live_bytes_.load(std::memory_order_relaxed); }
 

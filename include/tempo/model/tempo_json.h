@@ -13,6 +13,13 @@ class ResourceSpans;
 namespace tempopb {
 class Trace;
 class TraceByIDResponse;
+class SearchResponse;
+class SearchMetrics;
+class MetadataMetrics;
+class SearchTagsResponse;
+class SearchTagsV2Response;
+class SearchTagValuesResponse;
+class SearchTagValuesV2Response;
 }  // namespace tempopb
 
 namespace tempo::model {
@@ -57,5 +64,18 @@ std::string ToValidUtf8(std::string_view s);
 
 // Standard base64 with padding, without quotes.
 void AppendBase64(std::string& out, std::string_view bytes);
+
+// Search body (query-api.md §8.8): {"traces":[...],"metrics":{...}}; "traces" omitted when empty,
+// "metrics" always present ({} when all zero). spanSet/spanSets, serviceStats map, 64-bit ints as
+// strings, zero values omitted (src/model/tempo_json_search.cpp).
+std::string SearchResponseToJson(const tempopb::SearchResponse& response);
+// SearchMetrics / MetadataMetrics objects ({} when all zero).
+void AppendSearchMetricsJson(std::string& out, const tempopb::SearchMetrics& metrics);
+void AppendMetadataMetricsJson(std::string& out, const tempopb::MetadataMetrics& metrics);
+// Tag endpoint bodies (§8.9-§8.12); "metrics" always present.
+std::string SearchTagsResponseToJson(const tempopb::SearchTagsResponse& response);
+std::string SearchTagsV2ResponseToJson(const tempopb::SearchTagsV2Response& response);
+std::string SearchTagValuesResponseToJson(const tempopb::SearchTagValuesResponse& response);
+std::string SearchTagValuesV2ResponseToJson(const tempopb::SearchTagValuesV2Response& response);
 
 }  // namespace tempo::model

@@ -126,6 +126,26 @@ net::Router HttpApi::BuildRouter() {
     respond(net::MakeResponse(req.message, http::status::ok, registry_.Render(),
                               "text/plain; version=0.0.4; charset=utf-8"));
   });
+  router.Handle("/api/search", "api_search",
+                [this](net::IncomingRequest&& req, net::Responder respond) {
+                  HandleSearch(std::move(req), std::move(respond));
+                });
+  router.Handle("/api/search/tags", "api_search_tags",
+                [this](net::IncomingRequest&& req, net::Responder respond) {
+                  HandleSearchTags(std::move(req), std::move(respond), false);
+                });
+  router.Handle("/api/v2/search/tags", "api_v2_search_tags",
+                [this](net::IncomingRequest&& req, net::Responder respond) {
+                  HandleSearchTags(std::move(req), std::move(respond), true);
+                });
+  router.HandlePrefix("/api/v2/search/tag/", "api_v2_search_tag_tagname_values",
+                      [this](net::IncomingRequest&& req, net::Responder respond) {
+                        HandleTagValues(std::move(req), std::move(respond), true);
+                      });
+  router.HandlePrefix("/api/search/tag/", "api_search_tag_tagname_values",
+                      [this](net::IncomingRequest&& req, net::Responder respond) {
+                        HandleTagValues(std::move(req), std::move(respond), false);
+                      });
   router.HandlePrefix("/api/v2/traces/", "api_v2_traces_traceid",
                       [this](net::IncomingRequest&& req, net::Responder respond) {
                         HandleTraceById(std::move(req), std::move(respond), true);
