@@ -11,7 +11,7 @@ packages=(
   libboost1.81-dev libboost-context1.81-dev libboost-coroutine1.81-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   librocksdb-dev libzstd-dev zlib1g-dev libsnappy-dev liblz4-dev libbz2-dev
-  nlohmann-json3-dev libyaml-cpp-dev catch2 libssl-dev libbenchmark-dev
+  nlohmann-json3-dev libyaml-cpp-dev catch2 libssl-dev libbenchmark-dev libre2-dev
   # test peers (see spec/test-clients.md): Python grpcio/protobuf, curl, node for the OTel JS exporters
   python3-grpcio python3-protobuf curl zstd gzip nodejs npm
 )

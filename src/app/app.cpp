@@ -27,15 +27,23 @@ Status App::Start() {
   overrides_ = std::make_unique<overrides::Overrides>(config_.overrides);
 
   Status s = [&]() -> Status {
+    TEMPO_ASSIGN_OR_RETURN(backend_, backend::OpenLocalBackend(config_.storage.local_path));
+    store_ = std::make_unique<store::Store>(config_.storage.store, *backend_, registry_);
+    TEMPO_RETURN_IF_ERROR(store_->Start());
     TEMPO_ASSIGN_OR_RETURN(wal_, wal::Wal::Open(config_.wal, registry_));
     ingester_ = std::make_unique<ingester::Ingester>(config_.ingester, *wal_, *overrides_,
                                                      registry_, Clock::Real());
+    block_builder_ = std::make_unique<blockbuilder::BlockBuilder>(
+        config_.ingester, *ingester_, *wal_, *backend_, *store_, registry_, Clock::Real());
+    // Settle a cut a crash interrupted before the WAL is replayed.
+    TEMPO_RETURN_IF_ERROR(block_builder_->Recover());
     TEMPO_RETURN_IF_ERROR(ingester_->Start());
+    TEMPO_RETURN_IF_ERROR(block_builder_->Start());
     distributor::DistributorConfig dcfg = config_.distributor;
     dcfg.multitenancy_enabled = config_.multitenancy_enabled;
     distributor_ = std::make_unique<distributor::Distributor>(dcfg, *ingester_, *overrides_,
                                                               registry_, Clock::Real());
-    querier_ = std::make_unique<querier::Querier>(*ingester_);
+    querier_ = std::make_unique<querier::Querier>(*ingester_, *store_);
 
     if (config_.receivers.otlp_grpc.enabled) {
       otlp_grpc_ = std::make_unique<receivers::OtlpGrpcReceiver>(config_.receivers, *distributor_);
@@ -46,16 +54,32 @@ Status App::Start() {
           io_, *cpu_pool_, config_.receivers, *distributor_, registry_);
       TEMPO_RETURN_IF_ERROR(otlp_http_->Start());
     }
-    for (const auto& [name, protocol] :
-         {std::pair{"zipkin", &config_.receivers.zipkin},
-          std::pair{"jaeger grpc", &config_.receivers.jaeger_grpc},
-          std::pair{"jaeger thrift_http", &config_.receivers.jaeger_thrift_http},
-          std::pair{"jaeger thrift_compact", &config_.receivers.jaeger_thrift_compact},
-          std::pair{"jaeger thrift_binary", &config_.receivers.jaeger_thrift_binary}}) {
-      if (protocol->enabled) {
-        LOG_WARN << "receiver " << name << " (" << protocol->endpoint
-                 << ") is configured but not available in this version; not listening";
-      }
+    const receivers::ReceiversConfig& rc = config_.receivers;
+    if (rc.zipkin.enabled) {
+      zipkin_ = std::make_unique<receivers::ZipkinReceiver>(io_, *cpu_pool_, rc, *distributor_,
+                                                            registry_);
+      TEMPO_RETURN_IF_ERROR(zipkin_->Start());
+    }
+    if (rc.jaeger_grpc.enabled) {
+      jaeger_grpc_ = std::make_unique<receivers::JaegerGrpcReceiver>(rc, *distributor_);
+      TEMPO_RETURN_IF_ERROR(jaeger_grpc_->Start());
+    }
+    if (rc.jaeger_thrift_http.enabled) {
+      jaeger_http_ = std::make_unique<receivers::JaegerThriftHttpReceiver>(
+          io_, *cpu_pool_, rc, *distributor_, registry_);
+      TEMPO_RETURN_IF_ERROR(jaeger_http_->Start());
+    }
+    if (rc.jaeger_thrift_compact.enabled) {
+      jaeger_compact_ = std::make_unique<receivers::JaegerUdpReceiver>(
+          receivers::JaegerUdpReceiver::Protocol::kCompact, rc.jaeger_thrift_compact, *cpu_pool_,
+          *distributor_);
+      TEMPO_RETURN_IF_ERROR(jaeger_compact_->Start());
+    }
+    if (rc.jaeger_thrift_binary.enabled) {
+      jaeger_binary_ = std::make_unique<receivers::JaegerUdpReceiver>(
+          receivers::JaegerUdpReceiver::Protocol::kBinary, rc.jaeger_thrift_binary, *cpu_pool_,
+          *distributor_);
+      TEMPO_RETURN_IF_ERROR(jaeger_binary_->Start());
     }
     api_ = std::make_unique<api::HttpApi>(io_, *cpu_pool_, config_.server,
                                           config_.multitenancy_enabled, *querier_, registry_,
@@ -123,8 +147,18 @@ void App::Stop() {
     otlp_http_->Drain(grace);
   }
   if (otlp_grpc_) otlp_grpc_->Stop();
+  if (zipkin_) zipkin_->Stop();
+  if (jaeger_http_) jaeger_http_->Stop();
+  if (zipkin_) zipkin_->Drain(grace);
+  if (jaeger_http_) jaeger_http_->Drain(grace);
+  if (jaeger_grpc_) jaeger_grpc_->Stop();
+  // UDP: stop receiving, then process what is already queued.
+  if (jaeger_compact_) jaeger_compact_->Stop();
+  if (jaeger_binary_) jaeger_binary_->Stop();
+  if (block_builder_) block_builder_->Stop();
   if (ingester_) ingester_->Stop();
   if (wal_) wal_->Close();
+  if (store_) store_->Stop();
   if (api_) {
     api_->Stop();
     api_->Drain(std::chrono::milliseconds(std::min<int64_t>(grace.count(), 5000)));

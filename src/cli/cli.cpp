@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/commands.h"
 #include "tempo/api/build_info.h"
 #include "tempo/app/app.h"
 #include "tempo/common/log.h"
@@ -47,18 +48,13 @@ int Main(int argc, char** argv) {
     PrintVersion();
     return 0;
   }
-  if (!command_line->positional.empty()) {
-    std::cerr << "tempo: unknown command '" << command_line->positional.front() << "'\n"
-              << "Run 'tempo -help' for usage.\n";
-    return 2;
-  }
-
   config::LoadReport report;
   Result<config::AppConfig> config = config::LoadConfig(*command_line, &report);
   if (!config.ok()) {
     LOG_ERROR << "invalid configuration: " << config.status().message();
     return 1;
   }
+  if (!command_line->positional.empty()) return RunCommand(command_line->positional, *config);
   log::Level level;
   if (log::ParseLevel(config->server.log_level, &level)) log::SetLevel(level);
 

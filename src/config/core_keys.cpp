@@ -166,7 +166,9 @@ const KeySpec kCoreKeys[] = {
     {"storage.trace.background_cache", kIgnored},
     {"storage.trace.cache_min_compaction_level", kIgnored},
     {"storage.trace.cache_max_block_age", kIgnored},
-    {"storage.trace.blocklist_poll*", kIgnored},  // _concurrency, _fallback, _jitter_ms, ...
+    {"storage.trace.blocklist_poll", kLeaf,
+     [](V v, P p, S s) { return ReadDuration(v, p, &s->config->storage.store.blocklist_poll); }},
+    {"storage.trace.blocklist_poll_*", kIgnored},  // _concurrency, _fallback, _jitter_ms, ...
     {"storage.trace.empty_tenant_deletion_enabled", kIgnored},
     {"storage.trace.empty_tenant_deletion_age", kIgnored},
 

@@ -185,8 +185,8 @@ TEST_CASE("Known but unused Tempo keys are reported once, top-most path only", "
       "overrides:\n  metrics_generator_processors: [service-graphs]\n",
       &report);
   CHECK(report.ignored_keys ==
-        std::vector<std::string>{"metrics_generator", "storage.trace.blocklist_poll",
-                                 "storage.trace.blocklist_poll_concurrency", "storage.trace.pool",
+        std::vector<std::string>{"metrics_generator", "storage.trace.blocklist_poll_concurrency",
+                                 "storage.trace.pool",
                                  "server.log_format", "server.grpc_server_max_recv_msg_size",
                                  "overrides.metrics_generator_processors"});
 

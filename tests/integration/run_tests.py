@@ -23,6 +23,9 @@ sys.dont_write_bytecode = True  # keep the source tree clean
 import harness  # noqa: E402
 # Importing the case modules registers their cases.
 import cases_push, cases_errors, cases_limits, cases_durability, cases_ops  # noqa: E402,F401
+import cases_blocks  # noqa: E402,F401
+import cases_jaeger_zipkin  # noqa: E402,F401
+import cases_search  # noqa: E402,F401
 
 SETUP_HINT = "run tests/integration/setup.sh"
 

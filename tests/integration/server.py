@@ -72,7 +72,8 @@ class TempoServer:
     """
 
     def __init__(self, binary, multitenancy=False, rate_limit_bytes=15_000_000,
-                 burst_size_bytes=20_000_000, max_bytes_per_trace=5_000_000, keep_dir=False):
+                 burst_size_bytes=20_000_000, max_bytes_per_trace=5_000_000, keep_dir=False,
+                 extra_config=None):
         self.binary = os.path.abspath(binary)
         self.dir = tempfile.mkdtemp(prefix="tempo-it-")
         self.keep_dir = keep_dir or bool(os.environ.get("TEMPO_IT_KEEP"))
@@ -91,6 +92,8 @@ class TempoServer:
                               "burst_size_bytes": burst_size_bytes},
                 "global": {"max_bytes_per_trace": max_bytes_per_trace}}},
         }
+        for section, values in (extra_config or {}).items():  # e.g. {"ingester": {...}}
+            config.setdefault(section, {}).update(values)
         self.config_path = os.path.join(self.dir, "tempo.yaml")
         with open(self.config_path, "w") as f:
             f.write(_yaml(config) + "\n")
@@ -105,8 +108,9 @@ class TempoServer:
         return f"127.0.0.1:{self.otlp_grpc_port}"
 
     # ---- lifecycle -----------------------------------------------------------------
-    def start(self, ready_timeout=30.0):
-        """Starts the process (same dirs and ports on every restart) and waits for /ready."""
+    def start(self, ready_timeout=30.0, env=None, wait=True):
+        """Starts the process (same dirs and ports on every restart) and waits for /ready.
+        `env` adds environment variables (e.g. TEMPO_CRASHPOINT) for this start only."""
         if not os.path.exists(self.binary):
             raise ServerError(f"tempo binary not found: {self.binary}")
         self.starts += 1
@@ -118,9 +122,19 @@ class TempoServer:
                 f"-storage.trace.local.path={os.path.join(self.dir, 'blocks')}",
                 f"-server.http-listen-port={self.http_port}"]
         self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+                                     stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent,
+                                     env={**os.environ, **(env or {})})
         log.close()
-        self.wait_ready(ready_timeout)
+        if wait:
+            self.wait_ready(ready_timeout)
+
+    def cli(self, *words, timeout=30):
+        """Runs `tempo <words>` against this server's block storage (no server needed);
+        returns (exit code, stdout, stderr)."""
+        args = [self.binary, f"-storage.trace.local.path={os.path.join(self.dir, 'blocks')}",
+                *words]
+        r = subprocess.run(args, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        return r.returncode, r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")
 
     def wait_ready(self, timeout):
         """Polls GET /ready until it returns 200 `ready\\n` (bounded by `timeout`)."""

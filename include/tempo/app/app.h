@@ -8,6 +8,8 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "tempo/api/http_api.h"
+#include "tempo/backend/backend.h"
+#include "tempo/blockbuilder/block_builder.h"
 #include "tempo/common/metrics.h"
 #include "tempo/common/status.h"
 #include "tempo/config/app_config.h"
@@ -15,15 +17,19 @@
 #include "tempo/ingester/ingester.h"
 #include "tempo/overrides/overrides.h"
 #include "tempo/querier/querier.h"
+#include "tempo/receivers/jaeger_receivers.h"
 #include "tempo/receivers/otlp_receivers.h"
+#include "tempo/receivers/zipkin_receiver.h"
+#include "tempo/store/store.h"
 #include "tempo/wal/wal.h"
 
 namespace tempo::app {
 
 // The whole server: the only place that knows concrete module classes and wires them together.
 // Owns the io_context and its threads, the CPU pool, and every module. Starts modules in
-// dependency order (WAL → ingester → distributor → receivers → API) and stops them in reverse, so
-// intake stops before the WAL closes. Start/Stop/Wait from one (main) thread.
+// dependency order (backend → store → WAL → block-builder recovery → ingester replay → block
+// builder → distributor → receivers → API) and stops them in reverse, so intake stops before the
+// WAL closes. Start/Stop/Wait from one (main) thread.
 class App {
  public:
   explicit App(config::AppConfig config);
@@ -43,6 +49,11 @@ class App {
   uint16_t http_port() const { return api_ ? api_->port() : 0; }
   int otlp_grpc_port() const { return otlp_grpc_ ? otlp_grpc_->port() : 0; }
   uint16_t otlp_http_port() const { return otlp_http_ ? otlp_http_->port() : 0; }
+  uint16_t zipkin_port() const { return zipkin_ ? zipkin_->port() : 0; }
+  int jaeger_grpc_port() const { return jaeger_grpc_ ? jaeger_grpc_->port() : 0; }
+  uint16_t jaeger_thrift_http_port() const { return jaeger_http_ ? jaeger_http_->port() : 0; }
+  uint16_t jaeger_compact_port() const { return jaeger_compact_ ? jaeger_compact_->port() : 0; }
+  uint16_t jaeger_binary_port() const { return jaeger_binary_ ? jaeger_binary_->port() : 0; }
 
  private:
   config::AppConfig config_;
@@ -53,12 +64,20 @@ class App {
   std::vector<std::thread> io_threads_;
 
   std::unique_ptr<overrides::Overrides> overrides_;
+  std::unique_ptr<backend::Backend> backend_;
+  std::unique_ptr<store::Store> store_;
   std::unique_ptr<wal::Wal> wal_;
+  std::unique_ptr<blockbuilder::BlockBuilder> block_builder_;
   std::unique_ptr<ingester::Ingester> ingester_;
   std::unique_ptr<distributor::Distributor> distributor_;
   std::unique_ptr<querier::Querier> querier_;
   std::unique_ptr<receivers::OtlpGrpcReceiver> otlp_grpc_;
   std::unique_ptr<receivers::OtlpHttpReceiver> otlp_http_;
+  std::unique_ptr<receivers::ZipkinReceiver> zipkin_;
+  std::unique_ptr<receivers::JaegerGrpcReceiver> jaeger_grpc_;
+  std::unique_ptr<receivers::JaegerThriftHttpReceiver> jaeger_http_;
+  std::unique_ptr<receivers::JaegerUdpReceiver> jaeger_compact_;
+  std::unique_ptr<receivers::JaegerUdpReceiver> jaeger_binary_;
   std::unique_ptr<api::HttpApi> api_;
 
   std::mutex stop_mu_;

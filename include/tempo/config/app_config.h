@@ -8,6 +8,7 @@
 #include "tempo/ingester/ingester_config.h"
 #include "tempo/overrides/overrides.h"
 #include "tempo/receivers/receivers_config.h"
+#include "tempo/store/store_config.h"
 #include "tempo/wal/wal_config.h"
 
 namespace tempo::config {
@@ -16,6 +17,7 @@ namespace tempo::config {
 struct StorageConfig {
   std::string backend = "local";              // storage.trace.backend: local (s3 later)
   std::string local_path = "./data/blocks";   // storage.trace.local.path
+  store::StoreConfig store;                   // storage.trace.blocklist_poll
 };
 
 // The whole configuration of the binary: every module's config struct, filled from defaults, then

@@ -9,10 +9,11 @@ namespace tempo::ingester {
 struct IngesterConfig {
   // A trace with no new spans for this long is complete and may be cut into a block.
   std::chrono::milliseconds trace_idle_period{std::chrono::seconds(10)};
-  // Longest time the head block stays open before it is cut.
-  std::chrono::milliseconds max_block_duration{std::chrono::minutes(30)};
-  // Size at which the head block is cut.
-  uint64_t max_block_bytes = 500ull << 20;
+  // Longest time the head block stays open before it is cut. (Tempo 2.x: 30m; ours is shorter
+  // because the head is held in memory until it is written.)
+  std::chrono::milliseconds max_block_duration{std::chrono::minutes(5)};
+  // Size of the head (fragment bytes) at which it is cut. (Tempo 2.x: 500 MiB.)
+  uint64_t max_block_bytes = 100ull << 20;
   // How often idle traces are looked for.
   std::chrono::milliseconds flush_check_period{std::chrono::seconds(10)};
   // How long a complete block stays in the ingester after it was flushed.

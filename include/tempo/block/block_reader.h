@@ -1,0 +1,72 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tempo/common/ids.h"
+#include "tempo/common/result.h"
+
+namespace tempopb {
+class Trace;
+}
+
+namespace tempo::block {
+
+// Reads `length` bytes of data.tcb starting at `offset`. Must return exactly `length` bytes or an
+// error. Called concurrently when the reader is used from several threads.
+using ReadAtFn = std::function<Result<std::string>(uint64_t offset, uint64_t length)>;
+
+struct BlockIndex;
+
+// Reads one block (data.tcb) through a ReadAtFn. Open reads and verifies only the tail of the file
+// (trailer, footer, trace-ID directory, bloom filter) and the 8-byte header; lookups read only the
+// row group they need. Every byte read is checksummed: corrupt input yields kCorruption (with the
+// section and offset), never a crash, and no allocation is sized by an unchecked length.
+// Thread-safe after Open: all methods are const and share no mutable state.
+class BlockReader {
+ public:
+  // `size` is the size of data.tcb. `tail_hint` (meta.footer_size, or 0 if unknown) lets Open read
+  // the whole tail with one request. Errors: kCorruption ("bad magic", "unsupported block format
+  // version N", checksum mismatch, offsets out of range, truncated file); errors of `read`.
+  static Result<std::unique_ptr<BlockReader>> Open(ReadAtFn read, uint64_t size,
+                                                   uint64_t tail_hint = 0);
+  ~BlockReader();
+
+  // Bloom filter check: false means the trace is certainly not in the block.
+  bool MayContain(const TraceId& id) const;
+
+  // Looks `id` up in the directory; if present, reads its row group and fills `out` with the whole
+  // trace (every OTLP field; spans of a ScopeSpans in depth-first order) and returns true. Returns
+  // false if the block does not hold the trace. Errors: kCorruption, errors of the read function.
+  Result<bool> FindTrace(const TraceId& id, tempopb::Trace* out) const;
+
+  // Calls `fn` for every trace in ascending ID order, one row group at a time (memory is bounded
+  // by one decoded row group). Stops at and returns the first error of `fn` or of decoding.
+  Status ForEachTrace(const std::function<Status(const TraceId&, tempopb::Trace&&)>& fn) const;
+
+  // Size per physical column summed over row groups, in file order of first appearance; the
+  // directory, bloom filter and footer appear as "section.directory" etc.
+  struct ColumnStats {
+    std::string name;
+    uint64_t compressed_bytes = 0;
+    uint64_t uncompressed_bytes = 0;
+    uint64_t values = 0;
+  };
+  std::vector<ColumnStats> ColumnSizes() const;
+
+  uint32_t row_groups() const;
+  uint64_t traces() const;
+  uint64_t spans() const;
+
+ private:
+  BlockReader(ReadAtFn read, uint64_t size, std::unique_ptr<BlockIndex> index);
+
+  ReadAtFn read_;
+  uint64_t size_;
+  std::unique_ptr<BlockIndex> index_;
+};
+
+}  // namespace tempo::block

@@ -1,0 +1,91 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tempo/backend/backend.h"
+#include "tempo/block/block_meta.h"
+#include "tempo/common/ids.h"
+#include "tempo/common/metrics.h"
+#include "tempo/common/request_context.h"
+#include "tempo/common/service.h"
+#include "tempo/store/store_config.h"
+
+namespace tempo::block {
+class BlockReader;
+}
+namespace tempopb {
+class Trace;
+}
+
+namespace tempo::store {
+
+// Knows every committed block of every tenant (their metas, in memory) and finds traces in them.
+// A block is committed once its meta.json exists; blocks with meta.compacted.json are ignored.
+// Readers are opened lazily and kept in a bounded LRU. `backend` and `registry` must outlive the
+// Store. Thread-safe; synchronous (call from a blocking pool).
+class Store : public Service {
+ public:
+  Store(StoreConfig config, const backend::RawReader& backend, metrics::Registry& registry);
+  ~Store() override;
+
+  // Lists the backend once and starts the poller.
+  Status Start() override;
+  void Stop() override;
+
+  // Re-lists every tenant's blocks and reads the metas of new ones; forgets vanished blocks.
+  Status Poll();
+  // Registers a block this process has just committed (its meta.json is written).
+  void AddBlock(const block::BlockMeta& meta);
+
+  // Metas of `tenant`, ordered by start time (newest last).
+  std::vector<block::BlockMeta> Blocks(const std::string& tenant) const;
+  std::vector<std::string> Tenants() const;
+  bool HasBlock(const std::string& tenant, const std::string& block_id) const;
+
+  // Looks `id` up in the blocks of `ctx.tenant` whose time range overlaps [start, end] (unix
+  // seconds, either optional) and whose ID range contains it; each block's bloom filter is
+  // checked before its directory. Appends every hit as a serialized tempopb.Trace to `fragments`.
+  // Errors: kCorruption/kIOError naming the block when one cannot be read.
+  Status FindTrace(const RequestContext& ctx, const TraceId& id,
+                   std::optional<int64_t> start_seconds, std::optional<int64_t> end_seconds,
+                   std::vector<std::string>* fragments, uint64_t* inspected_bytes) const;
+
+  // Decodes every trace of block `meta` (of `ctx.tenant`) in directory order, through the cached
+  // reader, and calls `fn` with each; stops at the first error `fn` returns. Errors: as FindTrace.
+  Status ForEachTrace(const RequestContext& ctx, const block::BlockMeta& meta,
+                      const std::function<Status(const TraceId&, tempopb::Trace&&)>& fn) const;
+
+ private:
+  using BlockMap = std::map<std::string, block::BlockMeta>;  // by block ID
+  Result<std::shared_ptr<const block::BlockReader>> Reader(const block::BlockMeta& meta) const;
+  void PollLoop();
+
+  StoreConfig config_;
+  const backend::RawReader& backend_;
+
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<const BlockMap>> tenants_;  // guarded by mu_
+  // LRU of open readers: most recent first.
+  mutable std::list<std::pair<std::string, std::shared_ptr<const block::BlockReader>>> lru_;
+  mutable std::map<std::string, decltype(lru_)::iterator> lru_index_;  // guarded by mu_
+
+  std::mutex poll_mu_;
+  std::condition_variable poll_cv_;
+  bool stopping_ = false;  // guarded by poll_mu_
+  std::thread poller_;
+
+  metrics::GaugeFamily& blocks_gauge_;
+  metrics::Counter& poll_errors_;
+};
+
+}  // namespace tempo::store

@@ -1,0 +1,217 @@
+#include "tempo/block/block_reader.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "block/bloom.h"
+#include "block/coding.h"
+#include "block/crc32c.h"
+#include "block/footer.h"
+#include "block/page.h"
+#include "block/trace_assembler.h"
+#include "tempopb/tempo.pb.h"
+
+namespace tempo::block {
+namespace {
+
+// Open reads this much of the tail at once when the caller gives no hint; small blocks then
+// need a single read.
+constexpr uint64_t kDefaultTailRead = 64 * 1024;
+
+Result<std::string> ReadExact(const ReadAtFn& read, uint64_t offset, uint64_t length) {
+  TEMPO_ASSIGN_OR_RETURN(std::string data, read(offset, length));
+  if (data.size() != length) {
+    return IOError("block read at offset " + std::to_string(offset) + " returned " +
+                   std::to_string(data.size()) + " bytes, expected " + std::to_string(length));
+  }
+  return data;
+}
+
+// Bytes [offset, offset + length) of the file, from `tail` (which starts at `tail_offset`) when
+// it covers them, else read.
+Result<std::string> Range(const ReadAtFn& read, const std::string& tail, uint64_t tail_offset,
+                          uint64_t offset, uint64_t length) {
+  if (offset >= tail_offset) return tail.substr(offset - tail_offset, length);
+  return ReadExact(read, offset, length);
+}
+
+Status CheckVersion(uint32_t version) {
+  if (version != kFileVersion) {
+    return CorruptionError("unsupported block format version " + std::to_string(version));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+// Everything Open reads: the decoded footer, the directory and the bloom filter.
+struct BlockIndex {
+  Footer footer;
+  std::string directory;  // 16 bytes per trace, strictly ascending
+  BloomFilter bloom;
+  uint64_t footer_length = 0;
+};
+
+BlockReader::BlockReader(ReadAtFn read, uint64_t size, std::unique_ptr<BlockIndex> index)
+    : read_(std::move(read)), size_(size), index_(std::move(index)) {}
+BlockReader::~BlockReader() = default;
+
+Result<std::unique_ptr<BlockReader>> BlockReader::Open(ReadAtFn read, uint64_t size,
+                                                       uint64_t tail_hint) {
+  if (size < kHeaderSize + kTrailerSize) {
+    return CorruptionError("block too small: " + std::to_string(size) + " bytes");
+  }
+  uint64_t tail_length = std::min(size, kDefaultTailRead);
+  if (tail_hint >= kTrailerSize && tail_hint <= size) tail_length = tail_hint;
+  const uint64_t tail_offset = size - tail_length;
+  TEMPO_ASSIGN_OR_RETURN(std::string tail, ReadExact(read, tail_offset, tail_length));
+
+  // Trailer: u32 footer length | u32 version | u32 crc32c of those 8 bytes | magic.
+  const char* trailer = tail.data() + tail.size() - kTrailerSize;
+  if (std::memcmp(trailer + 12, kMagic, 4) != 0) {
+    return CorruptionError("not a tcb block: bad magic at the end of the file");
+  }
+  TEMPO_RETURN_IF_ERROR(CheckVersion(LoadFixed32(trailer + 4)));
+  if (LoadFixed32(trailer + 8) != Crc32c(trailer, 8)) {
+    return CorruptionError("block trailer: checksum mismatch");
+  }
+  const uint64_t footer_length = LoadFixed32(trailer);
+  if (footer_length > size - kHeaderSize - kTrailerSize) {
+    return CorruptionError("block trailer: footer length " + std::to_string(footer_length) +
+                           " exceeds the file");
+  }
+  const uint64_t footer_offset = size - kTrailerSize - footer_length;
+
+  auto index = std::make_unique<BlockIndex>(BlockIndex{{}, {}, BloomFilter(0, 0.5), 0});
+  index->footer_length = footer_length;
+  PageDecompressor decompressor;
+  PageHeader header;
+  std::string storage;
+  std::string_view payload;
+  {
+    TEMPO_ASSIGN_OR_RETURN(std::string section,
+                           Range(read, tail, tail_offset, footer_offset, footer_length));
+    TEMPO_RETURN_IF_ERROR(decompressor.Read(section, "block footer", &header, &storage, &payload));
+    if (header.encoding != Encoding::kFooter) return CorruptionError("block footer: bad encoding");
+    TEMPO_ASSIGN_OR_RETURN(index->footer, DecodeFooter(payload, size, footer_length));
+  }
+  const Footer& footer = index->footer;
+  const uint64_t bloom_offset = footer_offset - footer.bloom_length;
+  const uint64_t directory_offset = bloom_offset - footer.directory_length;
+  {
+    TEMPO_ASSIGN_OR_RETURN(std::string sections,
+                           Range(read, tail, tail_offset, directory_offset,
+                                 footer.directory_length + footer.bloom_length));
+    std::string_view view(sections);
+    TEMPO_RETURN_IF_ERROR(decompressor.Read(view.substr(0, footer.directory_length),
+                                            "block directory", &header, &storage, &payload));
+    if (header.encoding != Encoding::kDirectory || header.num_values != footer.total_traces ||
+        payload.size() != footer.total_traces * 16) {
+      return CorruptionError("block directory: does not match the footer's trace count");
+    }
+    for (size_t i = 16; i < payload.size(); i += 16) {
+      if (std::memcmp(payload.data() + i - 16, payload.data() + i, 16) >= 0) {
+        return CorruptionError("block directory: trace IDs are not ascending");
+      }
+    }
+    index->directory = std::string(payload);
+    TEMPO_RETURN_IF_ERROR(decompressor.Read(view.substr(footer.directory_length), "block bloom",
+                                            &header, &storage, &payload));
+    if (header.encoding != Encoding::kBloom) return CorruptionError("block bloom: bad encoding");
+    TEMPO_ASSIGN_OR_RETURN(index->bloom, BloomFilter::FromBytes(payload));
+  }
+  {
+    TEMPO_ASSIGN_OR_RETURN(std::string head, Range(read, tail, tail_offset, 0, kHeaderSize));
+    if (std::memcmp(head.data(), kMagic, 4) != 0) {
+      return CorruptionError("not a tcb block: bad magic at the start of the file");
+    }
+    TEMPO_RETURN_IF_ERROR(CheckVersion(LoadFixed32(head.data() + 4)));
+  }
+  return std::unique_ptr<BlockReader>(new BlockReader(std::move(read), size, std::move(index)));
+}
+
+bool BlockReader::MayContain(const TraceId& id) const { return index_->bloom.MayContain(id); }
+
+Result<bool> BlockReader::FindTrace(const TraceId& id, tempopb::Trace* out) const {
+  if (!index_->bloom.MayContain(id)) return false;
+  const std::string& dir = index_->directory;
+  const size_t n = dir.size() / 16;
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (std::memcmp(dir.data() + mid * 16, id.bytes.data(), 16) < 0) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  if (lo == n || std::memcmp(dir.data() + lo * 16, id.bytes.data(), 16) != 0) return false;
+  const auto& groups = index_->footer.row_groups;
+  auto it = std::upper_bound(groups.begin(), groups.end(), lo,
+                             [](uint64_t g, const RowGroupMeta& rg) { return g < rg.first_trace; });
+  const RowGroupMeta& rg = *(it - 1);
+  TEMPO_ASSIGN_OR_RETURN(std::string bytes, ReadExact(read_, rg.offset, rg.length));
+  TraceAssembler assembler(index_->footer, rg, bytes);
+  const uint64_t row = lo - rg.first_trace;
+  out->Clear();
+  TEMPO_RETURN_IF_ERROR(assembler.Run(row, row + 1, std::string_view(dir).substr(lo * 16, 16),
+                                      [&](uint64_t, tempopb::Trace&& trace) {
+                                        *out = std::move(trace);
+                                        return Status::Ok();
+                                      }));
+  return true;
+}
+
+Status BlockReader::ForEachTrace(
+    const std::function<Status(const TraceId&, tempopb::Trace&&)>& fn) const {
+  const std::string_view dir = index_->directory;
+  for (const RowGroupMeta& rg : index_->footer.row_groups) {
+    TEMPO_ASSIGN_OR_RETURN(std::string bytes, ReadExact(read_, rg.offset, rg.length));
+    TraceAssembler assembler(index_->footer, rg, bytes);
+    const uint64_t n = rg.rows[static_cast<size_t>(Table::kTrace)];
+    TEMPO_RETURN_IF_ERROR(assembler.Run(
+        0, n, dir.substr(rg.first_trace * 16, n * 16),
+        [&](uint64_t row, tempopb::Trace&& trace) {
+          return fn(TraceId::FromBytes(dir.substr((rg.first_trace + row) * 16, 16)),
+                    std::move(trace));
+        },
+        /*use_arena=*/true));
+  }
+  return Status::Ok();
+}
+
+std::vector<BlockReader::ColumnStats> BlockReader::ColumnSizes() const {
+  const Footer& footer = index_->footer;
+  std::vector<ColumnStats> stats(footer.columns.size());
+  std::vector<size_t> first_seen(footer.columns.size(), SIZE_MAX);
+  size_t seen = 0;
+  for (const RowGroupMeta& rg : footer.row_groups) {
+    for (const ChunkMeta& c : rg.chunks) {
+      ColumnStats& s = stats[c.column];
+      s.compressed_bytes += c.length;
+      s.uncompressed_bytes += c.raw_bytes;
+      s.values += c.num_values;
+      if (first_seen[c.column] == SIZE_MAX) first_seen[c.column] = seen++;
+    }
+  }
+  std::vector<ColumnStats> out(seen);
+  for (size_t i = 0; i < footer.columns.size(); ++i) {
+    if (first_seen[i] == SIZE_MAX) continue;
+    stats[i].name = footer.columns[i].DisplayName();
+    out[first_seen[i]] = std::move(stats[i]);
+  }
+  out.push_back({"section.directory", footer.directory_length, index_->directory.size(),
+                 footer.total_traces});
+  out.push_back({"section.bloom", footer.bloom_length, footer.bloom_length, 0});
+  out.push_back(
+      {"section.footer", index_->footer_length + kTrailerSize, 0, footer.row_groups.size()});
+  return out;
+}
+
+uint32_t BlockReader::row_groups() const {
+  return static_cast<uint32_t>(index_->footer.row_groups.size());
+}
+uint64_t BlockReader::traces() const { return index_->footer.total_traces; }
+uint64_t BlockReader::spans() const { return index_->footer.total_spans; }
+
+}  // namespace tempo::block

@@ -1,0 +1,171 @@
+#include "block/chunk_reader.h"
+
+#include <algorithm>
+
+namespace tempo::block {
+
+ChunkReader::ChunkReader(const Footer& footer, const RowGroupMeta& row_group,
+                         std::string_view bytes)
+    : footer_(footer), row_group_(row_group), bytes_(bytes), chunk_of_(footer.columns.size(), -1) {
+  for (size_t i = 0; i < row_group.chunks.size(); ++i) {
+    chunk_of_[row_group.chunks[i].column] = static_cast<int32_t>(i);
+  }
+}
+
+const ChunkMeta* ChunkReader::Chunk(uint32_t column) const {
+  if (column >= chunk_of_.size() || chunk_of_[column] < 0) return nullptr;
+  return &row_group_.chunks[static_cast<size_t>(chunk_of_[column])];
+}
+
+std::string ChunkReader::What(const ChunkMeta& chunk) const {
+  return "column '" + footer_.columns[chunk.column].DisplayName() + "' at offset " +
+         std::to_string(chunk.offset);
+}
+
+Status ChunkReader::ReadPage(const ChunkMeta& chunk, uint64_t page_offset, uint32_t length,
+                             std::string_view what, PageHeader* header, std::string_view* payload,
+                             bool keep) {
+  // Offsets were validated against the row group when the footer was decoded.
+  std::string_view data = bytes_.substr(chunk.offset - row_group_.offset + page_offset, length);
+  std::string* storage = &scratch_;
+  if (keep) storage = &buffers_.emplace_back();
+  return decompressor_.Read(data, what, header, storage, payload);
+}
+
+size_t PagedDictionary::PageOf(uint64_t code) const {
+  return static_cast<size_t>(std::upper_bound(first.begin(), first.end(), code) - first.begin()) -
+         1;
+}
+
+std::string_view PagedDictionary::at(uint64_t code) const {
+  size_t p = PageOf(code);
+  return pages[p].at(static_cast<size_t>(code - first[p]));
+}
+
+PagedDictionary& ChunkReader::DictionaryOf(const ChunkMeta& chunk) {
+  for (auto& [column, d] : dictionaries_) {
+    if (column == chunk.column) return d;
+  }
+  PagedDictionary& d = dictionaries_.emplace_back(chunk.column, PagedDictionary{}).second;
+  d.first.push_back(0);
+  for (const PageMeta& p : chunk.dict_pages) d.first.push_back(d.first.back() + p.num_values);
+  d.pages.resize(chunk.dict_pages.size());
+  d.loaded.assign(chunk.dict_pages.size(), 0);
+  return d;
+}
+
+Status ChunkReader::LoadDictionaryPage(const ChunkMeta& chunk, PagedDictionary& dict, size_t page) {
+  if (dict.loaded[page]) return Status::Ok();
+  uint64_t offset = 0;
+  for (size_t p = 0; p < page; ++p) offset += chunk.dict_pages[p].length;
+  std::string what = What(chunk) + " dictionary page " + std::to_string(page);
+  PageHeader header;
+  std::string_view payload;
+  // The dictionary points into the page, so its buffer is kept.
+  TEMPO_RETURN_IF_ERROR(
+      ReadPage(chunk, offset, chunk.dict_pages[page].length, what, &header, &payload, true));
+  if (header.encoding != Encoding::kDictionary ||
+      header.num_values != chunk.dict_pages[page].num_values) {
+    return CorruptionError(what + ": bad dictionary page header");
+  }
+  TEMPO_RETURN_IF_ERROR(DecodeDictionary(payload, header.num_values, what, &dict.pages[page]));
+  dict.loaded[page] = 1;
+  return Status::Ok();
+}
+
+Status ChunkReader::Read(uint32_t column, uint64_t lo, uint64_t hi, ColumnValues* out,
+                         bool codes_only) {
+  const ColumnDesc& desc = footer_.columns[column];
+  const ChunkMeta* chunk = Chunk(column);
+  out->ints.clear();
+  out->doubles.clear();
+  out->strs.clear();
+  out->codes.clear();
+  out->dict = nullptr;
+  const size_t n = static_cast<size_t>(hi - lo);
+  if (chunk == nullptr) {
+    switch (desc.type) {
+      case PhysicalType::kInt64:
+        out->ints.assign(n, 0);
+        break;
+      case PhysicalType::kDouble:
+        out->doubles.assign(n, 0.0);
+        break;
+      default:
+        out->strs.assign(n, std::string_view());
+        break;
+    }
+    return Status::Ok();
+  }
+  if (lo > hi || hi > chunk->num_values) {
+    return CorruptionError(What(*chunk) + ": value range [" + std::to_string(lo) + ", " +
+                           std::to_string(hi) + ") outside the chunk");
+  }
+  PagedDictionary* dict = nullptr;
+  if (!chunk->dict_pages.empty()) {
+    dict = &DictionaryOf(*chunk);
+    if (codes_only) {
+      for (size_t p = 0; p < dict->pages.size(); ++p) {
+        TEMPO_RETURN_IF_ERROR(LoadDictionaryPage(*chunk, *dict, p));
+      }
+      out->dict = dict;
+    }
+  }
+  uint64_t first = 0;  // index of the page's first value
+  uint64_t offset = chunk->dict_length();
+  for (size_t p = 0; p < chunk->pages.size() && first < hi; ++p) {
+    const PageMeta& page = chunk->pages[p];
+    uint64_t page_end = first + page.num_values;
+    if (page_end > lo) {
+      std::string what = What(*chunk) + " page " + std::to_string(p);
+      const bool views = desc.type == PhysicalType::kBytes ||
+                         (desc.type == PhysicalType::kString && dict == nullptr);
+      PageHeader header;
+      std::string_view payload;
+      TEMPO_RETURN_IF_ERROR(ReadPage(*chunk, offset, page.length, what, &header, &payload, views));
+      if (header.num_values != page.num_values) {
+        return CorruptionError(what + ": value count differs from the footer");
+      }
+      const size_t skip = static_cast<size_t>(lo > first ? lo - first : 0);
+      const size_t take = static_cast<size_t>(std::min(hi, page_end) - first) - skip;
+      if (desc.type == PhysicalType::kInt64 || dict != nullptr) {
+        // Values after the range are not needed: stop decoding there.
+        TEMPO_RETURN_IF_ERROR(DecodeInts(header.encoding, payload, header.num_values, what, &codes_,
+                                         static_cast<uint32_t>(skip + take)));
+        if (dict == nullptr) {
+          out->ints.insert(out->ints.end(), codes_.begin() + skip, codes_.begin() + skip + take);
+        } else {
+          for (size_t i = skip; i < skip + take; ++i) {
+            if (codes_[i] < 0 || static_cast<uint64_t>(codes_[i]) >= dict->size()) {
+              return CorruptionError(what + ": dictionary code out of range");
+            }
+            if (codes_only) {
+              out->codes.push_back(static_cast<uint32_t>(codes_[i]));
+            } else {
+              const uint64_t code = static_cast<uint64_t>(codes_[i]);
+              const size_t dp = dict->PageOf(code);
+              TEMPO_RETURN_IF_ERROR(LoadDictionaryPage(*chunk, *dict, dp));
+              out->strs.push_back(dict->pages[dp].at(static_cast<size_t>(code - dict->first[dp])));
+            }
+          }
+        }
+      } else if (desc.type == PhysicalType::kDouble) {
+        std::vector<double> values;
+        TEMPO_RETURN_IF_ERROR(
+            DecodeDoubles(header.encoding, payload, header.num_values, what, &values));
+        out->doubles.insert(out->doubles.end(), values.begin() + skip,
+                            values.begin() + skip + take);
+      } else {
+        views_.clear();
+        TEMPO_RETURN_IF_ERROR(
+            DecodeBytes(header.encoding, payload, header.num_values, what, &views_));
+        out->strs.insert(out->strs.end(), views_.begin() + skip, views_.begin() + skip + take);
+      }
+    }
+    first = page_end;
+    offset += page.length;
+  }
+  return Status::Ok();
+}
+
+}  // namespace tempo::block

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "block/footer.h"
+#include "block/page.h"
+#include "block/value_codec.h"
+#include "tempo/common/result.h"
+
+namespace tempo::block {
+
+// The dictionary of one chunk, whose pages are decoded on first use. Entries are views into page
+// buffers owned by the ChunkReader.
+struct PagedDictionary {
+  std::vector<uint64_t> first;    // first code of each page, then the entry count
+  std::vector<Dictionary> pages;  // decoded pages (valid where loaded[p])
+  std::vector<uint8_t> loaded;
+  uint64_t size() const { return first.back(); }
+  // Entry `code`; its page must be loaded.
+  std::string_view at(uint64_t code) const;
+  size_t PageOf(uint64_t code) const;
+};
+
+// Decoded values of one column over a range of values. Strings and bytes are views into buffers
+// owned by the ChunkReader that produced them.
+struct ColumnValues {
+  std::vector<int64_t> ints;           // kInt64 columns and dictionary codes
+  std::vector<double> doubles;         // kDouble
+  std::vector<std::string_view> strs;  // kString and kBytes
+  // Dictionary-encoded strings read with `codes_only`: the codes instead of `strs`.
+  std::vector<uint32_t> codes;
+  const PagedDictionary* dict = nullptr;  // every page loaded
+};
+
+// Decodes column chunks of one row group whose bytes are in memory: whole chunks or value ranges,
+// reading only the pages that overlap the range. Validates every page (checksum, encoding, value
+// counts, dictionary codes). Not thread-safe; one per decode. `footer`, `row_group` and
+// `bytes` (the row group's bytes) must outlive it.
+class ChunkReader {
+ public:
+  ChunkReader(const Footer& footer, const RowGroupMeta& row_group, std::string_view bytes);
+
+  // The chunk of catalog column `column` in this row group, or nullptr if omitted (for a fixed
+  // column: every value is the default).
+  const ChunkMeta* Chunk(uint32_t column) const;
+
+  // Values [lo, hi) of `column` into `out` (replacing its contents). An omitted column yields
+  // defaults (0, "", 0.0). With `codes_only`, a dictionary-encoded string chunk yields its codes
+  // and dictionary (valid as long as this reader) instead of strings. kCorruption if the range
+  // exceeds the chunk or a page is bad.
+  Status Read(uint32_t column, uint64_t lo, uint64_t hi, ColumnValues* out,
+              bool codes_only = false);
+
+ private:
+  Status ReadPage(const ChunkMeta& chunk, uint64_t page_offset, uint32_t length,
+                  std::string_view what, PageHeader* header, std::string_view* payload, bool keep);
+  PagedDictionary& DictionaryOf(const ChunkMeta& chunk);
+  Status LoadDictionaryPage(const ChunkMeta& chunk, PagedDictionary& dict, size_t page);
+  std::string What(const ChunkMeta& chunk) const;
+
+  const Footer& footer_;
+  const RowGroupMeta& row_group_;
+  std::string_view bytes_;
+  std::vector<int32_t> chunk_of_;  // catalog column -> index in row_group_.chunks, or -1
+  PageDecompressor decompressor_;
+  std::string scratch_;
+  std::deque<std::string> buffers_;  // decompressed pages that views point into
+  std::deque<std::pair<uint32_t, PagedDictionary>> dictionaries_;  // deque: stable addresses
+  std::vector<int64_t> codes_;
+  std::vector<std::string_view> views_;
+};
+
+}  // namespace tempo::block

@@ -1,0 +1,80 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "block/chunk_reader.h"
+#include "block/footer.h"
+#include "tempo/common/result.h"
+
+namespace tempopb {
+class Trace;
+}
+namespace opentelemetry::proto::resource::v1 {
+class Resource;
+}
+namespace opentelemetry::proto::common::v1 {
+class InstrumentationScope;
+}
+
+namespace tempo::block {
+
+// Rebuilds OTLP traces from a range of trace rows of one row group: decodes the rows of every
+// table that belong to those traces (only the pages that overlap them, plus the row group's
+// resources and scopes), then assembles each trace (docs/block-format.md, "Reading a trace").
+// Every index read from the file is range-checked. Not thread-safe; one per decode. `footer`,
+// `row_group` and `bytes` (the row group's bytes) must outlive it.
+class TraceAssembler {
+ public:
+  TraceAssembler(const Footer& footer, const RowGroupMeta& row_group, std::string_view bytes);
+  ~TraceAssembler();
+
+  // Decodes trace rows [first, last) of the row group and calls `fn(row, trace)` for each in
+  // order, stopping at the first error. `ids` holds their 16-byte trace IDs back to back (spans
+  // whose trace_id equals their trace's are stored without it). With `use_arena` the traces are
+  // built in a protobuf arena that is reset after each call of `fn`.
+  Status Run(uint64_t first, uint64_t last, std::string_view ids,
+             const std::function<Status(uint64_t row, tempopb::Trace&& trace)>& fn,
+             bool use_arena = false);
+
+ private:
+  // Attribute shapes of one owner table's decoded rows.
+  struct Shapes {
+    std::vector<std::vector<uint32_t>> distinct;  // catalog indexes, in attribute order
+    std::vector<uint32_t> of_row;                 // per decoded row: index into `distinct`
+  };
+
+  Status DecodeTables(uint64_t first, uint64_t last);
+  Status DecodeAttributes(Table table);
+  Status BuildResourcesAndScopes();
+  const ColumnValues& Values(Col c) const { return cols_[static_cast<size_t>(c)]; }
+  int64_t Int(Col c, uint64_t row) const;
+  std::string_view Str(Col c, uint64_t row) const;
+  // Appends the attributes of `row` of `table`; rows of a table must come in ascending order.
+  template <typename KeyValues>
+  Status FillAttributes(Table table, uint64_t row, KeyValues* out);
+  Status Assemble(size_t i, std::string_view trace_id, tempopb::Trace* trace);
+
+  const Footer& footer_;
+  const RowGroupMeta& row_group_;
+  ChunkReader reader_;
+  uint64_t first_trace_ = 0;
+  // Per table: the decoded row range [front, back], and for child tables of the trace table
+  // the row bounds of every decoded trace (size traces + 1).
+  std::array<std::vector<uint64_t>, kTableCount> bounds_;
+  std::array<ColumnValues, kIntrinsicCount> cols_;
+  std::array<Shapes, kTableCount> shapes_;
+  // By catalog index: decoded attribute values and the index of the next one to hand out.
+  std::vector<ColumnValues> attr_values_;
+  std::vector<uint64_t> attr_next_;
+  // Scratch of DecodeAttributes by catalog index, all zero between calls.
+  std::vector<uint64_t> range_before_, range_within_;
+  std::vector<uint8_t> range_used_;
+  std::vector<opentelemetry::proto::resource::v1::Resource> resources_;
+  std::vector<opentelemetry::proto::common::v1::InstrumentationScope> scopes_;
+};
+
+}  // namespace tempo::block

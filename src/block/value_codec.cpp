@@ -1,0 +1,190 @@
+#include "block/value_codec.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "block/coding.h"
+
+namespace tempo::block {
+namespace {
+
+Status CodecError(std::string_view what, std::string_view why) {
+  return CorruptionError(std::string(what) + ": " + std::string(why));
+}
+
+}  // namespace
+
+Encoding EncodeInts(std::span<const int64_t> values, std::string* out) {
+  if (values.empty()) return Encoding::kPlainVarint;
+  size_t plain = 0, delta = 0, offset = 0;
+  int64_t min = values[0];
+  uint64_t prev = 0;
+  for (int64_t v : values) {
+    plain += VarintSize(ZigZag(v));
+    delta += VarintSize(ZigZag(static_cast<int64_t>(static_cast<uint64_t>(v) - prev)));
+    prev = static_cast<uint64_t>(v);
+    min = std::min(min, v);
+  }
+  offset = VarintSize(ZigZag(min));
+  for (int64_t v : values)
+    offset += VarintSize(static_cast<uint64_t>(v) - static_cast<uint64_t>(min));
+  out->reserve(out->size() + std::min({plain, delta, offset}));
+  if (delta < plain && delta <= offset) {
+    prev = 0;
+    for (int64_t v : values) {
+      PutVarint(out, ZigZag(static_cast<int64_t>(static_cast<uint64_t>(v) - prev)));
+      prev = static_cast<uint64_t>(v);
+    }
+    return Encoding::kDeltaVarint;
+  }
+  if (offset < plain) {
+    PutSignedVarint(out, min);
+    for (int64_t v : values) PutVarint(out, static_cast<uint64_t>(v) - static_cast<uint64_t>(min));
+    return Encoding::kForVarint;
+  }
+  for (int64_t v : values) PutVarint(out, ZigZag(v));
+  return Encoding::kPlainVarint;
+}
+
+Status DecodeInts(Encoding encoding, std::string_view payload, uint32_t n, std::string_view what,
+                  std::vector<int64_t>* out, uint32_t limit) {
+  // Every value takes at least one byte, which bounds the allocation below.
+  if (n > payload.size()) return CodecError(what, "more values than payload bytes");
+  const bool full = limit >= n;
+  n = std::min(n, limit);
+  out->resize(n);
+  int64_t* dst = out->data();
+  ByteReader r(payload, "int page");
+  uint64_t u = 0;
+  switch (encoding) {
+    case Encoding::kPlainVarint:
+      for (uint32_t i = 0; i < n; ++i) {
+        if (!r.ReadVarint(&u)) return CodecError(what, "truncated varint");
+        dst[i] = UnZigZag(u);
+      }
+      break;
+    case Encoding::kDeltaVarint: {
+      uint64_t acc = 0;
+      for (uint32_t i = 0; i < n; ++i) {
+        if (!r.ReadVarint(&u)) return CodecError(what, "truncated varint");
+        acc += static_cast<uint64_t>(UnZigZag(u));
+        dst[i] = static_cast<int64_t>(acc);
+      }
+      break;
+    }
+    case Encoding::kForVarint: {
+      int64_t base = 0;
+      if (!r.ReadSignedVarint(&base)) return CodecError(what, "truncated base");
+      for (uint32_t i = 0; i < n; ++i) {
+        if (!r.ReadVarint(&u)) return CodecError(what, "truncated varint");
+        dst[i] = static_cast<int64_t>(static_cast<uint64_t>(base) + u);
+      }
+      break;
+    }
+    default:
+      return CodecError(what, "unexpected encoding " + std::to_string(static_cast<int>(encoding)) +
+                                  " for an integer page");
+  }
+  if (full && !r.empty()) return CodecError(what, "trailing bytes after the values");
+  return Status::Ok();
+}
+
+Encoding EncodeDoubles(std::span<const double> values, std::string* out) {
+  // Byte planes: the sign/exponent bytes of similar values repeat, which zstd then removes.
+  size_t n = values.size();
+  size_t start = out->size();
+  out->resize(start + 8 * n);
+  char* dst = out->data() + start;
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t bits;
+    std::memcpy(&bits, &values[i], 8);
+    for (size_t b = 0; b < 8; ++b) dst[b * n + i] = static_cast<char>(bits >> (8 * b));
+  }
+  return Encoding::kSplitDouble;
+}
+
+Status DecodeDoubles(Encoding encoding, std::string_view payload, uint32_t n, std::string_view what,
+                     std::vector<double>* out) {
+  if (encoding != Encoding::kSplitDouble) return CodecError(what, "unexpected double encoding");
+  if (payload.size() != static_cast<uint64_t>(n) * 8) {
+    return CodecError(what, "double page size mismatch");
+  }
+  out->resize(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    uint64_t bits = 0;
+    for (size_t b = 0; b < 8; ++b) {
+      bits |= static_cast<uint64_t>(static_cast<uint8_t>(payload[b * n + i])) << (8 * b);
+    }
+    std::memcpy(&(*out)[i], &bits, 8);
+  }
+  return Status::Ok();
+}
+
+Encoding EncodeBytes(std::span<const std::string_view> values, std::string* out) {
+  bool fixed = !values.empty() && !values[0].empty();
+  for (std::string_view v : values) fixed = fixed && v.size() == values[0].size();
+  if (fixed) {
+    PutVarint(out, values[0].size());
+    for (std::string_view v : values) out->append(v);
+    return Encoding::kFixedWidth;
+  }
+  for (std::string_view v : values) PutBytes(out, v);
+  return Encoding::kLengthPrefixed;
+}
+
+Status DecodeBytes(Encoding encoding, std::string_view payload, uint32_t n, std::string_view what,
+                   std::vector<std::string_view>* out) {
+  ByteReader r(payload, "bytes page");
+  if (encoding == Encoding::kFixedWidth) {
+    uint64_t width = 0;
+    if (!r.ReadVarint(&width) || width == 0 || width > r.remaining() ||
+        r.remaining() / width != n || r.remaining() % width != 0) {
+      return CodecError(what, "fixed-width page size mismatch");
+    }
+    out->reserve(out->size() + n);
+    for (uint32_t i = 0; i < n; ++i) {
+      std::string_view v;
+      r.ReadRaw(static_cast<size_t>(width), &v);
+      out->push_back(v);
+    }
+    return Status::Ok();
+  }
+  if (encoding != Encoding::kLengthPrefixed) return CodecError(what, "unexpected bytes encoding");
+  if (n > payload.size()) return CodecError(what, "more values than payload bytes");
+  out->reserve(out->size() + n);
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string_view v;
+    if (!r.ReadBytes(&v)) return CodecError(what, "truncated value");
+    out->push_back(v);
+  }
+  if (!r.empty()) return CodecError(what, "trailing bytes after the values");
+  return Status::Ok();
+}
+
+void EncodeDictionary(std::span<const std::string_view> sorted, std::string* out) {
+  for (std::string_view s : sorted) PutVarint(out, s.size());
+  for (std::string_view s : sorted) out->append(s);
+}
+
+Status DecodeDictionary(std::string_view payload, uint32_t n, std::string_view what,
+                        Dictionary* out) {
+  // Every entry takes at least one length byte.
+  if (n > payload.size()) return CodecError(what, "more dictionary entries than bytes");
+  ByteReader r(payload, "dictionary");
+  out->offsets.assign(1, 0);
+  out->offsets.reserve(static_cast<size_t>(n) + 1);
+  uint64_t total = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    uint64_t len;
+    if (!r.ReadVarint(&len) || len > payload.size() - total) {
+      return CodecError(what, "dictionary lengths exceed the page");
+    }
+    total += len;
+    out->offsets.push_back(static_cast<uint32_t>(total));
+  }
+  if (total != r.remaining()) return CodecError(what, "dictionary lengths do not match the page");
+  out->bytes = payload.substr(r.position());
+  return Status::Ok();
+}
+
+}  // namespace tempo::block

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "block/page.h"
+#include "tempo/common/result.h"
+
+namespace tempo::block {
+
+// Value encodings of data pages (docs/block-format.md, "Encodings"). Encoders append a payload
+// and return the encoding they chose; decoders validate every length against the payload and fail
+// with kCorruption naming `what`. Stateless and thread-safe.
+
+// Picks the smallest of kPlainVarint, kDeltaVarint and kForVarint for `values`.
+Encoding EncodeInts(std::span<const int64_t> values, std::string* out);
+// Decodes the first min(n, limit) of the page's `n` values (n <= payload size, checked) into
+// `out` (resized to that count). Only a full decode checks that no bytes follow the values.
+Status DecodeInts(Encoding encoding, std::string_view payload, uint32_t n, std::string_view what,
+                  std::vector<int64_t>* out, uint32_t limit = UINT32_MAX);
+
+Encoding EncodeDoubles(std::span<const double> values, std::string* out);
+Status DecodeDoubles(Encoding encoding, std::string_view payload, uint32_t n, std::string_view what,
+                     std::vector<double>* out);
+
+// kFixedWidth when all values share a non-zero length, else kLengthPrefixed.
+Encoding EncodeBytes(std::span<const std::string_view> values, std::string* out);
+// Appends `n` views into `payload` to `out`.
+Status DecodeBytes(Encoding encoding, std::string_view payload, uint32_t n, std::string_view what,
+                   std::vector<std::string_view>* out);
+
+// A dictionary page: `sorted` must be strictly ascending. The varint lengths of all entries come
+// first, then their bytes back to back, so a reader can point into the page without copying.
+void EncodeDictionary(std::span<const std::string_view> sorted, std::string* out);
+// Decoded dictionary: views into the page payload, which must outlive it.
+struct Dictionary {
+  std::string_view bytes;
+  std::vector<uint32_t> offsets{0};
+  size_t size() const { return offsets.size() - 1; }
+  std::string_view at(size_t i) const {
+    return bytes.substr(offsets[i], offsets[i + 1] - offsets[i]);
+  }
+};
+// Checks that the lengths add up to the payload (not the order: readers do not depend on it for
+// safety).
+Status DecodeDictionary(std::string_view payload, uint32_t n, std::string_view what,
+                        Dictionary* out);
+
+}  // namespace tempo::block

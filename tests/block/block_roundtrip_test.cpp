@@ -1,0 +1,287 @@
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <set>
+#include <thread>
+
+#include "block_test_util.h"
+#include "random_traces.h"
+
+namespace tempo::block {
+namespace {
+
+using testing::Diff;
+using testing::OpenString;
+using testing::RandomTraces;
+
+struct Corpus {
+  std::map<TraceId, tempopb::Trace> traces;
+  size_t spans = 0;
+};
+
+Corpus MakeCorpus(uint64_t seed, int count, int max_spans) {
+  RandomTraces gen(seed);
+  Corpus c;
+  while (static_cast<int>(c.traces.size()) < count) {
+    TraceId id = gen.Id();
+    int spans = static_cast<int>(gen.Uniform(static_cast<uint64_t>(max_spans) + 1));
+    c.spans += static_cast<size_t>(spans);
+    c.traces[id] = gen.Trace(id, spans);
+  }
+  return c;
+}
+
+std::string Write(const Corpus& c, WriterOptions options, BlockMeta* meta) {
+  BlockWriter writer(options);
+  for (const auto& [id, trace] : c.traces) REQUIRE(writer.Append(id, trace).ok());
+  auto data = writer.Finish(meta);
+  REQUIRE(data.ok());
+  return std::move(data).value();
+}
+
+TEST_CASE("A block returns every trace exactly as written", "[block]") {
+  Corpus corpus = MakeCorpus(7, 200, 30);
+  WriterOptions options;
+  SECTION("with default options") {}
+  SECTION("with small row groups and pages") {
+    options.spans_per_row_group = 300;
+    options.values_per_page = 37;
+    options.page_bytes = 512;
+  }
+  BlockMeta meta;
+  std::string data = Write(corpus, options, &meta);
+  CHECK(meta.total_traces == 200);
+  CHECK(meta.total_spans == corpus.spans);
+  CHECK(meta.size_bytes == data.size());
+  CHECK(meta.min_trace_id == corpus.traces.begin()->first.ToHex());
+  CHECK(meta.max_trace_id == corpus.traces.rbegin()->first.ToHex());
+
+  auto reader = OpenString(data);
+  REQUIRE(reader.ok());
+  CHECK((*reader)->traces() == 200);
+  CHECK((*reader)->spans() == corpus.spans);
+  CHECK((*reader)->row_groups() == meta.row_groups);
+
+  auto it = corpus.traces.begin();
+  Status s = (*reader)->ForEachTrace([&](const TraceId& id, tempopb::Trace&& trace) {
+    REQUIRE(it != corpus.traces.end());
+    CHECK(id == it->first);
+    std::string diff = Diff(it->second, trace);
+    INFO(diff);
+    CHECK(diff.empty());
+    ++it;
+    return Status::Ok();
+  });
+  REQUIRE(s.ok());
+  CHECK(it == corpus.traces.end());
+
+  for (const auto& [id, want] : corpus.traces) {
+    CHECK((*reader)->MayContain(id));
+    tempopb::Trace got;
+    auto found = (*reader)->FindTrace(id, &got);
+    REQUIRE(found.ok());
+    REQUIRE(*found);
+    std::string diff = Diff(want, got);
+    INFO(id.ToHex() << "\n" << diff);
+    CHECK(diff.empty());
+  }
+  RandomTraces other(99);
+  for (int i = 0; i < 500; ++i) {
+    TraceId id = other.Id();
+    if (corpus.traces.count(id)) continue;
+    tempopb::Trace got;
+    auto found = (*reader)->FindTrace(id, &got);
+    REQUIRE(found.ok());
+    CHECK_FALSE(*found);
+  }
+}
+
+TEST_CASE("Traces moved out of ForEachTrace stay valid after it returns", "[block]") {
+  Corpus corpus = MakeCorpus(23, 80, 12);
+  WriterOptions options;
+  options.spans_per_row_group = 100;
+  BlockMeta meta;
+  std::string data = Write(corpus, options, &meta);
+  auto reader = OpenString(data);
+  REQUIRE(reader.ok());
+  std::vector<std::pair<TraceId, tempopb::Trace>> kept;
+  REQUIRE((*reader)
+              ->ForEachTrace([&](const TraceId& id, tempopb::Trace&& t) {
+                kept.emplace_back(id, std::move(t));
+                return Status::Ok();
+              })
+              .ok());
+  REQUIRE(kept.size() == corpus.traces.size());
+  auto it = corpus.traces.begin();
+  for (const auto& [id, trace] : kept) {
+    CHECK(id == it->first);
+    CHECK(Diff(it->second, trace).empty());
+    ++it;
+  }
+}
+
+TEST_CASE("One reader serves lookups from several threads", "[block]") {
+  Corpus corpus = MakeCorpus(29, 120, 15);
+  WriterOptions options;
+  options.spans_per_row_group = 150;
+  BlockMeta meta;
+  std::string data = Write(corpus, options, &meta);
+  auto reader = OpenString(data);
+  REQUIRE(reader.ok());
+  const BlockReader& r = **reader;
+  std::vector<TraceId> ids;
+  for (const auto& [id, t] : corpus.traces) ids.push_back(id);
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (size_t i = static_cast<size_t>(t); i < ids.size() * 3; i += 4) {
+        const TraceId& id = ids[i % ids.size()];
+        tempopb::Trace got;
+        auto found = r.FindTrace(id, &got);
+        if (!found.ok() || !*found || !Diff(corpus.traces.at(id), got).empty()) ++mismatches;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("Traces must be appended in strictly ascending ID order", "[block]") {
+  RandomTraces gen(1);
+  TraceId a = gen.Id(), b = gen.Id();
+  if (b < a) std::swap(a, b);
+  BlockWriter writer;
+  REQUIRE(writer.Append(b, gen.Trace(b, 2)).ok());
+  Status same = writer.Append(b, gen.Trace(b, 2));
+  CHECK(same.code() == StatusCode::kInvalidArgument);
+  Status lower = writer.Append(a, gen.Trace(a, 2));
+  CHECK(lower.code() == StatusCode::kInvalidArgument);
+  BlockMeta meta;
+  auto data = writer.Finish(&meta);
+  REQUIRE(data.ok());
+  CHECK(meta.total_traces == 1);
+  CHECK(writer.Append(a, gen.Trace(a, 1)).code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("Re-encoding a decoded block reproduces it byte for byte", "[block]") {
+  Corpus corpus = MakeCorpus(11, 60, 25);
+  WriterOptions options;
+  options.spans_per_row_group = 200;
+  BlockMeta meta1, meta2;
+  std::string first = Write(corpus, options, &meta1);
+  auto reader = OpenString(first);
+  REQUIRE(reader.ok());
+  BlockWriter writer(options);
+  REQUIRE((*reader)
+              ->ForEachTrace(
+                  [&](const TraceId& id, tempopb::Trace&& t) { return writer.Append(id, t); })
+              .ok());
+  auto second = writer.Finish(&meta2);
+  REQUIRE(second.ok());
+  CHECK(*second == first);
+  CHECK(meta1 == meta2);
+}
+
+TEST_CASE("An empty block opens and holds nothing", "[block]") {
+  BlockWriter writer;
+  BlockMeta meta;
+  auto data = writer.Finish(&meta);
+  REQUIRE(data.ok());
+  CHECK(meta.total_traces == 0);
+  CHECK(meta.row_groups == 0);
+  auto reader = OpenString(*data);
+  REQUIRE(reader.ok());
+  CHECK((*reader)->traces() == 0);
+  tempopb::Trace t;
+  RandomTraces gen(3);
+  auto found = (*reader)->FindTrace(gen.Id(), &t);
+  REQUIRE(found.ok());
+  CHECK_FALSE(*found);
+  int calls = 0;
+  CHECK((*reader)
+            ->ForEachTrace([&](const TraceId&, tempopb::Trace&&) {
+              ++calls;
+              return Status::Ok();
+            })
+            .ok());
+  CHECK(calls == 0);
+}
+
+TEST_CASE("ForEachTrace stops at the callback's first error", "[block]") {
+  Corpus corpus = MakeCorpus(5, 20, 5);
+  BlockMeta meta;
+  std::string data = Write(corpus, {}, &meta);
+  auto reader = OpenString(data);
+  REQUIRE(reader.ok());
+  int calls = 0;
+  Status s = (*reader)->ForEachTrace([&](const TraceId&, tempopb::Trace&&) {
+    return ++calls == 3 ? CancelledError("enough") : Status::Ok();
+  });
+  CHECK(s.code() == StatusCode::kCancelled);
+  CHECK(calls == 3);
+}
+
+TEST_CASE("ColumnSizes names every column with its size", "[block]") {
+  Corpus corpus = MakeCorpus(9, 50, 10);
+  BlockMeta meta;
+  std::string data = Write(corpus, {}, &meta);
+  auto reader = OpenString(data);
+  REQUIRE(reader.ok());
+  std::set<std::string> names;
+  uint64_t total = 8;  // the header
+  for (const auto& c : (*reader)->ColumnSizes()) {
+    names.insert(c.name);
+    total += c.compressed_bytes;
+  }
+  CHECK(total == data.size());
+  CHECK(names.count("span.name"));
+  CHECK(names.count("span.id"));
+  CHECK(names.count("trace.start"));
+  CHECK(names.count("span.attr[http.method]:string"));
+  CHECK(names.count("span.attr_shape"));
+  CHECK(names.count("resource.attr[service.name]:string"));
+  CHECK(names.count("section.directory"));
+  CHECK(names.count("section.bloom"));
+  CHECK(names.count("section.footer"));
+}
+
+TEST_CASE("Open reads the tail with one request when given the footer size", "[block]") {
+  Corpus corpus = MakeCorpus(13, 3000, 12);
+  WriterOptions options;
+  options.spans_per_row_group = 2000;
+  BlockMeta meta;
+  std::string data = Write(corpus, options, &meta);
+  REQUIRE(data.size() > 64 * 1024);
+  int reads = 0;
+  auto reader = BlockReader::Open(testing::ReadFrom(data, &reads), data.size(), meta.footer_size);
+  REQUIRE(reader.ok());
+  CHECK(reads == 2);  // the tail, then the 8-byte header
+  reads = 0;
+  tempopb::Trace t;
+  auto found = (*reader)->FindTrace(corpus.traces.begin()->first, &t);
+  REQUIRE(found.ok());
+  CHECK(*found);
+  CHECK(reads == 1);
+}
+
+TEST_CASE("The bloom filter has about the requested false-positive rate", "[block]") {
+  Corpus corpus = MakeCorpus(17, 5000, 0);
+  BlockMeta meta;
+  std::string data = Write(corpus, {}, &meta);
+  auto reader = OpenString(data);
+  REQUIRE(reader.ok());
+  RandomTraces other(1234);
+  int positives = 0, probes = 0;
+  for (int i = 0; i < 20000; ++i) {
+    TraceId id = other.Id();
+    if (corpus.traces.count(id)) continue;
+    ++probes;
+    positives += (*reader)->MayContain(id) ? 1 : 0;
+  }
+  double rate = static_cast<double>(positives) / probes;
+  INFO("false-positive rate " << rate);
+  CHECK(rate < 0.02);
+}
+
+}  // namespace
+}  // namespace tempo::block

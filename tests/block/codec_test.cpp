@@ -1,0 +1,142 @@
+#include <catch2/catch.hpp>
+#include <limits>
+#include <random>
+
+#include "block/bloom.h"
+#include "block/coding.h"
+#include "block/crc32c.h"
+#include "block/value_codec.h"
+
+namespace tempo::block {
+namespace {
+
+TEST_CASE("crc32c matches the standard check value on every implementation", "[block]") {
+  CHECK(Crc32c("123456789") == 0xE3069283u);
+  CHECK(Crc32c("") == 0u);
+  std::mt19937_64 rng(5);
+  std::string data(1000, '\0');
+  for (char& c : data) c = static_cast<char>(rng());
+  for (size_t start = 0; start < 9; ++start) {
+    for (size_t len : {0, 1, 7, 8, 9, 63, 64, 65, 500, 991}) {
+      const char* p = data.data() + start;
+      uint32_t hw = Crc32c(p, len);
+      CHECK(hw == Crc32cExtendPortable(0, p, len));
+      CHECK(Crc32cExtend(Crc32c(p, len / 2), p + len / 2, len - len / 2) == hw);
+    }
+  }
+}
+
+TEST_CASE("Varints and zigzag round-trip at the edges", "[block]") {
+  std::vector<int64_t> values = {0,
+                                 1,
+                                 -1,
+                                 63,
+                                 -64,
+                                 64,
+                                 1 << 20,
+                                 -(1 << 20),
+                                 std::numeric_limits<int64_t>::max(),
+                                 std::numeric_limits<int64_t>::min()};
+  std::string buf;
+  for (int64_t v : values) PutSignedVarint(&buf, v);
+  PutVarint(&buf, std::numeric_limits<uint64_t>::max());
+  ByteReader r(buf, "test");
+  for (int64_t v : values) {
+    int64_t got;
+    REQUIRE(r.ReadSignedVarint(&got));
+    CHECK(got == v);
+  }
+  uint64_t big;
+  REQUIRE(r.ReadVarint(&big));
+  CHECK(big == std::numeric_limits<uint64_t>::max());
+  CHECK(r.empty());
+  uint64_t more;
+  CHECK_FALSE(r.ReadVarint(&more));
+  // Eleven continuation bytes are not a varint.
+  const std::string eleven(11, '\xff');
+  ByteReader bad(eleven, "test");
+  CHECK_FALSE(bad.ReadVarint(&more));
+}
+
+TEST_CASE("Integer pages round-trip with whichever encoding is chosen", "[block]") {
+  std::mt19937_64 rng(8);
+  std::vector<std::vector<int64_t>> inputs = {
+      {5},
+      {1, 2, 3, 4, 5, 6, 7, 8, 9},                             // delta
+      {1'700'000'000'000'000'000, 1'700'000'000'000'000'100},  // frame of reference
+      {std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(), 0, -1}};
+  std::vector<int64_t> random(1000);
+  for (auto& v : random) v = static_cast<int64_t>(rng());
+  inputs.push_back(random);
+  for (const auto& in : inputs) {
+    std::string buf;
+    Encoding e = EncodeInts(in, &buf);
+    std::vector<int64_t> out;
+    REQUIRE(DecodeInts(e, buf, static_cast<uint32_t>(in.size()), "t", &out).ok());
+    CHECK(out == in);
+    if (buf.size() > 1) {
+      CHECK_FALSE(
+          DecodeInts(e, buf.substr(0, buf.size() - 1), static_cast<uint32_t>(in.size()), "t", &out)
+              .ok());
+    }
+    CHECK_FALSE(DecodeInts(e, buf, static_cast<uint32_t>(buf.size() + 1), "t", &out).ok());
+  }
+}
+
+TEST_CASE("Dictionaries round-trip and reject inconsistent lengths", "[block]") {
+  const std::string zs(300, 'z');
+  std::vector<std::string_view> sorted = {"", "a", "ab", "abc", "abd", "b", zs};
+  std::string buf;
+  EncodeDictionary(sorted, &buf);
+  Dictionary d;
+  REQUIRE(DecodeDictionary(buf, static_cast<uint32_t>(sorted.size()), "t", &d).ok());
+  REQUIRE(d.size() == sorted.size());
+  for (size_t i = 0; i < sorted.size(); ++i) CHECK(d.at(i) == sorted[i]);
+  CHECK_FALSE(DecodeDictionary(buf, static_cast<uint32_t>(sorted.size() + 1), "t", &d).ok());
+  CHECK_FALSE(
+      DecodeDictionary(buf.substr(0, buf.size() - 1), static_cast<uint32_t>(sorted.size()), "t", &d)
+          .ok());
+  CHECK_FALSE(DecodeDictionary(buf + "x", static_cast<uint32_t>(sorted.size()), "t", &d).ok());
+}
+
+TEST_CASE("Bytes and double pages round-trip", "[block]") {
+  std::vector<std::string_view> fixed = {"12345678", "abcdefgh"};
+  std::vector<std::string_view> mixed = {"", "a", std::string_view("\0b", 2)};
+  for (const auto& in : {fixed, mixed}) {
+    std::string buf;
+    Encoding e = EncodeBytes(in, &buf);
+    std::vector<std::string_view> out;
+    REQUIRE(DecodeBytes(e, buf, static_cast<uint32_t>(in.size()), "t", &out).ok());
+    CHECK(out == in);
+  }
+  std::vector<double> doubles = {0.0, -0.0, 1.5, -3e300, std::numeric_limits<double>::infinity()};
+  std::string buf;
+  Encoding e = EncodeDoubles(doubles, &buf);
+  std::vector<double> out;
+  REQUIRE(DecodeDoubles(e, buf, static_cast<uint32_t>(doubles.size()), "t", &out).ok());
+  REQUIRE(out.size() == doubles.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    CHECK(std::memcmp(&out[i], &doubles[i], 8) == 0);
+  }
+}
+
+TEST_CASE("The bloom filter never forgets an added ID", "[block]") {
+  BloomFilter f(1000, 0.01);
+  std::mt19937_64 rng(3);
+  std::vector<TraceId> ids(1000);
+  for (auto& id : ids) {
+    for (auto& b : id.bytes) b = static_cast<uint8_t>(rng());
+    f.Add(id);
+  }
+  auto copy = BloomFilter::FromBytes(f.ToBytes());
+  REQUIRE(copy.ok());
+  for (const auto& id : ids) {
+    CHECK(f.MayContain(id));
+    CHECK(copy->MayContain(id));
+  }
+  CHECK_FALSE(BloomFilter::FromBytes("").ok());
+  CHECK_FALSE(BloomFilter::FromBytes(std::string(33, 'x')).ok());
+}
+
+}  // namespace
+}  // namespace tempo::block

@@ -1,0 +1,226 @@
+#include <catch2/catch.hpp>
+
+#include <future>
+
+#include "support/temp_dir.h"
+#include "support/trace_builder.h"
+#include "tempo/backend/backend.h"
+#include "tempo/blockbuilder/block_builder.h"
+#include "tempo/block/block_meta.h"
+#include "tempo/block/block_writer.h"
+#include "tempo/model/batch.h"
+#include "tempo/model/combine.h"
+#include "tempo/querier/querier.h"
+#include "tempopb/tempo.pb.h"
+
+using tempo::FakeClock;
+using tempo::RequestContext;
+using tempo::Status;
+using tempo::TraceId;
+using tempo::testing::TempDir;
+using tempo::testing::TraceBuilder;
+using tempo::testing::TraceIdBytes;
+
+namespace {
+
+// Every module of the write and read path on a temp dir; Restart() simulates a process restart.
+struct Node {
+  Node() {
+    wal_config.path = dir.Sub("wal");
+    config.trace_idle_period = std::chrono::seconds(10);
+    config.max_block_duration = std::chrono::minutes(1);
+    config.max_block_bytes = 1ull << 30;
+    Restart();
+  }
+
+  void Restart() {
+    querier.reset();
+    builder.reset();
+    ingester.reset();
+    wal.reset();
+    store.reset();
+    backend.reset();
+    registry = std::make_unique<tempo::metrics::Registry>();
+    backend = tempo::backend::OpenLocalBackend(dir.Sub("blocks")).value();
+    store = std::make_unique<tempo::store::Store>(tempo::store::StoreConfig{}, *backend, *registry);
+    REQUIRE(store->Poll().ok());
+    wal = tempo::wal::Wal::Open(wal_config, *registry).value();
+    ingester = std::make_unique<tempo::ingester::Ingester>(config, *wal, overrides, *registry,
+                                                           clock);
+    builder = std::make_unique<tempo::blockbuilder::BlockBuilder>(config, *ingester, *wal,
+                                                                  *backend, *store, *registry,
+                                                                  clock);
+    REQUIRE(builder->Recover().ok());
+    REQUIRE(ingester->Start().ok());
+    querier = std::make_unique<tempo::querier::Querier>(*ingester, *store);
+  }
+
+  void Push(const tempo::testing::OtlpRequest& request) {
+    std::promise<Status> done;
+    RequestContext ctx;
+    ctx.tenant = "t";
+    ingester->Push(ctx, tempo::model::SplitByTrace(request),
+                   [&done](Status s) { done.set_value(std::move(s)); });
+    REQUIRE(done.get_future().get().ok());
+  }
+
+  // Spans of trace `n` as the querier returns them (0 if not found).
+  int Spans(uint64_t n) {
+    RequestContext ctx;
+    ctx.tenant = "t";
+    tempopb::Trace trace;
+    tempo::querier::TraceByIdStats stats;
+    Status s = querier->FindTraceByID(ctx, TraceId::FromBytes(TraceIdBytes(n)), {}, &trace, &stats);
+    if (s.code() == tempo::StatusCode::kNotFound) return 0;
+    REQUIRE(s.ok());
+    return static_cast<int>(stats.spans);
+  }
+
+  uint64_t WalRecords() {
+    uint64_t n = 0;
+    REQUIRE(wal->Replay([&](tempo::wal::ReplayedRecord&&) { ++n; }).ok());
+    return n;
+  }
+
+  uint64_t BlockSpans() {
+    uint64_t n = 0;
+    for (const auto& m : store->Blocks("t")) n += m.total_spans;
+    return n;
+  }
+
+  TempDir dir;
+  tempo::wal::WalConfig wal_config;
+  tempo::ingester::IngesterConfig config;
+  FakeClock clock;
+  tempo::overrides::Overrides overrides{tempo::overrides::OverridesConfig{}};
+  std::unique_ptr<tempo::metrics::Registry> registry;
+  std::unique_ptr<tempo::backend::Backend> backend;
+  std::unique_ptr<tempo::store::Store> store;
+  std::unique_ptr<tempo::wal::Wal> wal;
+  std::unique_ptr<tempo::ingester::Ingester> ingester;
+  std::unique_ptr<tempo::blockbuilder::BlockBuilder> builder;
+  std::unique_ptr<tempo::querier::Querier> querier;
+};
+
+tempo::testing::OtlpRequest Spans(uint64_t trace, int first, int count, uint64_t parent = 0) {
+  TraceBuilder b;
+  for (int i = 0; i < count; ++i) b.AddSpan("svc", trace, first + i, parent);
+  return b.Build();
+}
+
+}  // namespace
+
+TEST_CASE("Idle traces become a block once the head is due, and leave the WAL", "[blockbuilder]") {
+  Node node;
+  node.Push(Spans(1, 1, 3));
+  node.Push(Spans(2, 10, 2));
+  REQUIRE(node.builder->CutOnce(false).ok());
+  CHECK(node.store->Blocks("t").empty());  // nothing idle yet
+
+  node.clock.Advance(std::chrono::seconds(11));
+  REQUIRE(node.builder->CutOnce(false).ok());
+  CHECK(node.store->Blocks("t").empty());  // idle, in the head, but the head is not due yet
+
+  node.clock.Advance(std::chrono::minutes(1));
+  REQUIRE(node.builder->CutOnce(false).ok());
+  auto blocks = node.store->Blocks("t");
+  REQUIRE(blocks.size() == 1);
+  CHECK(blocks[0].total_traces == 2);
+  CHECK(blocks[0].total_spans == 5);
+  CHECK(node.ingester->live_traces() == 0);
+  CHECK(node.Spans(1) == 3);
+  CHECK(node.Spans(2) == 2);
+
+  // The WAL keeps at most the minute that is still "now"; a later cut drops it.
+  node.clock.Advance(std::chrono::minutes(2));
+  node.Push(Spans(3, 20, 1));
+  node.clock.Advance(std::chrono::minutes(2));
+  REQUIRE(node.builder->CutOnce(true).ok());
+  CHECK(node.WalRecords() == 0);
+
+  SECTION("after a restart every span is found exactly once") {
+    node.Restart();
+    CHECK(node.Spans(1) == 3);
+    CHECK(node.Spans(3) == 1);
+    CHECK(node.BlockSpans() == 6);
+    CHECK(node.ingester->live_traces() == 0);
+  }
+}
+
+TEST_CASE("A trace spread over several blocks and live data comes back whole", "[blockbuilder]") {
+  Node node;
+  node.Push(Spans(1, 1, 2));
+  REQUIRE(node.builder->CutOnce(true).ok());
+  node.Push(Spans(1, 3, 2, 1));
+  REQUIRE(node.builder->CutOnce(true).ok());
+  node.Push(Spans(1, 5, 1, 1));
+  node.Push(Spans(1, 1, 1));  // a duplicate of a span already in the first block
+  CHECK(node.store->Blocks("t").size() == 2);
+  CHECK(node.Spans(1) == 5);
+  node.Restart();
+  CHECK(node.Spans(1) == 5);
+}
+
+TEST_CASE("Spans that arrive while a head is being written stay live", "[blockbuilder]") {
+  Node node;
+  node.Push(Spans(1, 1, 2));
+  node.ingester->CollectDueHeads(true);
+  auto head = node.ingester->SnapshotHead("t");
+  REQUIRE(head.traces.size() == 1);
+  node.Push(Spans(1, 3, 1, 1));  // arrives after the snapshot
+  REQUIRE(node.ingester->CompleteCut(head).ok());
+  auto live = node.ingester->FindTraceByID("t", TraceId::FromBytes(TraceIdBytes(1)));
+  REQUIRE(live.has_value());
+  CHECK(live->data.size() < head.traces[0].data.size() + 200);
+  CHECK(node.Spans(1) == 1);  // the snapshot itself was not written as a block in this test
+}
+
+TEST_CASE("Recovery deletes a block whose cut never reached meta.json", "[blockbuilder]") {
+  Node node;
+  node.Push(Spans(1, 1, 2));
+  // Simulate a crash after the journal and the data object, before meta.json.
+  REQUIRE(node.wal->WriteCutJournal({"t", "dead-block", 0,
+                                     {{TraceId::FromBytes(TraceIdBytes(1)), 1'000'000}}})
+              .ok());
+  REQUIRE(node.backend->Write("t", "dead-block", "data.tcb", "partial").ok());
+  node.Restart();
+  CHECK(node.backend->ListBlocks("t").value().empty());
+  CHECK(node.wal->ReadCutJournals().value().empty());
+  CHECK(node.Spans(1) == 2);  // replayed from the WAL, not skipped
+}
+
+TEST_CASE("Records of a committed block are not replayed a second time", "[blockbuilder]") {
+  Node node;
+  node.Push(Spans(1, 1, 2));
+  // The steps of a cut up to the commit point (journal, data, meta), then a "crash" before the
+  // ingester forgets the data and the WAL drops it.
+  node.ingester->CollectDueHeads(true);
+  auto head = node.ingester->SnapshotHead("t");
+  REQUIRE(head.traces.size() == 1);
+  tempo::wal::CutJournal journal{"t", "committed", head.max_epoch_minute,
+                                 {{head.traces[0].id, head.traces[0].max_seq}}};
+  REQUIRE(node.wal->WriteCutJournal(journal).ok());
+  tempo::block::BlockWriter writer;
+  tempopb::Trace trace;
+  REQUIRE(tempo::model::CombineFragments({head.traces[0].data}, &trace, nullptr).ok());
+  REQUIRE(writer.Append(head.traces[0].id, trace).ok());
+  tempo::block::BlockMeta meta;
+  std::string data = writer.Finish(&meta).value();
+  meta.block_id = "committed";
+  meta.tenant_id = "t";
+  REQUIRE(node.backend->Write("t", "committed", "data.tcb", data).ok());
+  REQUIRE(node.backend->Write("t", "committed", "meta.json", tempo::block::MetaToJson(meta)).ok());
+  CHECK(node.WalRecords() == 1);
+
+  node.Restart();
+  CHECK(node.ingester->live_traces() == 0);  // skipped on replay: the block holds it
+  CHECK(node.Spans(1) == 2);
+  CHECK(node.BlockSpans() == 2);
+
+  SECTION("spans of the same trace that arrived after the cut are still replayed") {
+    node.Push(Spans(1, 5, 1, 1));
+    node.Restart();
+    CHECK(node.ingester->live_traces() == 1);
+    CHECK(node.Spans(1) == 3);
+  }
+}
