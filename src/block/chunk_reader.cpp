@@ -82,21 +82,9 @@ Status ChunkReader::Read(uint32_t column, uint64_t lo, uint64_t hi, ColumnValues
   out->strs.clear();
   out->codes.clear();
   out->dict = nullptr;
-  const size_t n = static_cast<size_t>(hi - lo);
-  if (chunk == nullptr) {
-    switch (desc.type) {
-      case PhysicalType::kInt64:
-        out->ints.assign(n, 0);
-        break;
-      case PhysicalType::kDouble:
-        out->doubles.assign(n, 0.0);
-        break;
-      default:
-        out->strs.assign(n, std::string_view());
-        break;
-    }
-    return Status::Ok();
-  }
+  if (lo > hi) return CorruptionError("column '" + desc.DisplayName() + "': bad value range");
+  out->defaulted = chunk == nullptr;
+  if (chunk == nullptr) return Status::Ok();
   if (lo > hi || hi > chunk->num_values) {
     return CorruptionError(What(*chunk) + ": value range [" + std::to_string(lo) + ", " +
                            std::to_string(hi) + ") outside the chunk");

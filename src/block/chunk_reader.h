@@ -26,8 +26,10 @@ struct PagedDictionary {
 };
 
 // Decoded values of one column over a range of values. Strings and bytes are views into buffers
-// owned by the ChunkReader that produced them.
+// owned by the ChunkReader that produced them. An omitted column is not materialized: `defaulted`
+// is set and the vectors stay empty (every value is 0, "" or 0.0).
 struct ColumnValues {
+  bool defaulted = false;
   std::vector<int64_t> ints;           // kInt64 columns and dictionary codes
   std::vector<double> doubles;         // kDouble
   std::vector<std::string_view> strs;  // kString and kBytes
@@ -49,7 +51,7 @@ class ChunkReader {
   const ChunkMeta* Chunk(uint32_t column) const;
 
   // Values [lo, hi) of `column` into `out` (replacing its contents). An omitted column yields
-  // defaults (0, "", 0.0). With `codes_only`, a dictionary-encoded string chunk yields its codes
+  // `defaulted` values. With `codes_only`, a dictionary-encoded string chunk yields its codes
   // and dictionary (valid as long as this reader) instead of strings. kCorruption if the range
   // exceeds the chunk or a page is bad.
   Status Read(uint32_t column, uint64_t lo, uint64_t hi, ColumnValues* out,

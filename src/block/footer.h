@@ -17,7 +17,7 @@ inline constexpr uint32_t kFileVersion = 1;
 inline constexpr size_t kHeaderSize = 8;    // magic + u32 version
 inline constexpr size_t kTrailerSize = 16;  // u32 footer_len, u32 version, u32 crc, magic
 // Most rows one table may have in one row group; bounds what a reader allocates.
-inline constexpr uint64_t kMaxTableRows = uint64_t{1} << 26;
+inline constexpr uint64_t kMaxTableRows = uint64_t{1} << 22;
 
 // One entry of the column catalog.
 struct ColumnDesc {

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "block/any_value_codec.h"
+#include "block/coding.h"
 #include "tempopb/tempo.pb.h"
 
 namespace tempo::block {
@@ -49,8 +51,11 @@ uint64_t HashValue(uint64_t h, const otlp_common::AnyValue& v) {
       return Mix(h, v.bytes_value());
     case otlp_common::AnyValue::VALUE_NOT_SET:
       return h;
-    default:
-      return Mix(h, v.SerializeAsString());  // arrays and kvlists: rare
+    default: {  // arrays, kvlists and the rest: rare
+      std::string encoded;
+      EncodeAnyValue(v, &encoded);
+      return Mix(h, encoded);
+    }
   }
 }
 
@@ -69,8 +74,12 @@ bool SameValue(const otlp_common::AnyValue& a, const otlp_common::AnyValue& b) {
       return a.bytes_value() == b.bytes_value();
     case otlp_common::AnyValue::VALUE_NOT_SET:
       return true;
-    default:
-      return a.SerializeAsString() == b.SerializeAsString();
+    default: {
+      std::string ea, eb;
+      EncodeAnyValue(a, &ea);
+      EncodeAnyValue(b, &eb);
+      return ea == eb;
+    }
   }
 }
 

@@ -4,6 +4,7 @@
 #include <map>
 #include <tuple>
 
+#include "block/any_value_codec.h"
 #include "block/coding.h"
 #include "block/message_identity.h"
 #include "tempopb/tempo.pb.h"
@@ -169,7 +170,9 @@ void RowGroupBuilder::AddAttributes(
         b.AddBytes(v.bytes_value());
         break;
       case AttrType::kComplex:
-        b.AddBytes(v.SerializeAsString());
+        complex_.clear();
+        EncodeAnyValue(v, &complex_);
+        b.AddBytes(complex_);
         break;
       default:
         break;

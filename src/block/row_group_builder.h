@@ -96,7 +96,7 @@ class RowGroupBuilder {
   static constexpr size_t kCacheWays = 8;
   std::array<std::array<std::vector<CachedKey>, kCacheWays>, kTableCount> key_cache_;
   std::array<size_t, kTableCount> next_way_{};
-  std::string shape_;
+  std::string shape_, complex_;
   std::array<uint64_t, kTableCount> rows_{};
   uint64_t min_start_ = UINT64_MAX, max_end_ = 0;
   // Scratch reused across traces.

@@ -3,6 +3,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "block/any_value_codec.h"
 #include "block/coding.h"
 #include "tempopb/tempo.pb.h"
 
@@ -61,11 +62,15 @@ TraceAssembler::TraceAssembler(const Footer& footer, const RowGroupMeta& row_gro
 TraceAssembler::~TraceAssembler() = default;
 
 int64_t TraceAssembler::Int(Col c, uint64_t row) const {
-  return Values(c).ints[static_cast<size_t>(row - bounds_[Idx(Intrinsic(c).table)].front())];
+  const ColumnValues& v = Values(c);
+  if (v.defaulted) return 0;
+  return v.ints[static_cast<size_t>(row - bounds_[Idx(Intrinsic(c).table)].front())];
 }
 
 std::string_view TraceAssembler::Str(Col c, uint64_t row) const {
-  return Values(c).strs[static_cast<size_t>(row - bounds_[Idx(Intrinsic(c).table)].front())];
+  const ColumnValues& v = Values(c);
+  if (v.defaulted) return {};
+  return v.strs[static_cast<size_t>(row - bounds_[Idx(Intrinsic(c).table)].front())];
 }
 
 Status TraceAssembler::DecodeTables(uint64_t first, uint64_t last) {
@@ -83,7 +88,11 @@ Status TraceAssembler::DecodeTables(uint64_t first, uint64_t last) {
     ColumnValues& v = cols_[static_cast<size_t>(col)];
     TEMPO_RETURN_IF_ERROR(reader_.Read(static_cast<uint32_t>(col), first, begin_hi, &v));
     std::vector<uint64_t>& b = bounds_[Idx(table)];
-    b.assign(v.ints.begin(), v.ints.end());
+    if (v.defaulted) {
+      b.assign(static_cast<size_t>(begin_hi - first), 0);
+    } else {
+      b.assign(v.ints.begin(), v.ints.end());
+    }
     if (last == traces) b.push_back(row_group_.rows[Idx(table)]);
     if (b.size() != count + 1) return Bad("trace row bounds");
     for (size_t i = 0; i < b.size(); ++i) {
@@ -140,7 +149,9 @@ Status TraceAssembler::DecodeAttributes(Table table) {
   // Shape index of every row in [from, hi): dictionary codes when the column has a dictionary,
   // else distinct strings found by hashing.
   std::vector<uint32_t> shape_of(static_cast<size_t>(hi - from));
-  if (raw.dict != nullptr) {
+  if (raw.defaulted) {
+    TEMPO_RETURN_IF_ERROR(parse({}));  // every row has the empty shape (index 0)
+  } else if (raw.dict != nullptr) {
     for (size_t d = 0; d < raw.dict->size(); ++d) TEMPO_RETURN_IF_ERROR(parse(raw.dict->at(d)));
     std::copy(raw.codes.begin(), raw.codes.end(), shape_of.begin());
   } else {
@@ -229,9 +240,7 @@ Status TraceAssembler::FillAttributes(Table table, uint64_t row, KeyValues* out)
         SetFrom(values.strs[i], [&](const char* p, size_t n) { v->set_bytes_value(p, n); });
         break;
       case AttrType::kComplex:
-        if (!v->ParseFromArray(values.strs[i].data(), static_cast<int>(values.strs[i].size()))) {
-          return Bad("complex value of attribute '" + desc.name + "' does not parse");
-        }
+        TEMPO_RETURN_IF_ERROR(DecodeAnyValue(values.strs[i], v));
         break;
       default:
         break;

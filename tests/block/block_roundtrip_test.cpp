@@ -71,6 +71,7 @@ TEST_CASE("A block returns every trace exactly as written", "[block]") {
     ++it;
     return Status::Ok();
   });
+  INFO(s.ToString());
   REQUIRE(s.ok());
   CHECK(it == corpus.traces.end());
 

@@ -1,6 +1,7 @@
 #pragma once
 
 // Helpers shared by the block tests: in-memory read functions, canonical trace comparison.
+#include <google/protobuf/stubs/logging.h>
 #include <google/protobuf/util/message_differencer.h>
 
 #include <algorithm>
@@ -33,6 +34,8 @@ inline Result<std::unique_ptr<BlockReader>> OpenString(const std::string& data) 
 // The reader returns the spans of a ScopeSpans in depth-first order; sort them the same way on
 // both sides so that traces compare equal when they hold the same spans in the same places.
 inline tempopb::Trace Canonical(tempopb::Trace t) {
+  // Test data holds strings that are not UTF-8 on purpose; serializing them logs errors.
+  google::protobuf::LogSilencer silence;
   for (auto& rs : *t.mutable_resourcespans()) {
     for (auto& ss : *rs.mutable_scope_spans()) {
       std::vector<std::pair<std::string, opentelemetry::proto::trace::v1::Span>> spans;

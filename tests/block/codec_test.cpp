@@ -1,11 +1,15 @@
+#include <google/protobuf/util/message_differencer.h>
+
 #include <catch2/catch.hpp>
 #include <limits>
 #include <random>
 
+#include "block/any_value_codec.h"
 #include "block/bloom.h"
 #include "block/coding.h"
 #include "block/crc32c.h"
 #include "block/value_codec.h"
+#include "tempopb/tempo.pb.h"
 
 namespace tempo::block {
 namespace {
@@ -136,6 +140,45 @@ TEST_CASE("The bloom filter never forgets an added ID", "[block]") {
   }
   CHECK_FALSE(BloomFilter::FromBytes("").ok());
   CHECK_FALSE(BloomFilter::FromBytes(std::string(33, 'x')).ok());
+}
+
+}  // namespace
+}  // namespace tempo::block
+
+namespace tempo::block {
+namespace {
+
+TEST_CASE("Complex attribute values round-trip exactly, even without valid UTF-8", "[block]") {
+  namespace otlp_common = opentelemetry::proto::common::v1;
+  otlp_common::AnyValue v;
+  auto* arr = v.mutable_array_value();
+  arr->add_values()->set_string_value(std::string("\xff\xfe", 2));
+  arr->add_values()->set_int_value(-5);
+  arr->add_values()->set_double_value(-0.0);
+  arr->add_values()->set_bool_value(true);
+  arr->add_values()->set_bytes_value(std::string("\0x", 2));
+  arr->add_values();  // nothing set
+  arr->add_values()->set_string_value_strindex(7);
+  auto* kvs = arr->add_values()->mutable_kvlist_value();
+  auto* kv = kvs->add_values();
+  kv->set_key("k");
+  kv->mutable_value()->mutable_array_value();
+  kvs->add_values()->set_key("no value");
+  std::string buf;
+  EncodeAnyValue(v, &buf);
+  otlp_common::AnyValue back;
+  Status s = DecodeAnyValue(buf, &back);
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+  CHECK(google::protobuf::util::MessageDifferencer::Equals(v, back));
+  otlp_common::AnyValue junk;
+  CHECK_FALSE(DecodeAnyValue(buf.substr(0, buf.size() - 1), &junk).ok());
+  CHECK_FALSE(DecodeAnyValue(buf + "x", &junk).ok());
+  // Deep nesting is refused rather than recursed into.
+  std::string deep;
+  for (int i = 0; i < 100000; ++i) deep += "\x05\x01";
+  deep += '\0';
+  CHECK_FALSE(DecodeAnyValue(deep, &junk).ok());
 }
 
 }  // namespace

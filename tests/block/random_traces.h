@@ -43,6 +43,7 @@ class RandomTraces {
     std::string w = kWords[Uniform(std::size(kWords))];
     if (Chance(0.3)) w += std::to_string(Uniform(1000));
     if (Chance(0.02)) w += std::string(1, '\0') + "nul";
+    if (Chance(0.01)) w += "\xff\xfe";  // not UTF-8: must still round-trip
     return w;
   }
 

@@ -44,7 +44,9 @@ class BlockReader {
   Result<bool> FindTrace(const TraceId& id, tempopb::Trace* out) const;
 
   // Calls `fn` for every trace in ascending ID order, one row group at a time (memory is bounded
-  // by one decoded row group). Stops at and returns the first error of `fn` or of decoding.
+  // by one decoded row group). Stops at and returns the first error of `fn` or of decoding. The
+  // trace handed to `fn` lives in an arena that is reused after `fn` returns: moving from it is
+  // allowed (and copies), keeping a reference is not.
   Status ForEachTrace(const std::function<Status(const TraceId&, tempopb::Trace&&)>& fn) const;
 
   // Size per physical column summed over row groups, in file order of first appearance; the
