@@ -5,6 +5,11 @@ BUILD_DIR  ?= build
 BUILD_TYPE ?= Release
 JOBS       ?= $(shell nproc)
 CMAKE_FLAGS ?=
+# `make install`: PREFIX is where the binary runs from, DESTDIR an optional staging root.
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+UNITDIR    ?= /etc/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
 
 .PHONY: all deps configure build test unit-test run bench install clean
 
@@ -37,6 +42,29 @@ bench:
 	  -DTEMPO_BUILD_TESTS=OFF > /dev/null
 	@cmake --build $(BUILD_DIR)-bench -j $(JOBS)
 	@bench/run.sh $(BUILD_DIR)-bench
+
+# Binary, systemd unit, sysusers entry and (unless one exists) /etc/tempo/tempo.yaml; see
+# docs/operations.md. The `tempo` user is created only on a real install (no DESTDIR).
+install: build
+	install -D -m 0755 $(BUILD_DIR)/tempo $(DESTDIR)$(PREFIX)/bin/tempo
+	install -d -m 0755 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)/etc/tempo
+	sed 's|^ExecStart=/usr/local/bin/tempo|ExecStart=$(PREFIX)/bin/tempo|' deploy/tempo.service > $(DESTDIR)$(UNITDIR)/tempo.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/tempo.service
+	install -m 0644 deploy/tempo.sysusers $(DESTDIR)$(SYSUSERSDIR)/tempo.conf
+	@if [ -e $(DESTDIR)/etc/tempo/tempo.yaml ]; then \
+	  echo "install: keeping the existing $(DESTDIR)/etc/tempo/tempo.yaml (new one: deploy/tempo.yaml)"; \
+	else \
+	  install -m 0644 deploy/tempo.yaml $(DESTDIR)/etc/tempo/tempo.yaml; \
+	fi
+	@if [ -z "$(DESTDIR)" ]; then \
+	  if command -v systemd-sysusers >/dev/null 2>&1; then \
+	    systemd-sysusers $(SYSUSERSDIR)/tempo.conf; \
+	  elif ! id -u tempo >/dev/null 2>&1; then \
+	    useradd --system --user-group --home-dir /var/lib/tempo --no-create-home \
+	      --shell /usr/sbin/nologin tempo; \
+	  fi; \
+	  echo "install: done; start with: systemctl daemon-reload && systemctl enable --now tempo"; \
+	fi
 
 clean:
 	rm -rf $(BUILD_DIR) $(BUILD_DIR)-bench

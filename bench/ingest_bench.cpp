@@ -1,12 +1,17 @@
 // Hot paths of ingest: decoding an OTLP request (protobuf and JSON), regrouping it per trace, and
 // a durable WAL group commit. Input: a 512-span request of 64 traces, 12 attributes per span, the
-// shape of an OTel SDK batch.
+// shape of an OTel SDK batch. BM_IngestPipeline runs the whole server-side path of a push (see
+// ingest_pipeline.h) over batches of the load benchmark's corpus.
 #include <benchmark/benchmark.h>
+#include <valgrind/callgrind.h>
 
+#include <cstring>
 #include <filesystem>
 #include <future>
+#include <iostream>
 #include <random>
 
+#include "ingest_pipeline.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "tempo/model/batch.h"
 #include "tempo/model/otlp_json.h"
@@ -117,9 +122,10 @@ void BM_WalDurableAppend(benchmark::State& state) {
   config.sync = state.range(0) != 0;
   auto wal = tempo::wal::Wal::Open(config, registry).value();
   auto fragments = tempo::model::SplitByTrace(MakeRequest(512, 64));
+  uint64_t seq = 0;
   for (auto _ : state) {
     std::vector<tempo::wal::WalRecord> records;
-    for (const auto& f : fragments) records.push_back({"bench", f.trace_id, f.data});
+    for (const auto& f : fragments) records.push_back({"bench", f.trace_id, 0, ++seq, f.data});
     std::promise<void> done;
     tempo::wal::AppendCallback cb = [&done](tempo::Status) { done.set_value(); };
     if (!wal->Append(std::move(records), std::move(cb)).ok()) state.SkipWithError("refused");
@@ -131,6 +137,70 @@ void BM_WalDurableAppend(benchmark::State& state) {
 }
 BENCHMARK(BM_WalDurableAppend)->Arg(1)->Arg(0)->ArgName("sync")->UseRealTime();
 
+// Corpus batches (the first 200, ~100k spans) pushed through receiver decode -> distributor ->
+// ingester -> WAL, 32 pushes in flight; process CPU time, so the WAL writer and RocksDB count.
+void BM_IngestPipeline(benchmark::State& state) {
+  const tempo::bench::Corpus* corpus = tempo::bench::PipelineCorpus(200);
+  if (corpus == nullptr) {
+    state.SkipWithError("no corpus (set TEMPO_BENCH_CORPUS)");
+    return;
+  }
+  auto mode = static_cast<tempo::bench::DecodeMode>(state.range(1));
+  tempo::bench::IngestPipeline pipeline(state.range(0) != 0);
+  uint64_t spans = 0;
+  for (auto _ : state) {
+    auto pushed = pipeline.Run(*corpus, mode, 0, corpus->batches.size());
+    if (!pushed.ok()) {
+      state.SkipWithError(pushed.status().message().c_str());
+      return;
+    }
+    spans += *pushed;
+    state.PauseTiming();
+    pipeline.DropLive();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(spans));
+}
+BENCHMARK(BM_IngestPipeline)
+    ->ArgsProduct({{0, 1}, tempo::bench::kDecodeModes})
+    ->ArgNames({"sync", "mode"})
+    ->MeasureProcessCPUTime()
+    ->Unit(benchmark::kMillisecond);
+
+// `tempo_ingest_bench --oneshot MODE SYNC BATCHES`: pushes BATCHES corpus batches once, with
+// callgrind collection (--collect-atstart=no) on only around the pushes, and prints CPU time.
+int OneShot(int argc, char** argv) {
+  if (argc != 5) {
+    std::cerr << "usage: tempo_ingest_bench --oneshot object|wire 0|1 BATCHES\n";
+    return 2;
+  }
+  auto mode = std::strcmp(argv[2], "wire") == 0 ? tempo::bench::DecodeMode::kWire
+                                                 : tempo::bench::DecodeMode::kObject;
+  size_t batches = std::stoul(argv[4]);
+  const tempo::bench::Corpus* corpus = tempo::bench::PipelineCorpus(batches);
+  if (corpus == nullptr) return 1;
+  tempo::bench::IngestPipeline pipeline(std::strcmp(argv[3], "1") == 0);
+  double cpu = tempo::bench::ProcessCpuSeconds();
+  CALLGRIND_START_INSTRUMENTATION;
+  auto pushed = pipeline.Run(*corpus, mode, 0, corpus->batches.size());
+  CALLGRIND_STOP_INSTRUMENTATION;
+  cpu = tempo::bench::ProcessCpuSeconds() - cpu;
+  if (!pushed.ok()) {
+    std::cerr << pushed.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "spans " << *pushed << " cpu_s " << cpu << " cpu_s_per_M_spans "
+            << cpu * 1e6 / static_cast<double>(*pushed) << "\n";
+  return 0;
+}
+
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "--oneshot") == 0) return OneShot(argc, argv);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

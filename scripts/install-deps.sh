@@ -14,6 +14,8 @@ packages=(
   nlohmann-json3-dev libyaml-cpp-dev catch2 libssl-dev libbenchmark-dev libre2-dev
   # test peers (see spec/test-clients.md): Python grpcio/protobuf, curl, node for the OTel JS exporters
   python3-grpcio python3-protobuf curl zstd gzip nodejs npm
+  # deployment-file checks (tests/deploy)
+  python3-yaml
 )
 
 missing=()

@@ -6,6 +6,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "tempo/api/build_info.h"
+#include "overrides_reloader.h"
 #include "tempo/common/log.h"
 
 namespace tempo::app {
@@ -27,6 +28,9 @@ Status App::Start() {
   overrides_ = std::make_unique<overrides::Overrides>(config_.overrides);
 
   Status s = [&]() -> Status {
+    overrides_reloader_ =
+        std::make_unique<OverridesReloader>(config_.overrides, *overrides_, registry_);
+    TEMPO_RETURN_IF_ERROR(overrides_reloader_->Start());
     TEMPO_ASSIGN_OR_RETURN(backend_, backend::OpenLocalBackend(config_.storage.local_path));
     store_ = std::make_unique<store::Store>(config_.storage.store, *backend_, registry_);
     TEMPO_RETURN_IF_ERROR(store_->Start());
@@ -37,8 +41,13 @@ Status App::Start() {
         config_.ingester, *ingester_, *wal_, *backend_, *store_, registry_, Clock::Real());
     // Settle a cut a crash interrupted before the WAL is replayed.
     TEMPO_RETURN_IF_ERROR(block_builder_->Recover());
+    // Settle an interrupted compaction while no block writer runs yet.
+    compactor_ = std::make_unique<compactor::Compactor>(config_.compactor, *backend_, *store_,
+                                                        *overrides_, registry_, Clock::Real());
+    TEMPO_RETURN_IF_ERROR(compactor_->Recover());
     TEMPO_RETURN_IF_ERROR(ingester_->Start());
     TEMPO_RETURN_IF_ERROR(block_builder_->Start());
+    TEMPO_RETURN_IF_ERROR(compactor_->Start());
     distributor::DistributorConfig dcfg = config_.distributor;
     dcfg.multitenancy_enabled = config_.multitenancy_enabled;
     distributor_ = std::make_unique<distributor::Distributor>(dcfg, *ingester_, *overrides_,
@@ -82,8 +91,8 @@ Status App::Start() {
       TEMPO_RETURN_IF_ERROR(jaeger_binary_->Start());
     }
     api_ = std::make_unique<api::HttpApi>(io_, *cpu_pool_, config_.server,
-                                          config_.multitenancy_enabled, *querier_, registry_,
-                                          readiness_);
+                                          config_.multitenancy_enabled, *querier_, *overrides_,
+                                          registry_, readiness_);
     TEMPO_RETURN_IF_ERROR(api_->Start());
     return Status::Ok();
   }();
@@ -139,6 +148,8 @@ void App::Stop() {
   if (stopped_) return;
   stopped_ = true;
   readiness_.stopping.store(true);
+  // Background merging first: a job in progress is abandoned without a visible trace.
+  if (compactor_) compactor_->Stop();
   auto grace = std::chrono::duration_cast<std::chrono::milliseconds>(
       config_.server.graceful_shutdown_timeout);
   // Intake first: no new pushes, in-flight ones finish (their WAL group commits still run).
@@ -159,6 +170,7 @@ void App::Stop() {
   if (ingester_) ingester_->Stop();
   if (wal_) wal_->Close();
   if (store_) store_->Stop();
+  if (overrides_reloader_) overrides_reloader_->Stop();
   if (api_) {
     api_->Stop();
     api_->Drain(std::chrono::milliseconds(std::min<int64_t>(grace.count(), 5000)));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "block/block_index.h"
 #include "block/bloom.h"
 #include "block/coding.h"
 #include "block/crc32c.h"
@@ -44,13 +45,9 @@ Status CheckVersion(uint32_t version) {
 
 }  // namespace
 
-// Everything Open reads: the decoded footer, the directory and the bloom filter.
-struct BlockIndex {
-  Footer footer;
-  std::string directory;  // 16 bytes per trace, strictly ascending
-  BloomFilter bloom;
-  uint64_t footer_length = 0;
-};
+Result<std::string> ReadBlockRange(const ReadAtFn& read, uint64_t offset, uint64_t length) {
+  return ReadExact(read, offset, length);
+}
 
 BlockReader::BlockReader(ReadAtFn read, uint64_t size, std::unique_ptr<BlockIndex> index)
     : read_(std::move(read)), size_(size), index_(std::move(index)) {}
@@ -205,6 +202,71 @@ std::vector<BlockReader::ColumnStats> BlockReader::ColumnSizes() const {
   out.push_back({"section.bloom", footer.bloom_length, footer.bloom_length, 0});
   out.push_back(
       {"section.footer", index_->footer_length + kTrailerSize, 0, footer.row_groups.size()});
+  return out;
+}
+
+std::optional<uint64_t> BlockReader::FindRow(const TraceId& id) const {
+  if (!index_->bloom.MayContain(id)) return std::nullopt;
+  const std::string& dir = index_->directory;
+  const size_t n = dir.size() / 16;
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (std::memcmp(dir.data() + mid * 16, id.bytes.data(), 16) < 0) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  if (lo == n || std::memcmp(dir.data() + lo * 16, id.bytes.data(), 16) != 0) return std::nullopt;
+  return lo;
+}
+
+std::string_view BlockReader::trace_ids() const { return index_->directory; }
+
+Status BlockReader::ReadTraces(
+    const std::vector<uint64_t>& rows,
+    const std::function<Status(uint64_t, tempopb::Trace&&)>& fn) const {
+  const std::string_view dir = index_->directory;
+  const auto& groups = index_->footer.row_groups;
+  size_t i = 0;
+  while (i < rows.size()) {
+    if (rows[i] >= index_->footer.total_traces || (i > 0 && rows[i] <= rows[i - 1])) {
+      return InvalidArgumentError("trace rows must be ascending and inside the block");
+    }
+    auto it = std::upper_bound(groups.begin(), groups.end(), rows[i],
+                               [](uint64_t g, const RowGroupMeta& rg) { return g < rg.first_trace; });
+    const RowGroupMeta& rg = *(it - 1);
+    const uint64_t n = rg.rows[static_cast<size_t>(Table::kTrace)];
+    std::vector<uint8_t> selected(n, 0);
+    uint64_t lo = rows[i] - rg.first_trace, hi = lo;
+    for (; i < rows.size() && rows[i] < rg.first_trace + n; ++i) {
+      if (i > 0 && rows[i] <= rows[i - 1]) {
+        return InvalidArgumentError("trace rows must be ascending and inside the block");
+      }
+      hi = rows[i] - rg.first_trace;
+      selected[hi] = 1;
+    }
+    TEMPO_ASSIGN_OR_RETURN(std::string bytes, ReadExact(read_, rg.offset, rg.length));
+    TraceAssembler assembler(index_->footer, rg, bytes);
+    std::vector<uint8_t> range(selected.begin() + static_cast<ptrdiff_t>(lo),
+                               selected.begin() + static_cast<ptrdiff_t>(hi + 1));
+    TEMPO_RETURN_IF_ERROR(assembler.Run(
+        lo, hi + 1, dir.substr((rg.first_trace + lo) * 16, (hi + 1 - lo) * 16),
+        [&](uint64_t row, tempopb::Trace&& trace) {
+          return fn(rg.first_trace + row, std::move(trace));
+        },
+        /*use_arena=*/false, &range));
+  }
+  return Status::Ok();
+}
+
+std::vector<BlockReader::RowGroupInfo> BlockReader::RowGroupInfos() const {
+  std::vector<RowGroupInfo> out;
+  for (const RowGroupMeta& rg : index_->footer.row_groups) {
+    out.push_back({rg.min_start, rg.max_end, rg.rows[static_cast<size_t>(Table::kTrace)],
+                   rg.rows[static_cast<size_t>(Table::kSpan)], rg.length});
+  }
   return out;
 }
 

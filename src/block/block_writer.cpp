@@ -30,21 +30,40 @@ struct BlockWriter::State {
 
 BlockWriter::BlockWriter(WriterOptions options)
     : options_(options), state_(std::make_unique<State>(options)) {}
+BlockWriter::BlockWriter(WriterOptions options, BlockSinkFn sink)
+    : options_(options), state_(std::make_unique<State>(options)), sink_(std::move(sink)) {}
 BlockWriter::~BlockWriter() = default;
+
+uint64_t BlockWriter::bytes_written() const {
+  return drained_ + (state_ ? state_->out.size() : 0);
+}
+
+Status BlockWriter::Drain() {
+  State& s = *state_;
+  if (!sink_ || s.out.empty()) return Status::Ok();
+  Status st = sink_(s.out);
+  if (!st.ok()) {
+    s.failed = st;
+    return st;
+  }
+  drained_ += s.out.size();
+  s.out.clear();
+  return Status::Ok();
+}
 
 Status BlockWriter::FlushRowGroup() {
   State& s = *state_;
   if (s.row_group.rows(Table::kTrace) == 0) return Status::Ok();
   PageLimits limits{options_.values_per_page, options_.page_bytes};
   RowGroupMeta meta;
-  Status st = s.row_group.Encode(limits, s.compressor, s.out.size(), &s.out, &meta);
+  Status st = s.row_group.Encode(limits, s.compressor, drained_ + s.out.size(), &s.out, &meta);
   if (!st.ok()) {
     s.failed = st;
     return st;
   }
   s.footer.row_groups.push_back(std::move(meta));
   s.row_group.Clear();
-  return Status::Ok();
+  return Drain();
 }
 
 Status BlockWriter::Append(const TraceId& id, const tempopb::Trace& trace) {
@@ -87,7 +106,7 @@ Result<std::string> BlockWriter::Finish(BlockMeta* meta) {
   TEMPO_RETURN_IF_ERROR(s.failed);
   finished_ = true;
   TEMPO_RETURN_IF_ERROR(FlushRowGroup());
-  const uint64_t tail_start = s.out.size();
+  const uint64_t tail_start = drained_ + s.out.size();
 
   size_t before = s.out.size();
   TEMPO_RETURN_IF_ERROR(s.compressor.Append(Encoding::kDirectory, static_cast<uint32_t>(traces_),
@@ -123,8 +142,9 @@ Result<std::string> BlockWriter::Finish(BlockMeta* meta) {
   meta->end_unix_nano = spans_ > 0 ? static_cast<int64_t>(s.max_end) : 0;
   meta->total_traces = traces_;
   meta->total_spans = spans_;
-  meta->size_bytes = s.out.size();
-  meta->footer_size = s.out.size() - tail_start;
+  const uint64_t file_size = drained_ + s.out.size();
+  meta->size_bytes = file_size;
+  meta->footer_size = file_size - tail_start;
   meta->row_groups = static_cast<uint32_t>(s.footer.row_groups.size());
   if (traces_ > 0) {
     meta->min_trace_id = HexEncode(std::string_view(s.directory).substr(0, 16));
@@ -133,6 +153,7 @@ Result<std::string> BlockWriter::Finish(BlockMeta* meta) {
     meta->min_trace_id.clear();
     meta->max_trace_id.clear();
   }
+  TEMPO_RETURN_IF_ERROR(Drain());
   std::string file = std::move(s.out);
   state_.reset();  // frees the column buffers; Append and Finish check finished_ first
   return file;

@@ -6,10 +6,28 @@ namespace tempo::block {
 
 ChunkReader::ChunkReader(const Footer& footer, const RowGroupMeta& row_group,
                          std::string_view bytes)
-    : footer_(footer), row_group_(row_group), bytes_(bytes), chunk_of_(footer.columns.size(), -1) {
+    : ChunkReader(footer, row_group) {
+  for (size_t i = 0; i < row_group.chunks.size(); ++i) {
+    // Offsets were validated against the row group when the footer was decoded.
+    const ChunkMeta& c = row_group.chunks[i];
+    chunk_bytes_[i] = bytes.substr(c.offset - row_group.offset, c.length);
+  }
+}
+
+ChunkReader::ChunkReader(const Footer& footer, const RowGroupMeta& row_group)
+    : footer_(footer),
+      row_group_(row_group),
+      chunk_of_(footer.columns.size(), -1),
+      chunk_bytes_(row_group.chunks.size()) {
   for (size_t i = 0; i < row_group.chunks.size(); ++i) {
     chunk_of_[row_group.chunks[i].column] = static_cast<int32_t>(i);
   }
+}
+
+void ChunkReader::Provide(uint32_t column, std::string_view chunk_bytes) {
+  if (column >= chunk_of_.size() || chunk_of_[column] < 0) return;
+  const size_t i = static_cast<size_t>(chunk_of_[column]);
+  if (chunk_bytes.size() == row_group_.chunks[i].length) chunk_bytes_[i] = chunk_bytes;
 }
 
 const ChunkMeta* ChunkReader::Chunk(uint32_t column) const {
@@ -25,8 +43,11 @@ std::string ChunkReader::What(const ChunkMeta& chunk) const {
 Status ChunkReader::ReadPage(const ChunkMeta& chunk, uint64_t page_offset, uint32_t length,
                              std::string_view what, PageHeader* header, std::string_view* payload,
                              bool keep) {
-  // Offsets were validated against the row group when the footer was decoded.
-  std::string_view data = bytes_.substr(chunk.offset - row_group_.offset + page_offset, length);
+  const std::string_view bytes =
+      chunk_bytes_[static_cast<size_t>(&chunk - row_group_.chunks.data())];
+  if (bytes.data() == nullptr) return InternalError(What(chunk) + ": chunk was not read");
+  // Page extents were validated against the chunk when the footer was decoded.
+  std::string_view data = bytes.substr(page_offset, length);
   std::string* storage = &scratch_;
   if (keep) storage = &buffers_.emplace_back();
   return decompressor_.Read(data, what, header, storage, payload);

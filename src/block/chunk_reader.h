@@ -40,11 +40,19 @@ struct ColumnValues {
 
 // Decodes column chunks of one row group whose bytes are in memory: whole chunks or value ranges,
 // reading only the pages that overlap the range. Validates every page (checksum, encoding, value
-// counts, dictionary codes). Not thread-safe; one per decode. `footer`, `row_group` and
-// `bytes` (the row group's bytes) must outlive it.
+// counts, dictionary codes). Not thread-safe; one per decode. `footer`, `row_group` and the
+// bytes it is given (the whole row group, or single chunks) must outlive it.
 class ChunkReader {
  public:
+  // Over the whole row group's bytes.
   ChunkReader(const Footer& footer, const RowGroupMeta& row_group, std::string_view bytes);
+  // Over single chunks handed in with Provide (for scans that read a few columns only); reading a
+  // column whose chunk was not provided is kInternal.
+  ChunkReader(const Footer& footer, const RowGroupMeta& row_group);
+
+  // The bytes of the chunk of catalog column `column` (exactly its length); ignored for columns
+  // without a chunk in this row group.
+  void Provide(uint32_t column, std::string_view chunk_bytes);
 
   // The chunk of catalog column `column` in this row group, or nullptr if omitted (for a fixed
   // column: every value is the default).
@@ -66,8 +74,8 @@ class ChunkReader {
 
   const Footer& footer_;
   const RowGroupMeta& row_group_;
-  std::string_view bytes_;
   std::vector<int32_t> chunk_of_;  // catalog column -> index in row_group_.chunks, or -1
+  std::vector<std::string_view> chunk_bytes_;  // by chunk index; empty data() = not provided
   PageDecompressor decompressor_;
   std::string scratch_;
   std::deque<std::string> buffers_;  // decompressed pages that views point into

@@ -398,15 +398,40 @@ Status TraceAssembler::Assemble(size_t i, std::string_view trace_id, tempopb::Tr
   return Status::Ok();
 }
 
+void TraceAssembler::Skip(size_t i) {
+  for (Table t : {Table::kSpan, Table::kEvent, Table::kLink}) {
+    const std::vector<uint64_t>& b = bounds_[Idx(t)];
+    const Shapes& shapes = shapes_[Idx(t)];
+    for (uint64_t r = b[i]; r < b[i + 1]; ++r) {
+      for (uint32_t c : shapes.distinct[shapes.of_row[static_cast<size_t>(r - b.front())]]) {
+        ++attr_next_[c];
+      }
+    }
+  }
+}
+
 Status TraceAssembler::Run(uint64_t first, uint64_t last, std::string_view ids,
                            const std::function<Status(uint64_t, tempopb::Trace&&)>& fn,
-                           bool use_arena) {
+                           bool use_arena, const std::vector<uint8_t>* selected) {
   if (first > last || last > row_group_.rows[Idx(Table::kTrace)] ||
-      ids.size() != (last - first) * 16) {
+      ids.size() != (last - first) * 16 ||
+      (selected != nullptr && selected->size() != last - first)) {
     return InvalidArgumentError("trace rows out of range");
   }
   if (first == last) return Status::Ok();
   TEMPO_RETURN_IF_ERROR(DecodeTables(first, last));
+  if (selected != nullptr) {
+    for (size_t i = 0; i < last - first; ++i) {
+      if (!(*selected)[i]) {
+        Skip(i);
+        continue;
+      }
+      tempopb::Trace trace;
+      TEMPO_RETURN_IF_ERROR(Assemble(i, ids.substr(i * 16, 16), &trace));
+      TEMPO_RETURN_IF_ERROR(fn(first + i, std::move(trace)));
+    }
+    return Status::Ok();
+  }
   if (!use_arena) {
     for (size_t i = 0; i < last - first; ++i) {
       tempopb::Trace trace;

@@ -35,10 +35,12 @@ class TraceAssembler {
   // Decodes trace rows [first, last) of the row group and calls `fn(row, trace)` for each in
   // order, stopping at the first error. `ids` holds their 16-byte trace IDs back to back (spans
   // whose trace_id equals their trace's are stored without it). With `use_arena` the traces are
-  // built in a protobuf arena that is reset after each call of `fn`.
+  // built in a protobuf arena that is reset after each call of `fn`. With `selected` (one entry
+  // per row of [first, last)), only the rows whose entry is non-zero are assembled and handed to
+  // `fn`; the others are only stepped over.
   Status Run(uint64_t first, uint64_t last, std::string_view ids,
              const std::function<Status(uint64_t row, tempopb::Trace&& trace)>& fn,
-             bool use_arena = false);
+             bool use_arena = false, const std::vector<uint8_t>* selected = nullptr);
 
  private:
   // Attribute shapes of one owner table's decoded rows.
@@ -57,6 +59,8 @@ class TraceAssembler {
   template <typename KeyValues>
   Status FillAttributes(Table table, uint64_t row, KeyValues* out);
   Status Assemble(size_t i, std::string_view trace_id, tempopb::Trace* trace);
+  // Advances the attribute cursors past trace `i` without building it.
+  void Skip(size_t i);
 
   const Footer& footer_;
   const RowGroupMeta& row_group_;

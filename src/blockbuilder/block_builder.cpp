@@ -3,25 +3,13 @@
 #include <random>
 
 #include "tempo/block/block_meta.h"
+#include "tempo/common/ids.h"
 #include "tempo/common/crashpoint.h"
 #include "tempo/common/log.h"
 #include "tempo/model/combine.h"
 #include "tempopb/tempo.pb.h"
 
 namespace tempo::blockbuilder {
-
-std::string NewBlockId() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  uint64_t hi = rng(), lo = rng();
-  hi = (hi & ~0xF000ull) | 0x4000ull;                 // version 4
-  lo = (lo & ~(3ull << 62)) | (2ull << 62);           // RFC 4122 variant
-  char out[37];
-  std::snprintf(out, sizeof(out), "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xFFFF),
-                static_cast<unsigned>(hi & 0xFFFF), static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
-  return out;
-}
 
 BlockBuilder::BlockBuilder(const ingester::IngesterConfig& config, ingester::Ingester& ingester,
                            wal::Wal& wal, backend::Backend& backend, store::Store& store,

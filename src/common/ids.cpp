@@ -1,5 +1,8 @@
 #include "tempo/common/ids.h"
 
+#include <cstdio>
+#include <random>
+
 namespace tempo {
 namespace {
 
@@ -80,6 +83,19 @@ bool HexDecode(std::string_view hex, std::string* out) {
     out->push_back(static_cast<char>(hi << 4 | lo));
   }
   return true;
+}
+
+std::string NewBlockId() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  uint64_t hi = rng(), lo = rng();
+  hi = (hi & ~0xF000ull) | 0x4000ull;  // version 4
+  lo = (lo & ~(3ull << 62)) | (2ull << 62);  // RFC 4122 variant
+  char out[37];
+  std::snprintf(out, sizeof(out), "%08x-%04x-%04x-%04x-%012llx",
+                static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xFFFF),
+                static_cast<unsigned>(hi & 0xFFFF), static_cast<unsigned>(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
+  return out;
 }
 
 }  // namespace tempo

@@ -172,9 +172,25 @@ const KeySpec kCoreKeys[] = {
     {"storage.trace.empty_tenant_deletion_enabled", kIgnored},
     {"storage.trace.empty_tenant_deletion_age", kIgnored},
 
-    // compactor (2.x): known, none used yet.
+    // compactor (2.x).
     {"compactor.ring", kIgnored},
-    {"compactor.compaction", kIgnored},
+    {"compactor.compaction", kSection},
+    {"compactor.compaction.compaction_window", kLeaf,
+     [](V v, P p, S s) { return ReadDuration(v, p, &s->config->compactor.compaction_window); }},
+    {"compactor.compaction.max_compaction_objects", kLeaf,
+     [](V v, P p, S s) { return ReadBytes(v, p, &s->config->compactor.max_compaction_objects); }},
+    {"compactor.compaction.max_block_bytes", kLeaf,
+     [](V v, P p, S s) { return ReadBytes(v, p, &s->config->compactor.max_block_bytes); }},
+    {"compactor.compaction.block_retention", kLeaf,
+     [](V v, P p, S s) { return ReadDuration(v, p, &s->config->compactor.block_retention); }},
+    {"compactor.compaction.compacted_block_retention", kLeaf,
+     [](V v, P p, S s) {
+       return ReadDuration(v, p, &s->config->compactor.compacted_block_retention);
+     }},
+    {"compactor.compaction.compaction_cycle", kLeaf,
+     [](V v, P p, S s) { return ReadDuration(v, p, &s->config->compactor.compaction_cycle); }},
+    // chunk_size_bytes, flush_size_bytes, retention_concurrency, max_time_per_tenant, v2_*.
+    {"compactor.compaction.*", kIgnored},
     {"compactor.override_ring_key", kIgnored},
     {"compactor.disabled", kIgnored},
 };

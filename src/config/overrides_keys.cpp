@@ -27,7 +27,10 @@ const KeySpec kOverridesKeys[] = {
      [](V v, P p, S s) {
        return ReadString(v, p, &s->config->overrides.per_tenant_override_config);
      }},
-    {"overrides.per_tenant_override_period", kIgnored},
+    {"overrides.per_tenant_override_period", kLeaf,
+     [](V v, P p, S s) {
+       return ReadDuration(v, p, &s->config->overrides.per_tenant_override_period);
+     }},
     {"overrides.user_configurable_overrides", kIgnored},
 
     // Modern form (Tempo >= 2.3).
@@ -53,8 +56,14 @@ const KeySpec kOverridesKeys[] = {
     {"overrides.defaults.global", kSection},
     {"overrides.defaults.global.max_bytes_per_trace", kLeaf,
      [](V v, P p, S s) { return ReadBytes(v, p, &Defaults(s).max_bytes_per_trace); }},
-    {"overrides.defaults.read", kIgnored},
-    {"overrides.defaults.compaction", kIgnored},
+    {"overrides.defaults.read", kSection},
+    {"overrides.defaults.read.max_search_duration", kLeaf,
+     [](V v, P p, S s) { return ReadDuration(v, p, &Defaults(s).max_search_duration); }},
+    {"overrides.defaults.read.*", kIgnored},  // max_bytes_per_tag_values_query, ...
+    {"overrides.defaults.compaction", kSection},
+    {"overrides.defaults.compaction.block_retention", kLeaf,
+     [](V v, P p, S s) { return ReadDuration(v, p, &Defaults(s).block_retention); }},
+    {"overrides.defaults.compaction.*", kIgnored},  // compaction_window, compaction_disabled
     {"overrides.defaults.metrics_generator", kIgnored},
     {"overrides.defaults.forwarders", kIgnored},
     {"overrides.defaults.storage", kIgnored},
@@ -83,12 +92,20 @@ const KeySpec kOverridesKeys[] = {
     {"overrides.max_global_traces_per_user", kIgnored},
     {"overrides.forwarders", kIgnored},
     {"overrides.metrics_generator_*", kIgnored},  // _processors, _max_active_series, ...
-    {"overrides.block_retention", kIgnored},
+    {"overrides.block_retention", kLeaf,
+     [](V v, P p, S s) {
+       MarkLegacy(p, s);
+       return ReadDuration(v, p, &Defaults(s).block_retention);
+     }},
     {"overrides.compaction_window", kIgnored},
     {"overrides.compaction_disabled", kIgnored},
     {"overrides.max_bytes_per_tag_values_query", kIgnored},
     {"overrides.max_blocks_per_tag_values_query", kIgnored},
-    {"overrides.max_search_duration", kIgnored},
+    {"overrides.max_search_duration", kLeaf,
+     [](V v, P p, S s) {
+       MarkLegacy(p, s);
+       return ReadDuration(v, p, &Defaults(s).max_search_duration);
+     }},
     {"overrides.max_metrics_duration", kIgnored},
     {"overrides.unsafe_query_hints", kIgnored},
     {"overrides.parquet_dedicated_columns", kIgnored},

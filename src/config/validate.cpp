@@ -120,6 +120,17 @@ Status Validate(const AppConfig& config) {
     return InvalidArgumentError("storage.trace.wal: queue and batch sizes must be greater than 0");
   }
 
+  const compactor::CompactorConfig& cc = config.compactor;
+  const std::string compaction = "compactor.compaction.";
+  TEMPO_RETURN_IF_ERROR(CheckPositive(compaction + "compaction_window", cc.compaction_window));
+  TEMPO_RETURN_IF_ERROR(CheckPositive(compaction + "block_retention", cc.block_retention));
+  TEMPO_RETURN_IF_ERROR(CheckPositive(compaction + "compaction_cycle", cc.compaction_cycle));
+  if (cc.max_compaction_objects == 0 || cc.max_block_bytes == 0) {
+    return InvalidArgumentError(compaction +
+                                "max_compaction_objects and max_block_bytes: must be greater "
+                                "than 0");
+  }
+
   TEMPO_RETURN_IF_ERROR(CheckLimits("overrides.defaults.", config.overrides.defaults));
   for (const auto& [tenant, limits] : config.overrides.per_tenant) {
     TEMPO_RETURN_IF_ERROR(CheckLimits("overrides[" + tenant + "].", limits));

@@ -82,22 +82,34 @@ Status Distributor::Decorate(Status status, const overrides::TenantLimits& limit
 
 void Distributor::Push(const RequestContext& ctx, model::OtlpRequest&& request,
                        model::PushCallback done) {
-  model::NormalizeRequest(request);
-  const size_t spans = model::CountSpans(request);
+  // One serialization replaces the per-trace message copies and re-serializations of the split.
+  const std::string bytes = request.SerializeAsString();
+  model::OtlpWireRequest wire;
+  // Our own serialization: UTF-8 is not checked again (libprotobuf only logs it when writing).
+  if (Status s = wire.Parse(bytes, /*check_utf8=*/false); !s.ok()) {
+    done(InternalError("a decoded request does not serialize to a valid one: " + s.message()));
+    return;
+  }
+  Push(ctx, std::move(wire), std::move(done));
+}
+
+void Distributor::Push(const RequestContext& ctx, model::OtlpWireRequest&& request,
+                       model::PushCallback done) {
+  const size_t spans = request.span_count();
   if (spans == 0) {
     done(Status::Ok());
     return;
   }
   const std::string& tenant = ctx.tenant;
   auto limits = overrides_.For(tenant);
-  const uint64_t bytes = request.ByteSizeLong();
+  const uint64_t bytes = request.byte_size();
 
   if (Status s = CheckRateLimit(tenant, *limits, bytes); !s.ok()) {
     discarded_spans_.WithLabels({tenant, "rate_limited"}).Inc(static_cast<double>(spans));
     done(Decorate(std::move(s), *limits));
     return;
   }
-  if (Status s = model::ValidateIds(request); !s.ok()) {
+  if (Status s = request.ValidateIds(); !s.ok()) {
     discarded_spans_.WithLabels({tenant, "invalid_span_id"}).Inc(static_cast<double>(spans));
     done(std::move(s));
     return;
@@ -105,10 +117,13 @@ void Distributor::Push(const RequestContext& ctx, model::OtlpRequest&& request,
   // Counted once the request passed the limit and the checks, as Tempo does.
   spans_received_.WithLabels({tenant}).Inc(static_cast<double>(spans));
   bytes_received_.WithLabels({tenant}).Inc(static_cast<double>(bytes));
-  if (size_t cut = model::TruncateAttributes(request, limits->max_attribute_bytes); cut > 0) {
-    attributes_truncated_.WithLabels({tenant}).Inc(static_cast<double>(cut));
+  if (limits->max_attribute_bytes > 0) {
+    if (size_t cut = request.TruncateAttributes(static_cast<size_t>(limits->max_attribute_bytes));
+        cut > 0) {
+      attributes_truncated_.WithLabels({tenant}).Inc(static_cast<double>(cut));
+    }
   }
-  std::vector<model::TraceFragment> fragments = model::SplitByTrace(request);
+  std::vector<model::TraceFragment> fragments = request.SplitByTrace();
   sink_.Push(ctx, std::move(fragments),
              [this, limits, done = std::move(done)](Status s) { done(Decorate(std::move(s), *limits)); });
 }

@@ -4,6 +4,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "model/attribute_truncation.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "tempopb/tempo.pb.h"
 
@@ -20,6 +21,8 @@ bool AllZero(const std::string& bytes) {
   return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == 0; });
 }
 
+}  // namespace
+
 size_t TruncateKeyValues(RepeatedPtrField<KeyValue>* attrs, size_t max_bytes) {
   size_t cut = 0;
   for (KeyValue& kv : *attrs) {
@@ -35,8 +38,6 @@ size_t TruncateKeyValues(RepeatedPtrField<KeyValue>* attrs, size_t max_bytes) {
   }
   return cut;
 }
-
-}  // namespace
 
 void NormalizeRequest(OtlpRequest& request) {
   for (ResourceSpans& rs : *request.mutable_resource_spans()) {

@@ -1,15 +1,21 @@
 #include "net/http_connection.h"
 
+#include <sys/socket.h>
+
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <variant>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -197,6 +203,17 @@ void Connection::OnServerStop() {
 
 asio::awaitable<void> Connection::Run() {
   auto self = shared_from_this();
+  if (state_->options.h2c_handler) {
+    std::optional<ConnectionOpening> opening = co_await DetectOpening();
+    if (opening == ConnectionOpening::kHttp2 && !state_->stopping.load()) {
+      HandOverToHttp2();
+      co_return;
+    }
+    if (opening != ConnectionOpening::kHttp1) {
+      stream_.close();  // peer gone, idle, or the server stops
+      co_return;
+    }
+  }
   for (;;) {
     if (state_->stopping.load()) break;
     Next next = co_await ServeOne();
@@ -279,7 +296,16 @@ asio::awaitable<Connection::Next> Connection::ServeOne() {
     response = PlainResponse(HttpStatus::service_unavailable, exchange.version, false,
                              "server shutting down\n");
   } else {
-    response = co_await Dispatch(*match.handler, std::move(request));
+    using namespace boost::asio::experimental::awaitable_operators;  // NOLINT
+    std::shared_ptr<std::atomic_bool> client_gone = request.client_gone;
+    std::variant<HttpResponse, std::monostate> outcome =
+        co_await (Dispatch(*match.handler, std::move(request)) || WatchForClose(client_gone));
+    if (outcome.index() != 0) {
+      // The client went away; the handler has finished (it was told through client_gone) and
+      // nobody is left to read its answer.
+      co_return Next::kClose;
+    }
+    response = std::move(std::get<0>(outcome));
   }
   unsigned status = response.result_int();
   bool written = co_await WriteResponse(response, exchange);
@@ -329,6 +355,23 @@ asio::awaitable<HttpResponse> Connection::Dispatch(const HttpHandler& handler,
         }
       },
       asio::use_awaitable, std::move(request));
+}
+
+asio::awaitable<void> Connection::WatchForClose(std::shared_ptr<std::atomic_bool> client_gone) {
+  tcp::socket& socket = stream_.socket();
+  auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, kUseAwaitable);
+  if (ec == asio::error::operation_aborted) co_return;  // the response is ready
+  if (!ec) {
+    char byte;
+    ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))) {
+      // More bytes (a pipelined request): the peer is there. Wait for the response.
+      asio::steady_timer forever(strand_, asio::steady_timer::time_point::max());
+      co_await forever.async_wait(kUseAwaitable);
+      co_return;
+    }
+  }
+  client_gone->store(true, std::memory_order_relaxed);
 }
 
 asio::awaitable<bool> Connection::WriteResponse(HttpResponse& response, Exchange& exchange) {

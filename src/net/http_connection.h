@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -16,8 +17,10 @@ namespace tempo::net::internal {
 
 // One accepted TCP connection: a coroutine on its own strand that reads requests, dispatches
 // them to the router's handlers and writes the responses, one at a time (HTTP/1.1 keep-alive).
-// Owned by its coroutine (shared_from_this) and weakly referenced by ServerState; everything
-// except Start and OnServerStop runs on the connection's strand.
+// With an h2c handler configured, it first waits for enough bytes to tell HTTP/1.1 from the
+// HTTP/2 preface and hands an HTTP/2 connection over. Owned by its coroutine (shared_from_this)
+// and weakly referenced by ServerState; everything except Start and OnServerStop runs on the
+// connection's strand.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   // `socket` must use a strand executor: the connection relies on it instead of a lock.
@@ -35,6 +38,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   struct Exchange;
 
   boost::asio::awaitable<void> Run();
+  // Peeks at the first bytes until they decide the protocol (ClassifyOpening), the peer closes
+  // or the idle timeout passes (nullopt then). Consumes nothing. Defined in h2c_detect.cpp.
+  boost::asio::awaitable<std::optional<ConnectionOpening>> DetectOpening();
+  // Releases the socket from Asio and gives its fd to options.h2c_handler.
+  void HandOverToHttp2();
   // Reads, dispatches and answers one request.
   boost::asio::awaitable<Next> ServeOne();
   // Answers a request that could not be parsed, without calling a handler.
@@ -42,6 +50,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Calls the handler and waits for its Responder, which may run on any thread.
   boost::asio::awaitable<HttpResponse> Dispatch(const HttpHandler& handler,
                                                 IncomingRequest request);
+  // While a handler runs: completes (setting `client_gone`) when the peer closes the connection
+  // or it fails; when the peer sends more bytes (a pipelined request) it stops looking and waits
+  // to be cancelled. Cancelled once the response is ready.
+  boost::asio::awaitable<void> WatchForClose(std::shared_ptr<std::atomic_bool> client_gone);
   // Sets version, keep-alive, compression and Content-Length; writes the response (headers only
   // for HEAD). Returns false when the write failed.
   boost::asio::awaitable<bool> WriteResponse(HttpResponse& response, Exchange& exchange);

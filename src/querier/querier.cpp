@@ -1,12 +1,25 @@
 #include "tempo/querier/querier.h"
 
+#include <algorithm>
+#include <thread>
+
+#include "querier/query_pool.h"
+#include "querier/search_sources.h"
 #include "tempo/model/combine.h"
 #include "tempopb/tempo.pb.h"
 
 namespace tempo::querier {
 
-Querier::Querier(const ingester::Ingester& ingester, const store::Store& store)
-    : ingester_(ingester), store_(store) {}
+Querier::Querier(const ingester::Ingester& ingester, const store::Store& store,
+                 QuerierConfig config)
+    : ingester_(ingester), store_(store), config_(config) {
+  size_t threads = config_.query_threads;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  pool_ = std::make_unique<QueryPool>(threads);
+  shared_traces_ = std::make_unique<SharedTraceCache>();
+}
+
+Querier::~Querier() = default;
 
 Status Querier::FindTraceByID(const RequestContext& ctx, const TraceId& id,
                               const TimeRange& range, tempopb::Trace* out,

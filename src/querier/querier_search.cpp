@@ -1,6 +1,8 @@
 #include <algorithm>
 #include <map>
 
+#include "querier/search_run.h"
+#include "querier/search_sources.h"
 #include "tempo/model/combine.h"
 #include "tempo/querier/querier.h"
 #include "tempopb/tempo.pb.h"
@@ -18,26 +20,6 @@ bool Overlaps(const block::BlockMeta& meta, uint64_t start, uint64_t end) {
   return static_cast<uint64_t>(std::max<int64_t>(meta.start_unix_nano, 0)) <= end &&
          static_cast<uint64_t>(std::max<int64_t>(meta.end_unix_nano, 0)) >= start;
 }
-
-// The fetcher over everything the querier sees, for one search.
-class QuerierFetcher : public traceql::SpansetFetcher {
- public:
-  QuerierFetcher(const Querier& querier, uint64_t start, uint64_t end)
-      : querier_(querier), start_(start), end_(end) {}
-
-  Status Fetch(const RequestContext& ctx, const traceql::FetchRequest&,
-               const std::function<bool(traceql::TraceView&&)>& consume) const override {
-    return querier_.ForEachTrace(ctx, start_, end_, consume, &inspected_bytes, &blocks);
-  }
-
-  mutable uint64_t inspected_bytes = 0;
-  mutable uint32_t blocks = 0;
-
- private:
-  const Querier& querier_;
-  uint64_t start_;
-  uint64_t end_;
-};
 
 }  // namespace
 
@@ -94,26 +76,16 @@ Status Querier::ForEachTrace(const RequestContext& ctx, uint64_t start_unix_nano
 }
 
 Status Querier::Search(const RequestContext& ctx, const traceql::SearchQuery& query,
-                       const traceql::SearchOptions& options,
-                       tempopb::SearchResponse* out) const {
-  uint64_t start = options.start_unix_nano.value_or(0);
-  uint64_t end = options.end_unix_nano.value_or(UINT64_MAX);
-  QuerierFetcher fetcher(*this, start, end);
-  TEMPO_RETURN_IF_ERROR(traceql::Search(ctx, query, fetcher, options, out));
-  uint64_t block_bytes = 0;
-  uint32_t total_blocks = 0;
-  for (const block::BlockMeta& meta : store_.Blocks(ctx.tenant)) {
-    if (!Overlaps(meta, start, end)) continue;
-    ++total_blocks;
-    block_bytes += meta.size_bytes;
-  }
-  tempopb::SearchMetrics* metrics = out->mutable_metrics();
-  metrics->set_inspectedbytes(fetcher.inspected_bytes);
-  metrics->set_totalblocks(total_blocks);
-  metrics->set_totalblockbytes(block_bytes);
-  metrics->set_totaljobs(total_blocks + 1);
-  metrics->set_completedjobs(total_blocks + 1);
-  return Status::Ok();
+                       const traceql::SearchOptions& options, tempopb::SearchResponse* out,
+                       const SearchProgressFn& progress) const {
+  const uint64_t start = options.start_unix_nano.value_or(0);
+  const uint64_t end = options.end_unix_nano.value_or(UINT64_MAX);
+  out->Clear();
+  TEMPO_ASSIGN_OR_RETURN(std::shared_ptr<const SearchSources> sources,
+                         SearchSources::Prepare(ctx, ingester_, store_, start, end,
+                                                        shared_traces_.get()));
+  auto run = std::make_shared<SearchRun>(ctx, query, options, std::move(sources), progress);
+  return run->Run(*pool_, out);
 }
 
 }  // namespace tempo::querier

@@ -55,6 +55,7 @@ Status Store::Poll() {
       1;
   TEMPO_ASSIGN_OR_RETURN(std::vector<std::string> tenants, backend_.ListTenants());
   std::map<std::string, std::shared_ptr<const BlockMap>> fresh;
+  std::map<std::string, std::set<std::string>> listed_ids, compacted_ids;
   for (const std::string& tenant : tenants) {
     TEMPO_ASSIGN_OR_RETURN(std::vector<std::string> ids, backend_.ListBlocks(tenant));
     std::shared_ptr<const BlockMap> known;
@@ -63,11 +64,15 @@ Status Store::Poll() {
       if (auto it = tenants_.find(tenant); it != tenants_.end()) known = it->second;
     }
     auto blocks = std::make_shared<BlockMap>();
+    std::set<std::string>& listed = listed_ids[tenant];
+    std::set<std::string>& compacted_set = compacted_ids[tenant];
     for (const std::string& id : ids) {
+      listed.insert(id);
       TEMPO_ASSIGN_OR_RETURN(std::vector<std::string> objects, backend_.ListObjects(tenant, id));
       bool has_meta = std::find(objects.begin(), objects.end(), backend::kMetaName) != objects.end();
       bool compacted = std::find(objects.begin(), objects.end(), backend::kCompactedMetaName) !=
                        objects.end();
+      if (compacted) compacted_set.insert(id);
       if (!has_meta || compacted) continue;  // not committed yet, or replaced
       if (known) {
         if (auto it = known->find(id); it != known->end()) {
@@ -102,11 +107,37 @@ Status Store::Poll() {
     if (merged) listed = std::move(merged);
     if (!listed) listed = std::make_shared<BlockMap>();
   }
+  // Retired: marked compacted in the backend, or retired by this process and still there (the
+  // listing may have run before the mark was written), or replaced by a visible block.
+  std::map<std::string, std::set<std::string>> retired;
+  for (auto& [tenant, blocks] : fresh) {
+    std::set<std::string>& r = retired[tenant];
+    r = std::move(compacted_ids[tenant]);
+    if (auto it = retired_.find(tenant); it != retired_.end()) {
+      for (const std::string& id : it->second) {
+        if (listed_ids[tenant].count(id) || blocks->count(id)) r.insert(id);
+      }
+    }
+    auto visible = std::make_shared<BlockMap>(*blocks);
+    for (const std::string& id : r) visible->erase(id);
+    HideReplaced(visible.get(), &r);
+    blocks = std::move(visible);
+  }
   tenants_ = std::move(fresh);
+  retired_ = std::move(retired);
   for (const auto& [tenant, blocks] : tenants_) {
     blocks_gauge_.WithLabels({tenant}).Set(static_cast<double>(blocks->size()));
   }
   return Status::Ok();
+}
+
+void Store::HideReplaced(BlockMap* blocks, std::set<std::string>* retired) {
+  std::set<std::string> replaced;
+  for (const auto& [id, meta] : *blocks) replaced.insert(meta.replaces.begin(), meta.replaces.end());
+  for (const std::string& id : replaced) {
+    blocks->erase(id);
+    retired->insert(id);
+  }
 }
 
 void Store::AddBlock(const block::BlockMeta& meta) {
@@ -115,8 +146,29 @@ void Store::AddBlock(const block::BlockMeta& meta) {
                     ? std::make_shared<BlockMap>(*tenants_[meta.tenant_id])
                     : std::make_shared<BlockMap>();
   (*blocks)[meta.block_id] = meta;
+  HideReplaced(blocks.get(), &retired_[meta.tenant_id]);
   blocks_gauge_.WithLabels({meta.tenant_id}).Set(static_cast<double>(blocks->size()));
   tenants_[meta.tenant_id] = std::move(blocks);
+}
+
+void Store::MarkRetired(const std::string& tenant, const std::vector<std::string>& block_ids) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto blocks = tenants_.count(tenant) ? std::make_shared<BlockMap>(*tenants_[tenant])
+                                       : std::make_shared<BlockMap>();
+  std::set<std::string>& retired = retired_[tenant];
+  for (const std::string& id : block_ids) {
+    blocks->erase(id);
+    retired.insert(id);
+  }
+  blocks_gauge_.WithLabels({tenant}).Set(static_cast<double>(blocks->size()));
+  tenants_[tenant] = std::move(blocks);
+}
+
+void Store::ForgetBlocks(const std::string& tenant, const std::vector<std::string>& block_ids) {
+  MarkRetired(tenant, block_ids);
+  std::lock_guard<std::mutex> lock(mu_);
+  std::set<std::string>& retired = retired_[tenant];
+  for (const std::string& id : block_ids) retired.erase(id);
 }
 
 std::vector<block::BlockMeta> Store::Blocks(const std::string& tenant) const {
@@ -145,8 +197,11 @@ std::vector<std::string> Store::Tenants() const {
 
 bool Store::HasBlock(const std::string& tenant, const std::string& block_id) const {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = tenants_.find(tenant);
-  return it != tenants_.end() && it->second->count(block_id) > 0;
+  if (auto it = tenants_.find(tenant); it != tenants_.end() && it->second->count(block_id)) {
+    return true;
+  }
+  auto it = retired_.find(tenant);
+  return it != retired_.end() && it->second.count(block_id) > 0;
 }
 
 Result<std::shared_ptr<const block::BlockReader>> Store::Reader(
@@ -176,6 +231,16 @@ Result<std::shared_ptr<const block::BlockReader>> Store::Reader(
   while (lru_.size() > config_.max_open_readers) {
     lru_index_.erase(lru_.back().first);
     lru_.pop_back();
+  }
+  return reader;
+}
+
+Result<std::shared_ptr<const block::BlockReader>> Store::OpenReader(
+    const block::BlockMeta& meta) const {
+  Result<std::shared_ptr<const block::BlockReader>> reader = Reader(meta);
+  if (!reader.ok()) {
+    return Status(reader.status().code(), "block " + meta.tenant_id + "/" + meta.block_id + ": " +
+                                              reader.status().message());
   }
   return reader;
 }

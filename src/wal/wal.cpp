@@ -1,6 +1,7 @@
 #include "tempo/wal/wal.h"
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 
 #include <rocksdb/db.h>
@@ -118,8 +119,35 @@ Status Wal::Replay(const std::function<void(ReplayedRecord&&)>& fn) {
   options.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, ingest_cf_));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string_view raw_key = it->key().ToStringView();
+    if (raw_key.size() == kGroupKeySize) {
+      // Format 2: the records of one push.
+      const uint32_t tenant_id = DecodeU32(raw_key.data());
+      const uint32_t epoch_minute = DecodeU32(raw_key.data() + 4);
+      auto name = names.find(tenant_id);
+      if (name == names.end()) {
+        return CorruptionError("WAL record refers to unknown tenant id " +
+                               std::to_string(tenant_id));
+      }
+      const std::string_view value = it->value().ToStringView();
+      uint8_t version = 0;
+      // Checked whole before any record is handed out.
+      if (!DecodeGroupValue(value, &version, [](const GroupedRecord&) {})) {
+        if (version != kGroupFormatVersion) {
+          return CorruptionError("WAL entry has unknown value format version " +
+                                 std::to_string(version) + " (this build reads 1 and 2)");
+        }
+        return CorruptionError("WAL entry of format 2 (" + std::to_string(value.size()) +
+                               " bytes) is malformed");
+      }
+      DecodeGroupValue(value, &version, [&](const GroupedRecord& r) {
+        fn(ReplayedRecord{name->second, epoch_minute, r.trace_id, r.seq, std::string(r.data)});
+      });
+      continue;
+    }
+    // Format 1: one record per entry.
     WalKey key;
-    if (!DecodeKey(it->key().ToStringView(), &key)) {
+    if (!DecodeKey(raw_key, &key)) {
       return CorruptionError("WAL key of " + std::to_string(it->key().size()) +
                              " bytes is malformed");
     }
@@ -162,10 +190,41 @@ uint32_t Wal::TenantIdLocked(const std::string& tenant, std::string* new_tenant_
   return id;
 }
 
+void Wal::PutGroup(rocksdb::WriteBatch& batch, uint32_t tenant_id, const WalRecord* records,
+                   size_t count) {
+  // The value is assembled by RocksDB from parts: record headers here, data where it is.
+  std::string headers;
+  headers.reserve(1 + 10 + count * (24 + 10));  // never reallocates: the slices point into it
+  std::vector<rocksdb::Slice> parts;
+  parts.reserve(1 + 2 * count);
+  headers.push_back(static_cast<char>(kGroupFormatVersion));
+  AppendVarint(&headers, count);
+  size_t part_start = 0;
+  for (size_t i = 0; i < count; ++i) {
+    const WalRecord& r = records[i];
+    const size_t old_size = headers.size();
+    headers.resize(old_size + 24);
+    std::memcpy(headers.data() + old_size, r.trace_id.bytes.data(), 16);
+    EncodeU64(headers.data() + old_size + 16, r.seq);
+    AppendVarint(&headers, r.data.size());
+    parts.emplace_back(headers.data() + part_start, headers.size() - part_start);
+    parts.emplace_back(r.data);
+    part_start = headers.size();
+  }
+  const std::string key = EncodeGroupKey(tenant_id, records[0].epoch_minute, records[0].seq);
+  rocksdb::Slice key_slice(key);
+  batch.Put(ingest_cf_, rocksdb::SliceParts(&key_slice, 1),
+            rocksdb::SliceParts(parts.data(), static_cast<int>(parts.size())));
+}
+
 void Wal::WriterLoop() {
+  // Reused: Clear() keeps its buffer, so a group commit neither regrows it (copying everything
+  // again) nor faults in fresh pages. It stays as large as the largest group (about
+  // max_batch_bytes, more only for a single larger push).
+  rocksdb::WriteBatch batch;
   for (;;) {
     std::vector<Pending> group;
-    rocksdb::WriteBatch batch;
+    batch.Clear();
     uint64_t group_bytes = 0;
     {
       std::unique_lock<std::mutex> lock(mu_);
@@ -179,16 +238,23 @@ void Wal::WriterLoop() {
         queue_.pop_front();
       }
       for (Pending& p : group) {
-        for (WalRecord& r : p.records) {
+        // One entry per run of records with the same tenant and minute (a push is one run).
+        for (size_t begin = 0; begin < p.records.size();) {
+          size_t end = begin + 1;
+          while (end < p.records.size() && p.records[end].tenant == p.records[begin].tenant &&
+                 p.records[end].epoch_minute == p.records[begin].epoch_minute) {
+            ++end;
+          }
           std::string new_tenant;
-          uint32_t tenant_id = TenantIdLocked(r.tenant, &new_tenant);
+          const WalRecord& first = p.records[begin];
+          uint32_t tenant_id = TenantIdLocked(first.tenant, &new_tenant);
           if (!new_tenant.empty()) {
             char id_bytes[4];
             EncodeU32(id_bytes, tenant_id);
             batch.Put(tenants_cf_, new_tenant, rocksdb::Slice(id_bytes, 4));
           }
-          std::string key = EncodeKey(WalKey{tenant_id, r.epoch_minute, r.trace_id, r.seq});
-          batch.Put(ingest_cf_, key, r.data);
+          PutGroup(batch, tenant_id, p.records.data() + begin, end - begin);
+          begin = end;
         }
       }
     }

@@ -22,6 +22,16 @@ struct WalKey {
 
 inline constexpr size_t kKeySize = 32;
 
+// Since format 2 one push is one entry: the key is 24 bytes,
+//   tenant id u32 | epoch minute u32 | sequence of the push's first record u64,
+// and the value holds the push's records (of that tenant and minute), in push order:
+//   version u8 (= 2) | record count varint | per record:
+//     trace id 16 bytes | sequence u64 | data length varint | data
+// Keys of either size sort by tenant, then minute, so DropBefore's range covers both; entries of
+// format 1 (32-byte keys, one record each) still replay.
+inline constexpr size_t kGroupKeySize = 24;
+inline constexpr uint8_t kGroupFormatVersion = 2;
+
 inline void EncodeU32(char* out, uint32_t v) {
   for (int i = 3; i >= 0; --i, v >>= 8) out[i] = static_cast<char>(v & 0xFF);
 }
@@ -46,6 +56,65 @@ inline std::string EncodeKey(const WalKey& key) {
   std::memcpy(out.data() + 8, key.trace_id.bytes.data(), 16);
   EncodeU64(out.data() + 24, key.seq);
   return out;
+}
+
+inline std::string EncodeGroupKey(uint32_t tenant_id, uint32_t epoch_minute, uint64_t first_seq) {
+  std::string out(kGroupKeySize, '\0');
+  EncodeU32(out.data(), tenant_id);
+  EncodeU32(out.data() + 4, epoch_minute);
+  EncodeU64(out.data() + 8, first_seq);
+  return out;
+}
+
+inline void AppendVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+inline bool ReadVarint(std::string_view* in, uint64_t* v) {
+  *v = 0;
+  for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
+    const auto b = static_cast<uint8_t>(in->front());
+    in->remove_prefix(1);
+    *v |= static_cast<uint64_t>(b & 0x7F) << shift;
+    if (b < 0x80) return true;
+  }
+  return false;
+}
+
+// One record of a group value, as decoded.
+struct GroupedRecord {
+  TraceId trace_id;
+  uint64_t seq = 0;
+  std::string_view data;
+};
+
+// Calls `fn(const GroupedRecord&)` for each record of a format-2 value. False if the value is
+// malformed; `*version` gets its version byte (for the error message).
+template <typename Fn>
+bool DecodeGroupValue(std::string_view value, uint8_t* version, Fn&& fn) {
+  if (value.empty()) return false;
+  *version = static_cast<uint8_t>(value.front());
+  if (*version != kGroupFormatVersion) return false;
+  value.remove_prefix(1);
+  uint64_t count;
+  if (!ReadVarint(&value, &count)) return false;
+  for (uint64_t i = 0; i < count; ++i) {
+    if (value.size() < 24) return false;
+    GroupedRecord record;
+    record.trace_id = TraceId::FromBytes(value.substr(0, 16));
+    record.seq = DecodeU64(value.data() + 16);
+    value.remove_prefix(24);
+    uint64_t size;
+    if (!ReadVarint(&value, &size) || value.size() < size) return false;
+    record.data = value.substr(0, size);
+    value.remove_prefix(size);
+    fn(record);
+  }
+  return value.empty();
 }
 
 // The first 8 bytes of a key: everything of `tenant_id` from `epoch_minute` on sorts at or after.

@@ -20,7 +20,8 @@ ALLOWED = {
     "store": {"common", "model", "backend", "block"},
     "blockbuilder": {"common", "model", "ingester", "wal", "backend", "block", "store",
                      "overrides"},
-    "block": {"common", "model"},
+    "block": {"common", "model", "traceql"},
+    "compactor": {"common", "model", "backend", "block", "store", "overrides"},
     "ingester": {"common", "model", "wal", "overrides"},
     "distributor": {"common", "model", "overrides"},
     "querier": {"common", "model", "ingester", "wal", "overrides", "store", "backend", "block", "traceql"},
@@ -29,7 +30,8 @@ ALLOWED = {
             "backend", "block", "traceql"},
     "config": {"common", "overrides"},
     "app": {"common", "model", "overrides", "net", "wal", "ingester", "distributor", "querier",
-            "receivers", "api", "config", "backend", "block", "store", "blockbuilder"},
+            "receivers", "api", "config", "backend", "block", "store", "blockbuilder",
+            "compactor"},
     "cli": {"common", "app", "config", "api", "backend", "block", "store", "model"},
 }
 CONFIG_HEADER = re.compile(r"^tempo/(\w+)/\w*config\.h$")

@@ -12,6 +12,7 @@
 #include "tempo/blockbuilder/block_builder.h"
 #include "tempo/common/metrics.h"
 #include "tempo/common/status.h"
+#include "tempo/compactor/compactor.h"
 #include "tempo/config/app_config.h"
 #include "tempo/distributor/distributor.h"
 #include "tempo/ingester/ingester.h"
@@ -24,6 +25,8 @@
 #include "tempo/wal/wal.h"
 
 namespace tempo::app {
+
+class OverridesReloader;
 
 // The whole server: the only place that knows concrete module classes and wires them together.
 // Owns the io_context and its threads, the CPU pool, and every module. Starts modules in
@@ -64,10 +67,12 @@ class App {
   std::vector<std::thread> io_threads_;
 
   std::unique_ptr<overrides::Overrides> overrides_;
+  std::unique_ptr<OverridesReloader> overrides_reloader_;
   std::unique_ptr<backend::Backend> backend_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<wal::Wal> wal_;
   std::unique_ptr<blockbuilder::BlockBuilder> block_builder_;
+  std::unique_ptr<compactor::Compactor> compactor_;
   std::unique_ptr<ingester::Ingester> ingester_;
   std::unique_ptr<distributor::Distributor> distributor_;
   std::unique_ptr<querier::Querier> querier_;

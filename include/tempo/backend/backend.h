@@ -38,12 +38,32 @@ class RawReader {
                                 const std::string& name) const = 0;
 };
 
+// One object written in pieces (a streamed block file). Nothing is visible under the object's
+// name until Commit returns ok; destroying an uncommitted writer discards what was appended.
+// Owned by the caller; not thread-safe.
+class ObjectWriter {
+ public:
+  virtual ~ObjectWriter() = default;
+  // Appends `data` to the object. After an error the writer is unusable (Commit fails).
+  [[nodiscard]] virtual Status Append(std::string_view data) = 0;
+  // Makes the whole object durable and visible atomically (replacing an older one). Once only.
+  [[nodiscard]] virtual Status Commit() = 0;
+  // Bytes appended so far.
+  virtual uint64_t size() const = 0;
+};
+
 // Write side. Every Write is atomic: readers see the old object or the whole new one.
 class RawWriter {
  public:
   virtual ~RawWriter() = default;
   virtual Status Write(const std::string& tenant, const std::string& block,
                        const std::string& name, std::string_view data) = 0;
+  // Starts an object written in pieces, with the same atomicity as Write. The default keeps the
+  // pieces in memory and calls Write at Commit; backends that can stream (the local one: temp
+  // file, append, fsync, rename) override it so memory stays bounded.
+  virtual Result<std::unique_ptr<ObjectWriter>> OpenObjectWriter(const std::string& tenant,
+                                                                 const std::string& block,
+                                                                 const std::string& name);
   // Deleting an absent object is ok.
   virtual Status Delete(const std::string& tenant, const std::string& block,
                         const std::string& name) = 0;

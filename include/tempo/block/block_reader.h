@@ -3,7 +3,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tempo/common/ids.h"
@@ -49,6 +51,28 @@ class BlockReader {
   // allowed (and copies), keeping a reference is not.
   Status ForEachTrace(const std::function<Status(const TraceId&, tempopb::Trace&&)>& fn) const;
 
+  // Global index (position in the trace-ID directory) of trace `id`, or nullopt if the block
+  // does not hold it. Bloom filter, then directory; no I/O.
+  std::optional<uint64_t> FindRow(const TraceId& id) const;
+  // The trace-ID directory: 16 bytes per trace, strictly ascending.
+  std::string_view trace_ids() const;
+
+  // Decodes the traces at the directory positions `rows` (ascending, each < traces()) and calls
+  // `fn(row, trace)` for each, reading each row group that holds some of them once. Stops at and
+  // returns the first error of `fn` or of decoding; kInvalidArgument for bad rows.
+  Status ReadTraces(const std::vector<uint64_t>& rows,
+                    const std::function<Status(uint64_t row, tempopb::Trace&&)>& fn) const;
+
+  // Time range and size of each row group, in file (trace-ID) order.
+  struct RowGroupInfo {
+    uint64_t min_start = 0;  // earliest span start, unix ns
+    uint64_t max_end = 0;    // latest span end, unix ns
+    uint64_t traces = 0;
+    uint64_t spans = 0;
+    uint64_t bytes = 0;
+  };
+  std::vector<RowGroupInfo> RowGroupInfos() const;
+
   // Size per physical column summed over row groups, in file order of first appearance; the
   // directory, bloom filter and footer appear as "section.directory" etc.
   struct ColumnStats {
@@ -64,6 +88,8 @@ class BlockReader {
   uint64_t spans() const;
 
  private:
+  friend class BlockFetcher;  // scans columns of row groups (block_fetcher.cpp)
+
   BlockReader(ReadAtFn read, uint64_t size, std::unique_ptr<BlockIndex> index);
 
   ReadAtFn read_;

@@ -1,8 +1,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "tempo/block/block_meta.h"
 #include "tempo/common/ids.h"
@@ -32,13 +34,24 @@ struct WriterOptions {
 
 class RowGroupBuilder;
 
-// Encodes one block (`data.tcb`) in memory: traces go in through Append, the finished file comes
-// out of Finish. Traces must be appended in strictly ascending trace-ID order. Each finished row
-// group is encoded immediately, so memory is the encoded block plus one row group of columns.
+// Receives the bytes of data.tcb in file order, in pieces (the header with the first row group,
+// each further row group, then the tail). An error stops the writer: Append and Finish return it.
+using BlockSinkFn = std::function<Status(std::string_view bytes)>;
+
+// Encodes one block (`data.tcb`): traces go in through Append, the file comes out of Finish.
+// Traces must be appended in strictly ascending trace-ID order. Each finished row group is encoded
+// immediately. Two modes:
+//   * in memory (no sink): Finish returns the whole file; memory is the encoded block plus one
+//     row group of columns (what the block builder uses);
+//   * streaming (with a sink): every finished row group is handed to the sink and dropped, so
+//     memory is one row group of columns plus the trace-ID directory (16 bytes per trace) and the
+//     bloom filter, whatever the block size (what the compactor uses).
 // Not thread-safe; one writer per block.
 class BlockWriter {
  public:
   explicit BlockWriter(WriterOptions options = {});
+  // Streaming mode: the bytes go to `sink`, which must stay callable until Finish returns.
+  BlockWriter(WriterOptions options, BlockSinkFn sink);
   ~BlockWriter();
   BlockWriter(const BlockWriter&) = delete;
   BlockWriter& operator=(const BlockWriter&) = delete;
@@ -50,21 +63,29 @@ class BlockWriter {
   // 256 MiB).
   [[nodiscard]] Status Append(const TraceId& id, const tempopb::Trace& trace);
 
-  // Encodes the directory, bloom filter and footer, and returns the whole data.tcb. Fills in
+  // Encodes the directory, bloom filter and footer, and returns the whole data.tcb (in streaming
+  // mode the rest of the file goes to the sink and the returned string is empty). Fills in
   // `meta`'s version, start/end, totals, size_bytes, footer_size, row_groups and min/max IDs; the
   // caller fills block_id, tenant_id, compaction_level, replaces and created_at_unix. The writer
-  // cannot be used afterwards.
+  // cannot be used afterwards. Errors: those of the sink; kResourceExhausted for a footer over
+  // 4 GiB.
   [[nodiscard]] Result<std::string> Finish(BlockMeta* meta);
 
   uint64_t traces() const { return traces_; }
   uint64_t spans() const { return spans_; }
+  // Bytes of data.tcb produced so far (handed to the sink or held in memory).
+  uint64_t bytes_written() const;
 
  private:
   Status FlushRowGroup();
+  // Streaming mode: hands what is buffered to the sink.
+  Status Drain();
 
   struct State;
   WriterOptions options_;
   std::unique_ptr<State> state_;
+  BlockSinkFn sink_;
+  uint64_t drained_ = 0;  // bytes already handed to the sink
   uint64_t traces_ = 0;
   uint64_t spans_ = 0;
   bool finished_ = false;

@@ -72,7 +72,5 @@ class BlockBuilder : public Service {
   metrics::Histogram& cut_seconds_;
 };
 
-// A random (version 4) UUID in text form, as Tempo names blocks.
-std::string NewBlockId();
 
 }  // namespace tempo::blockbuilder

@@ -43,6 +43,9 @@ struct TraceIdHash {
 // with zero bytes. Errors are kInvalidArgument with Tempo's texts.
 Result<TraceId> ParseTraceIdHex(std::string_view text);
 
+// A new random block ID: a version-4 UUID in its text form, as Tempo names blocks. Thread-safe.
+std::string NewBlockId();
+
 // Lower-case hex of arbitrary bytes.
 std::string HexEncode(std::string_view bytes);
 // Strict hex decoding (even length, hex digits only); false on bad input.

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "tempo/api/server_config.h"
+#include "tempo/compactor/compactor_config.h"
 #include "tempo/distributor/distributor_config.h"
 #include "tempo/ingester/ingester_config.h"
 #include "tempo/overrides/overrides.h"
@@ -31,6 +32,7 @@ struct AppConfig {
   ingester::IngesterConfig ingester;
   wal::WalConfig wal;
   StorageConfig storage;
+  compactor::CompactorConfig compactor;  // compactor.compaction.*
   overrides::OverridesConfig overrides;
 };
 

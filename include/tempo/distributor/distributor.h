@@ -12,6 +12,7 @@
 #include "tempo/common/result.h"
 #include "tempo/distributor/distributor_config.h"
 #include "tempo/model/batch.h"
+#include "tempo/model/otlp_wire.h"
 #include "tempo/model/sink.h"
 #include "tempo/overrides/overrides.h"
 
@@ -35,7 +36,12 @@ class Distributor {
   // Pushes one decoded request for `ctx.tenant`; `done` gets the outcome (ok once durable).
   // Errors: kInvalidArgument (bad IDs), kResourceExhausted (rate limit, trace too large, queue
   // full; carries the retry delay), anything the sink returns. Thread-safe.
+  // Other receivers' path: the request is serialized once and takes the wire path below.
   void Push(const RequestContext& ctx, model::OtlpRequest&& request, model::PushCallback done);
+  // The OTLP receivers' path: a request parsed with OtlpWireRequest::Parse. Its bytes need to stay
+  // valid only until Push returns (the fragments handed to the sink own copies). Same checks,
+  // errors and outcome as above. Thread-safe.
+  void Push(const RequestContext& ctx, model::OtlpWireRequest&& request, model::PushCallback done);
 
   // Counts spans discarded before they reached the distributor (e.g. undecodable UDP input).
   void RecordDiscarded(const std::string& tenant, std::string_view reason, uint64_t spans);

@@ -33,6 +33,9 @@ struct IncomingRequest {
   // Not ok when the body could not be read (kInvalidArgument: too large, bad chunked encoding);
   // message.body() is then empty and the connection is closed after the response.
   Status body_status;
+  // Set when the client closes the connection while the request is being handled (it stopped
+  // waiting); meant to be RequestContext::cancelled so that queries stop early. Never null.
+  std::shared_ptr<std::atomic_bool> client_gone = std::make_shared<std::atomic_bool>(false);
 };
 
 // Completes a request. Must be called exactly once, from any thread; later calls are ignored, and
@@ -78,14 +81,35 @@ struct HttpServerOptions {
   // Gzip responses of 1 KiB or more when the request accepts gzip.
   bool gzip_responses = false;
   std::chrono::seconds idle_timeout{120};
+  // Prior-knowledge h2c (spec/query-api.md §1.3): when set, every new connection is first peeked
+  // at (without consuming bytes, without blocking an io thread). One that opens with the HTTP/2
+  // connection preface is not served here: its socket is released from Asio, switched to
+  // non-blocking mode and handed to this function, which takes ownership of the fd (the preface
+  // is still unread). Anything else is served as HTTP/1.1. Called on an io thread: it must not
+  // block, and must be thread-safe (connections are detected concurrently).
+  std::function<void(int fd)> h2c_handler;
 };
+
+// The HTTP/2 client connection preface (RFC 9113 §3.4) that prior-knowledge h2c and gRPC clients
+// send first.
+inline constexpr std::string_view kHttp2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+// What the first bytes of a connection say about its protocol.
+enum class ConnectionOpening {
+  kHttp1,      // cannot be the HTTP/2 preface: serve as HTTP/1.1
+  kHttp2,      // the complete HTTP/2 preface
+  kUndecided,  // a strict prefix of the preface (or nothing yet): need more bytes
+};
+// Classifies the bytes received so far (only the first kHttp2Preface.size() matter).
+ConnectionOpening ClassifyOpening(std::string_view first_bytes);
 
 // An HTTP/1.1 server on Boost.Beast: keep-alive, pipelining, chunked request bodies,
 // `Expect: 100-continue`, HEAD answered like GET without a body, headers up to 1 MiB. One
 // coroutine per connection, each on its own strand of the io_context; handlers answer through a
 // Responder from any thread. A request that cannot be parsed gets 400 (431 for oversized headers)
-// without reaching a handler, and the connection closes. Records
-// tempo_request_duration_seconds{route,method,status_code}.
+// without reaching a handler, and the connection closes. With options.h2c_handler set, a
+// connection opening with the HTTP/2 preface is handed over instead (see HttpServerOptions).
+// Records tempo_request_duration_seconds{route,method,status_code}.
 // `io` and `registry` must outlive the server. Handlers must stay valid until Stop() and Drain()
 // returned; once the server object is destroyed, requests still arriving on open connections get
 // 503 without reaching a handler. Start/Stop from one thread; the rest is thread-safe.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -20,13 +21,24 @@ struct TenantLimits {
   bool retry_info_enabled = true;
   // global.max_bytes_per_trace: a push that would grow a live trace past this is refused (0 = off).
   int64_t max_bytes_per_trace = 5'000'000;
+  // compaction.block_retention (legacy: block_retention): blocks of the tenant whose newest span
+  // ended longer ago are removed by retention; 0 = the compactor's block_retention.
+  std::chrono::milliseconds block_retention{0};
+  // read.max_search_duration (legacy: max_search_duration): the longest start..end window a
+  // search may ask for; 0 = the query frontend's limit (query_frontend.search.max_duration).
+  std::chrono::milliseconds max_search_duration{0};
+
+  friend bool operator==(const TenantLimits&, const TenantLimits&) = default;
 };
 
 // Static configuration of the overrides module (`overrides:` in tempo.yaml).
 struct OverridesConfig {
   TenantLimits defaults;
   std::map<std::string, TenantLimits> per_tenant;  // explicit per-tenant values
-  std::string per_tenant_override_config;          // path of a runtime overrides file (optional)
+  // Path of the runtime overrides file (optional), re-read every per_tenant_override_period;
+  // its tenants replace the entries of `per_tenant` with the same name (see app's reloader).
+  std::string per_tenant_override_config;
+  std::chrono::milliseconds per_tenant_override_period{std::chrono::seconds(10)};
 };
 
 // Answers "which limits apply to tenant X". Holds an immutable snapshot that a reload swaps as a
@@ -42,12 +54,18 @@ class Overrides {
   // Replaces the whole configuration (used by a reload).
   void Replace(OverridesConfig config);
 
+  // The effective configuration now: the defaults and every explicit tenant entry (for
+  // /status/overrides). A copy; consistent (taken from one snapshot).
+  TenantLimits Defaults() const;
+  std::map<std::string, TenantLimits> PerTenant() const;
+
  private:
   struct Snapshot {
     std::shared_ptr<const TenantLimits> defaults;
     std::map<std::string, std::shared_ptr<const TenantLimits>> per_tenant;
   };
   static std::shared_ptr<const Snapshot> MakeSnapshot(const OverridesConfig& config);
+  std::shared_ptr<const Snapshot> Current() const;
 
   mutable std::mutex mu_;
   std::shared_ptr<const Snapshot> snapshot_;  // guarded by mu_

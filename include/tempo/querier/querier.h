@@ -2,7 +2,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "tempo/common/ids.h"
 #include "tempo/common/request_context.h"
@@ -17,6 +20,23 @@ class SearchResponse;
 }
 
 namespace tempo::querier {
+
+class QueryPool;
+class SharedTraceCache;
+
+struct QuerierConfig {
+  // Threads of the query pool that runs search jobs (block row-group scans, live data);
+  // 0 = one per hardware thread.
+  uint32_t query_threads = 0;
+};
+
+// Called while a search runs, each time more jobs are accounted for (in job order: live data and
+// traces spread over several blocks first, then row groups newest first): `partial` holds the
+// traces those jobs found (each trace once over all calls) and the metrics so far. Calls are
+// serialized and come from query-pool threads or the caller's; the callback must be quick and
+// must not call back into the Querier. The final response of Search is authoritative (sorted,
+// trimmed to the limit); partial traces beyond it may have been reported.
+using SearchProgressFn = std::function<void(const tempopb::SearchResponse& partial)>;
 
 // Optional time window of a trace-by-ID lookup, in unix seconds (hints that prune blocks).
 struct TimeRange {
@@ -36,7 +56,9 @@ struct TraceByIdStats {
 // not an io thread).
 class Querier {
  public:
-  Querier(const ingester::Ingester& ingester, const store::Store& store);
+  Querier(const ingester::Ingester& ingester, const store::Store& store,
+          QuerierConfig config = {});
+  ~Querier();
 
   // Fills `out` with the combined trace of `ctx.tenant`. Errors: kNotFound when no span of the
   // trace is stored, kCorruption when stored data does not parse.
@@ -46,12 +68,26 @@ class Querier {
   // TraceQL search over the live traces and the blocks of `ctx.tenant` overlapping the options'
   // time window (unix nanoseconds; both required). Fragments of one trace found in several
   // places (live data, blocks) are combined before evaluation, so a trace appears once with all
-  // of its spans. Results are sorted by start descending (ties by trace ID); metrics are filled
+  // of its spans.
+  //
+  // Execution: one job for live data and for the traces spread over several blocks, then one job
+  // per block row group, newest first (latest span end descending); jobs run on the Querier's
+  // pool (and the calling thread). Row-group jobs push the query's conditions down to the block's
+  // columns (block::BlockFetcher) and decode only traces that may match. Early stop, with a
+  // result that does not depend on timing: without most_recent, the search ends at the first
+  // prefix of jobs (in job order) that found `limit` traces; with with(most_recent=true), once
+  // no remaining job can hold a trace newer than the limit-th newest found (exactly the newest
+  // `limit` matches). Outstanding jobs are abandoned when `ctx` is cancelled or its deadline
+  // passes (then kCancelled / kDeadlineExceeded).
+  //
+  // Results are sorted by start descending (ties by trace ID); metrics are filled
   // (inspectedTraces, inspectedBytes, inspectedSpans, totalBlocks, totalBlockBytes, totalJobs,
-  // completedJobs: one job for live data plus one per block). Errors: kInvalidArgument for
-  // run-time query errors, kCancelled / kDeadlineExceeded from `ctx`, storage errors.
+  // completedJobs). `progress` (optional) sees partial results as jobs complete. Errors:
+  // kInvalidArgument for run-time query errors, kCancelled / kDeadlineExceeded from `ctx`,
+  // storage errors.
   Status Search(const RequestContext& ctx, const traceql::SearchQuery& query,
-                const traceql::SearchOptions& options, tempopb::SearchResponse* out) const;
+                const traceql::SearchOptions& options, tempopb::SearchResponse* out,
+                const SearchProgressFn& progress = nullptr) const;
 
   // Calls `fn` with every trace of `ctx.tenant` (live data and blocks) overlapping
   // [start, end] (unix nanoseconds), newest data first, each trace combined from all its
@@ -64,6 +100,9 @@ class Querier {
  private:
   const ingester::Ingester& ingester_;
   const store::Store& store_;
+  QuerierConfig config_;
+  std::unique_ptr<QueryPool> pool_;
+  std::unique_ptr<SharedTraceCache> shared_traces_;  // traces in several blocks, per tenant
 };
 
 }  // namespace tempo::querier

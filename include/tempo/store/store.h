@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,7 +31,11 @@ class Trace;
 namespace tempo::store {
 
 // Knows every committed block of every tenant (their metas, in memory) and finds traces in them.
-// A block is committed once its meta.json exists; blocks with meta.compacted.json are ignored.
+// A block is committed once its meta.json exists. A block is *retired* (hidden from readers) once
+// it has meta.compacted.json, or once a visible block lists it in `replaces` (a compaction output
+// hides its inputs the moment it is visible, before they are marked), or once this process marked
+// it (MarkRetired). Every change of a tenant's visible set is one atomic swap, so a reader sees the
+// inputs of a compaction or its output, never both and never neither.
 // Readers are opened lazily and kept in a bounded LRU. `backend` and `registry` must outlive the
 // Store. Thread-safe; synchronous (call from a blocking pool).
 class Store : public Service {
@@ -44,12 +49,20 @@ class Store : public Service {
 
   // Re-lists every tenant's blocks and reads the metas of new ones; forgets vanished blocks.
   Status Poll();
-  // Registers a block this process has just committed (its meta.json is written).
+  // Registers a block this process has just committed (its meta.json is written). The blocks it
+  // replaces are retired in the same swap.
   void AddBlock(const block::BlockMeta& meta);
+  // Hides blocks this process has marked compacted (retention) or is about to delete.
+  void MarkRetired(const std::string& tenant, const std::vector<std::string>& block_ids);
+  // Forgets blocks this process deleted from the backend (visible or retired).
+  void ForgetBlocks(const std::string& tenant, const std::vector<std::string>& block_ids);
 
   // Metas of `tenant`, ordered by start time (newest last).
   std::vector<block::BlockMeta> Blocks(const std::string& tenant) const;
   std::vector<std::string> Tenants() const;
+  // Whether `block_id` was committed: visible, or retired (replaced or marked compacted) and not
+  // yet deleted. The block builder's recovery relies on this to keep the cut journal of a block
+  // that a compaction has since replaced.
   bool HasBlock(const std::string& tenant, const std::string& block_id) const;
 
   // Looks `id` up in the blocks of `ctx.tenant` whose time range overlaps [start, end] (unix
@@ -60,6 +73,11 @@ class Store : public Service {
                    std::optional<int64_t> start_seconds, std::optional<int64_t> end_seconds,
                    std::vector<std::string>* fragments, uint64_t* inspected_bytes) const;
 
+  // The open reader of block `meta` (from the LRU, opened if needed), shared with the caller,
+  // who may keep it while the block is being read. For the querier's column scans. Errors:
+  // kCorruption/kIOError naming the block.
+  Result<std::shared_ptr<const block::BlockReader>> OpenReader(const block::BlockMeta& meta) const;
+
   // Decodes every trace of block `meta` (of `ctx.tenant`) in directory order, through the cached
   // reader, and calls `fn` with each; stops at the first error `fn` returns. Errors: as FindTrace.
   Status ForEachTrace(const RequestContext& ctx, const block::BlockMeta& meta,
@@ -67,6 +85,8 @@ class Store : public Service {
 
  private:
   using BlockMap = std::map<std::string, block::BlockMeta>;  // by block ID
+  // Removes from `blocks` every block another block of it replaces, adding them to `retired`.
+  static void HideReplaced(BlockMap* blocks, std::set<std::string>* retired);
   Result<std::shared_ptr<const block::BlockReader>> Reader(const block::BlockMeta& meta) const;
   void PollLoop();
 
@@ -75,6 +95,8 @@ class Store : public Service {
 
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<const BlockMap>> tenants_;  // guarded by mu_
+  // Per tenant: IDs of committed blocks hidden from readers (see the class comment).
+  std::map<std::string, std::set<std::string>> retired_;  // guarded by mu_
   // LRU of open readers: most recent first.
   mutable std::list<std::pair<std::string, std::shared_ptr<const block::BlockReader>>> lru_;
   mutable std::map<std::string, decltype(lru_)::iterator> lru_index_;  // guarded by mu_

@@ -20,6 +20,7 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class WriteBatch;
 }  // namespace rocksdb
 
 namespace tempo::wal {
@@ -45,7 +46,9 @@ struct CutJournal {
   std::vector<std::pair<TraceId, uint64_t>> traces;  // trace -> highest sequence in the block
 };
 
-// One record read back by Replay, in key order (tenant, arrival minute, trace ID, sequence).
+// One record read back by Replay, in key order: tenant, arrival minute, then the pushes in
+// sequence order with their records in push order (entries of the older one-record-per-entry
+// format: by trace ID, then sequence).
 struct ReplayedRecord {
   std::string tenant;
   uint32_t epoch_minute = 0;
@@ -57,9 +60,10 @@ struct ReplayedRecord {
 // Called once per Append with the outcome, on the WAL's writer thread; must not block.
 using AppendCallback = std::function<void(Status)>;
 
-// The acknowledged-ingest log, on RocksDB (column families `ingest` and `tenants`). Keys are
-// tenant id (u32) | arrival minute (u32) | trace ID (16 bytes) | sequence (u64), big-endian, so a
-// flushed range is dropped with one range delete. A single writer thread drains the queue and
+// The acknowledged-ingest log, on RocksDB (column families `ingest` and `tenants`). One entry per
+// push (value format 2, src/wal/wal_key.h): key tenant id (u32) | arrival minute (u32) | first
+// sequence (u64), big-endian, so a flushed range is dropped with one range delete; entries of
+// format 1 (one record each, 32-byte keys with the trace ID) still replay. A single writer thread drains the queue and
 // writes everything pending as one RocksDB write batch with sync=true (group commit), then
 // completes the callbacks. Owned by app::App; thread-safe.
 class Wal {
@@ -107,6 +111,9 @@ class Wal {
   Wal(const WalConfig& config, metrics::Registry& registry);
   Status OpenDb();
   void WriterLoop();
+  // Adds `records` (one tenant and minute) to `batch` as one entry of value format 2.
+  void PutGroup(rocksdb::WriteBatch& batch, uint32_t tenant_id, const WalRecord* records,
+                size_t count);
   // Returns the u32 id of `tenant`, assigning a new one (written in the same batch) if needed.
   uint32_t TenantIdLocked(const std::string& tenant, std::string* new_tenant_key);
 

@@ -8,10 +8,10 @@
 #include <boost/beast/http/field.hpp>
 #include <nlohmann/json.hpp>
 
+#include "api/http/handler_util.h"
 #include "tempo/api/build_info.h"
 #include "tempo/common/ids.h"
 #include "tempo/common/log.h"
-#include "tempo/common/tenant.h"
 #include "tempo/model/tempo_json.h"
 #include "tempopb/tempo.pb.h"
 
@@ -19,10 +19,6 @@ namespace tempo::api {
 namespace {
 
 namespace http = boost::beast::http;
-
-bool WantsProtobuf(const net::HttpRequest& request) {
-  return request[http::field::accept].find("application/protobuf") != std::string_view::npos;
-}
 
 net::HttpResponse Text(const net::HttpRequest& request, http::status status, std::string body) {
   return net::MakeResponse(request, status, std::move(body));
@@ -53,20 +49,24 @@ Status ParseSeconds(const std::map<std::string, std::string>& query, const std::
 
 HttpApi::HttpApi(boost::asio::io_context& io, boost::asio::thread_pool& query_pool,
                  const ServerConfig& config, bool multitenancy_enabled,
-                 const querier::Querier& querier, metrics::Registry& registry,
-                 const Readiness& readiness)
+                 const querier::Querier& querier, const overrides::Overrides& overrides,
+                 metrics::Registry& registry, const Readiness& readiness)
     : io_(io),
       query_pool_(query_pool),
       config_(config),
       multitenancy_enabled_(multitenancy_enabled),
       querier_(querier),
+      overrides_(overrides),
       registry_(registry),
-      readiness_(readiness) {}
+      readiness_(readiness),
+      grpc_(config, multitenancy_enabled, querier, overrides) {}
 
 HttpApi::~HttpApi() { Stop(); }
 
 Status HttpApi::Start() {
+  TEMPO_RETURN_IF_ERROR(grpc_.Start());
   net::HttpServerOptions options;
+  options.h2c_handler = grpc_.ConnectionHandler();
   options.name = "api";
   options.address = config_.http_listen_address.empty() ? "0.0.0.0" : config_.http_listen_address;
   options.port = config_.http_listen_port;
@@ -82,6 +82,7 @@ Status HttpApi::Start() {
 
 void HttpApi::Stop() {
   if (server_) server_->Stop();
+  grpc_.Stop();
 }
 
 bool HttpApi::Drain(std::chrono::milliseconds timeout) {
@@ -122,6 +123,14 @@ net::Router HttpApi::BuildRouter() {
                                    ", revision: " + b.revision + ")\n  build date: " +
                                    b.build_date + "\n  compiler: " + b.compiler + "\n"));
                 });
+  router.Handle("/status/overrides", "status_overrides",
+                [this](net::IncomingRequest&& req, net::Responder respond) {
+                  HandleStatusOverrides(std::move(req), std::move(respond));
+                });
+  router.HandlePrefix("/status/overrides/", "status_overrides_tenant",
+                      [this](net::IncomingRequest&& req, net::Responder respond) {
+                        HandleStatusOverrides(std::move(req), std::move(respond));
+                      });
   router.Handle("/metrics", "metrics", [this](net::IncomingRequest&& req, net::Responder respond) {
     respond(net::MakeResponse(req.message, http::status::ok, registry_.Render(),
                               "text/plain; version=0.0.4; charset=utf-8"));
@@ -159,19 +168,8 @@ net::Router HttpApi::BuildRouter() {
 
 void HttpApi::HandleTraceById(net::IncomingRequest&& incoming, net::Responder respond, bool v2) {
   const net::HttpRequest& request = incoming.message;
-  std::vector<std::string> tenants{kSingleTenant};
-  if (multitenancy_enabled_) {
-    auto parsed = ParseQueryTenants(request["X-Scope-OrgID"]);
-    if (!parsed.ok()) {
-      if (parsed.status().code() == StatusCode::kNotFound) {
-        respond(Text(request, http::status::unauthorized, "no org id\n"));
-      } else {
-        respond(Text(request, http::status::bad_request, parsed.status().message()));
-      }
-      return;
-    }
-    tenants = std::move(parsed).value();
-  }
+  std::vector<std::string> tenants;
+  if (!RequestTenants(request, respond, &tenants)) return;
 
   std::string_view prefix = v2 ? "/api/v2/traces/" : "/api/traces/";
   std::string id_text = net::PercentDecode(std::string_view(incoming.path).substr(prefix.size()));
@@ -234,7 +232,7 @@ void HttpApi::HandleTraceById(net::IncomingRequest&& incoming, net::Responder re
       return;
     }
     response.mutable_metrics()->set_inspectedbytes(inspected);
-    bool protobuf = WantsProtobuf(header);
+    bool protobuf = http_util::WantsProtobuf(header);
     std::string body;
     if (v2) {
       body = protobuf ? response.SerializeAsString() : model::TraceByIdResponseToJson(response);

@@ -41,6 +41,68 @@ Status FsyncPath(const fs::path& path, int flags) {
   return Status::Ok();
 }
 
+// A temporary file next to the object: Append writes to it, Commit fsyncs it, renames it into
+// place and fsyncs the directory (and its parent when the block directory is new). An uncommitted
+// writer removes its temporary file. Not thread-safe.
+class LocalObjectWriter : public ObjectWriter {
+ public:
+  LocalObjectWriter(int fd, fs::path tmp, fs::path path, bool created_dir)
+      : fd_(fd), tmp_(std::move(tmp)), path_(std::move(path)), created_dir_(created_dir) {}
+
+  ~LocalObjectWriter() override {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) ::unlink(tmp_.c_str());
+  }
+
+  Status Append(std::string_view data) override {
+    TEMPO_RETURN_IF_ERROR(failed_);
+    if (committed_) return InvalidArgumentError("object writer: Append after Commit");
+    size_t written = 0;
+    while (written < data.size()) {
+      ssize_t n = ::write(fd_, data.data() + written, data.size() - written);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        failed_ = ErrnoError("cannot write", tmp_);
+        return failed_;
+      }
+      written += static_cast<size_t>(n);
+    }
+    size_ += data.size();
+    return Status::Ok();
+  }
+
+  Status Commit() override {
+    TEMPO_RETURN_IF_ERROR(failed_);
+    if (committed_) return InvalidArgumentError("object writer: Commit called twice");
+    if (::fsync(fd_) != 0) {
+      failed_ = ErrnoError("cannot fsync", tmp_);
+      return failed_;
+    }
+    ::close(fd_);
+    fd_ = -1;
+    if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
+      failed_ = ErrnoError("cannot rename into", path_);
+      return failed_;
+    }
+    committed_ = true;
+    // Make the rename (and a new block directory) durable.
+    fs::path dir = path_.parent_path();
+    TEMPO_RETURN_IF_ERROR(FsyncPath(dir, O_RDONLY | O_DIRECTORY));
+    if (created_dir_) TEMPO_RETURN_IF_ERROR(FsyncPath(dir.parent_path(), O_RDONLY | O_DIRECTORY));
+    return Status::Ok();
+  }
+
+  uint64_t size() const override { return size_; }
+
+ private:
+  int fd_;
+  fs::path tmp_, path_;
+  bool created_dir_;
+  bool committed_ = false;
+  uint64_t size_ = 0;
+  Status failed_;
+};
+
 // Local directory tree <root>/<tenant>/<block>/<name>. Stateless besides the root; thread-safe.
 class LocalBackend : public Backend {
  public:
@@ -94,45 +156,27 @@ class LocalBackend : public Backend {
 
   Status Write(const std::string& tenant, const std::string& block, const std::string& name,
                std::string_view data) override {
+    TEMPO_ASSIGN_OR_RETURN(std::unique_ptr<ObjectWriter> writer,
+                           OpenObjectWriter(tenant, block, name));
+    TEMPO_RETURN_IF_ERROR(writer->Append(data));
+    return writer->Commit();
+  }
+
+  Result<std::unique_ptr<ObjectWriter>> OpenObjectWriter(const std::string& tenant,
+                                                         const std::string& block,
+                                                         const std::string& name) override {
     TEMPO_ASSIGN_OR_RETURN(fs::path path, ObjectPath(tenant, block, name));
     fs::path dir = path.parent_path();
     std::error_code ec;
     bool created = !fs::exists(dir, ec);
     fs::create_directories(dir, ec);
     if (ec) return IOError("cannot create " + dir.string() + ": " + ec.message());
-
     fs::path tmp = dir / ("." + name + ".tmp." + std::to_string(::getpid()) + "." +
                           std::to_string(counter_.fetch_add(1)));
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return ErrnoError("cannot create", tmp);
-    size_t written = 0;
-    while (written < data.size()) {
-      ssize_t n = ::write(fd, data.data() + written, data.size() - written);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        Status s = ErrnoError("cannot write", tmp);
-        ::close(fd);
-        ::unlink(tmp.c_str());
-        return s;
-      }
-      written += static_cast<size_t>(n);
-    }
-    if (::fsync(fd) != 0) {
-      Status s = ErrnoError("cannot fsync", tmp);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return s;
-    }
-    ::close(fd);
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-      Status s = ErrnoError("cannot rename into", path);
-      ::unlink(tmp.c_str());
-      return s;
-    }
-    // Make the rename (and a new block directory) durable.
-    TEMPO_RETURN_IF_ERROR(FsyncPath(dir, O_RDONLY | O_DIRECTORY));
-    if (created) TEMPO_RETURN_IF_ERROR(FsyncPath(dir.parent_path(), O_RDONLY | O_DIRECTORY));
-    return Status::Ok();
+    return std::unique_ptr<ObjectWriter>(
+        std::make_unique<LocalObjectWriter>(fd, std::move(tmp), std::move(path), created));
   }
 
   Status Delete(const std::string& tenant, const std::string& block,

@@ -6,6 +6,7 @@
 #include "receivers/otlp/status_mapping.h"
 #include "tempo/common/endpoint.h"
 #include "tempo/common/log.h"
+#include "tempo/model/otlp_wire.h"
 #include "tempo/receivers/otlp_receivers.h"
 
 namespace tempo::receivers {
@@ -27,8 +28,13 @@ class OtlpGrpcReceiver::Service final
                                    const grpc::ByteBuffer* request,
                                    grpc::ByteBuffer* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    otlp_collector::ExportTraceServiceRequest decoded;
-    if (!ParseRequest(*request, &decoded)) {
+    // The request is checked and split on its wire bytes, without message objects. The slices
+    // (and `flat`, if the message came in several) stay alive until Push returns, which is all
+    // the distributor needs.
+    std::vector<grpc::Slice> slices;
+    std::string flat;
+    model::OtlpWireRequest decoded;
+    if (!RequestBytes(*request, &slices, &flat, &decoded)) {
       reactor->Finish(grpc::Status(
           grpc::StatusCode::INTERNAL,
           "grpc: error unmarshalling request: proto: cannot parse invalid wire-format data"));
@@ -61,20 +67,23 @@ class OtlpGrpcReceiver::Service final
   }
 
  private:
-  // Parses the (already decompressed) message without flattening it into one string first.
-  static bool ParseRequest(const grpc::ByteBuffer& buffer,
-                           otlp_collector::ExportTraceServiceRequest* out) {
-    std::vector<grpc::Slice> slices;
-    if (!buffer.Dump(&slices).ok()) return false;
-    if (slices.size() == 1) {
-      return out->ParseFromArray(slices[0].begin(), static_cast<int>(slices[0].size()));
+  // Parses the (already decompressed) message in place when it is one slice; several slices are
+  // copied into `flat` first.
+  static bool RequestBytes(const grpc::ByteBuffer& buffer, std::vector<grpc::Slice>* slices,
+                           std::string* flat, model::OtlpWireRequest* out) {
+    if (!buffer.Dump(slices).ok()) return false;
+    std::string_view bytes;
+    if (slices->size() == 1) {
+      bytes = std::string_view(reinterpret_cast<const char*>((*slices)[0].begin()),
+                               (*slices)[0].size());
+    } else {
+      flat->reserve(buffer.Length());
+      for (const grpc::Slice& slice : *slices) {
+        flat->append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+      }
+      bytes = *flat;
     }
-    std::string flat;
-    flat.reserve(buffer.Length());
-    for (const grpc::Slice& slice : slices) {
-      flat.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-    }
-    return out->ParseFromString(flat);
+    return out->Parse(bytes).ok();
   }
 
   distributor::Distributor& distributor_;

@@ -10,6 +10,7 @@
 #include "tempo/common/endpoint.h"
 #include "tempo/common/log.h"
 #include "tempo/model/otlp_json.h"
+#include "tempo/model/otlp_wire.h"
 #include "tempo/receivers/otlp_receivers.h"
 
 namespace tempo::receivers {
@@ -138,12 +139,19 @@ void OtlpHttpReceiver::HandleTraces(net::IncomingRequest&& incoming, net::Respon
   boost::asio::post(cpu_pool_, [this, incoming = std::move(incoming), media = std::move(media),
                                 respond = std::move(respond)]() mutable {
     const net::HttpRequest& request = incoming.message;
-    Result<std::string> body =
-        DecodeContentEncoding(request[http::field::content_encoding], request.body(),
-                              config_.http_max_request_body_bytes);
-    if (!body.ok()) {
-      respond(HttpLayerError(request, media, body.status()));
-      return;
+    // Without a Content-Encoding the body is used where it is: no copy.
+    std::string_view body = request.body();
+    std::string decompressed;
+    std::string_view content_encoding = request[http::field::content_encoding];
+    if (!content_encoding.empty() || body.size() > config_.http_max_request_body_bytes) {
+      Result<std::string> decoded_body = DecodeContentEncoding(
+          content_encoding, request.body(), config_.http_max_request_body_bytes);
+      if (!decoded_body.ok()) {
+        respond(HttpLayerError(request, media, decoded_body.status()));
+        return;
+      }
+      decompressed = std::move(decoded_body).value();
+      body = decompressed;
     }
     Encoding encoding = EncodingOf(media);
     if (encoding == Encoding::kOther) {
@@ -153,14 +161,16 @@ void OtlpHttpReceiver::HandleTraces(net::IncomingRequest&& incoming, net::Respon
       return;
     }
 
+    // Protobuf bodies take the wire path (no message objects); `incoming` and `decompressed`
+    // outlive the Push call, which is all it needs. JSON is decoded into a message.
+    model::OtlpWireRequest wire;
     otlp_collector_request decoded;
     if (encoding == Encoding::kProtobuf) {
-      if (!decoded.ParseFromString(*body)) {
-        respond(ErrorResponse(request, encoding, 400, grpc::StatusCode::INVALID_ARGUMENT,
-                              InvalidArgumentError("proto: cannot parse invalid wire-format data")));
+      if (Status s = wire.Parse(body); !s.ok()) {
+        respond(ErrorResponse(request, encoding, 400, grpc::StatusCode::INVALID_ARGUMENT, s));
         return;
       }
-    } else if (Status s = model::DecodeOtlpJson(*body, &decoded); !s.ok()) {
+    } else if (Status s = model::DecodeOtlpJson(body, &decoded); !s.ok()) {
       respond(ErrorResponse(request, encoding, 400, grpc::StatusCode::INVALID_ARGUMENT, s));
       return;
     }
@@ -192,7 +202,11 @@ void OtlpHttpReceiver::HandleTraces(net::IncomingRequest&& incoming, net::Respon
     }
     RequestContext ctx;
     ctx.tenant = std::move(tenant).value();
-    distributor_.Push(ctx, std::move(decoded), std::move(answer));
+    if (encoding == Encoding::kProtobuf) {
+      distributor_.Push(ctx, std::move(wire), std::move(answer));
+    } else {
+      distributor_.Push(ctx, std::move(decoded), std::move(answer));
+    }
   });
 }
 

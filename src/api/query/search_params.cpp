@@ -1,6 +1,7 @@
-#include "search_params.h"
+#include "api/query/search_params.h"
 
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <set>
@@ -97,6 +98,19 @@ Status ParseInt(const std::string& name, const std::string& text, int64_t* out) 
 }
 
 }  // namespace
+
+uint64_t NowUnixNano() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+std::string FormatGoDuration(uint64_t seconds) {
+  const uint64_t h = seconds / 3600, m = seconds / 60 % 60, sec = seconds % 60;
+  if (h > 0) return std::to_string(h) + "h" + std::to_string(m) + "m" + std::to_string(sec) + "s";
+  if (m > 0) return std::to_string(m) + "m" + std::to_string(sec) + "s";
+  return std::to_string(sec) + "s";
+}
 
 std::string QueryTooLargeMessage() {
   return "TraceQL expression exceeds the configured maximum size of " +
@@ -280,7 +294,7 @@ Result<SearchParams> ParseSearchParams(const std::map<std::string, std::string>&
     if (uint64_t{e} - *start > limits.max_duration_seconds) {
       return InvalidArgumentError(
           "range specified by start and end exceeds " +
-          std::to_string(limits.max_duration_seconds / 3600) + "h0m0s. received start=" +
+          FormatGoDuration(limits.max_duration_seconds) + ". received start=" +
           std::to_string(*start) + " end=" + std::to_string(e));
     }
     params.options.start_unix_nano = uint64_t{*start} * 1'000'000'000;

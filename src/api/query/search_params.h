@@ -29,6 +29,12 @@ struct SearchParams {
 
 std::string QueryTooLargeMessage();
 
+// Whole seconds as Go's time.Duration prints them: "168h0m0s", "1h30m0s", "45m0s", "30s".
+std::string FormatGoDuration(uint64_t seconds);
+
+// The wall clock in unix nanoseconds: the default end of query windows.
+uint64_t NowUnixNano();
+
 // Validates the parameters of /api/search. `now_unix_nano` is the default end (cutoff 0).
 // Errors: kInvalidArgument with the body of the 400 response.
 Result<SearchParams> ParseSearchParams(const std::map<std::string, std::string>& query,

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "tempo/block/block_reader.h"
+#include "tempo/common/ids.h"
+#include "tempo/traceql/fetcher.h"
+
+namespace tempo::block {
+
+struct ConditionPlan;
+
+// What a BlockFetcher did, summed over its fetches.
+struct BlockFetchStats {
+  uint64_t bytes_read = 0;          // bytes read from the block
+  uint64_t row_groups = 0;          // row groups considered
+  uint64_t row_groups_skipped = 0;  // pruned by time range or statistics: nothing read
+  uint64_t traces_scanned = 0;      // traces whose condition columns were evaluated
+  uint64_t spans_scanned = 0;       // spans of those traces
+  uint64_t candidates = 0;          // traces materialized and handed to the engine
+
+  BlockFetchStats& operator+=(const BlockFetchStats& o);
+};
+
+// The TraceQL fetch interface (traceql/fetcher.h) over one block, with predicate pushdown and
+// late materialization: row groups are skipped by time range and by the statistics of the
+// condition columns (page min/max, string bounds); in the others only the condition columns are
+// read and decoded (dictionary entries are tested once, integer comparisons become interval
+// tests), each condition is decided per trace (all or any of them, FetchRequest::all_conditions;
+// unscoped attributes in every scope), and only the traces that may match are decoded whole.
+// Pruning is exact to the engine's comparisons and never drops a match; the engine re-evaluates
+// every candidate.
+//
+// Candidates are this block's copy of each trace. Traces whose spans are spread over several
+// blocks must be combined by the caller, which excludes them here with Options::skip. Order:
+// row groups newest first (latest span end descending); the traces of a row group newest first
+// (start descending, ties by trace ID), or in trace-ID order with Options::newest_first = false
+// (cheaper when every candidate is evaluated anyway).
+// Thread-safe: Fetch may run concurrently; `reader` is shared and must stay valid (it is held).
+class BlockFetcher : public traceql::SpansetFetcher {
+ public:
+  struct Options {
+    // Only row groups [first_row_group, last_row_group) of the block.
+    uint32_t first_row_group = 0;
+    uint32_t last_row_group = UINT32_MAX;
+    // Candidates for which it returns true are not produced. Optional.
+    std::function<bool(const TraceId&)> skip;
+    // Traces of a row group newest first (decoded in growing batches), else in ID order.
+    bool newest_first = true;
+  };
+
+  explicit BlockFetcher(std::shared_ptr<const BlockReader> reader);
+  BlockFetcher(std::shared_ptr<const BlockReader> reader, Options options);
+
+  // See traceql::SpansetFetcher. Errors: kCorruption / read errors naming the block's row group;
+  // kCancelled / kDeadlineExceeded from `ctx` (checked per row group and per decoded batch).
+  Status Fetch(const RequestContext& ctx, const traceql::FetchRequest& request,
+               const std::function<bool(traceql::TraceView&&)>& consume) const override;
+
+  BlockFetchStats stats() const;
+
+ private:
+  Status FetchRowGroup(const RequestContext& ctx, const traceql::FetchRequest& request,
+                       const std::vector<ConditionPlan>& plans, uint32_t index,
+                       const std::function<bool(traceql::TraceView&&)>& consume, bool* stop,
+                       BlockFetchStats* stats) const;
+
+  std::shared_ptr<const BlockReader> reader_;
+  Options options_;
+  mutable std::mutex mu_;
+  mutable BlockFetchStats stats_;  // guarded by mu_
+};
+
+}  // namespace tempo::block

@@ -1,0 +1,98 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tempo/backend/backend.h"
+#include "tempo/block/block_meta.h"
+#include "tempo/common/clock.h"
+#include "tempo/common/metrics.h"
+#include "tempo/common/service.h"
+#include "tempo/compactor/compactor_config.h"
+#include "tempo/overrides/overrides.h"
+#include "tempo/store/store.h"
+
+namespace tempo::compactor {
+
+class BackendScan;
+
+// Merges small blocks into bigger ones and applies retention, every compaction_cycle:
+//   1. settle: finishes commits a crash interrupted (marks inputs of a visible output compacted);
+//   2. cleanup: deletes blocks compacted longer than compacted_block_retention ago;
+//   3. retention: marks compacted every block that ended longer than block_retention ago;
+//   4. compaction: groups blocks (tenant, window of the end time, level), picks 2-4 inputs per
+//      job and merges each job into one output with a streaming k-way merge in trace-ID order.
+// Commit of one job: output data.tcb, then its meta.json (the commit point; it lists the inputs
+// in `replaces`, and the store hides them as soon as it is visible), then meta.compacted.json for
+// each input. Inputs are deleted by a later cleanup. A crash at any step loses and duplicates
+// nothing (Recover and the settle step finish what was started).
+// All references must outlive the compactor. Thread-safe: one cycle at a time, on its own thread.
+class Compactor : public Service {
+ public:
+  Compactor(CompactorConfig config, backend::Backend& backend, store::Store& store,
+            const overrides::Overrides& overrides, metrics::Registry& registry, Clock& clock);
+  ~Compactor() override;
+
+  // Settles what a crash left: finishes marking the inputs of committed outputs and deletes block
+  // directories that hold neither meta.json nor meta.compacted.json (outputs and cuts interrupted
+  // before their commit). Call after the store started and before anything writes blocks (the
+  // block builder's loop), since an unfinished directory is only garbage when no writer runs.
+  Status Recover();
+
+  // Starts the cycle loop (first cycle after one compaction_cycle).
+  Status Start() override;
+  // Stops the loop; a job in progress stops at its next trace batch and leaves no visible trace.
+  void Stop() override;
+
+  // One cycle (settle, cleanup, retention, compaction). Returns the first error; the rest of the
+  // cycle still runs where it can.
+  Status RunCycle();
+
+  // The parts of a cycle, for tests.
+  Status ApplyRetentionForTest();
+  Status CompactForTest();
+
+ private:
+  Status Settle(const BackendScan& scan);
+  Status Cleanup(const BackendScan& scan);
+  Status ApplyRetention(const BackendScan& scan);
+  Status Compact(const BackendScan& scan);
+  // Writes meta.compacted.json for `meta` and drops its meta.json.
+  Status MarkCompacted(const block::BlockMeta& meta);
+  Status Scan(BackendScan* scan);
+  void Loop();
+  bool stopping() const;
+
+  CompactorConfig config_;
+  backend::Backend& backend_;
+  store::Store& store_;
+  const overrides::Overrides& overrides_;
+  Clock& clock_;
+
+  std::mutex cycle_mu_;  // one cycle at a time
+  // Metas already read, by "tenant/block" (metas are immutable); guarded by cycle_mu_.
+  std::map<std::string, block::BlockMeta> meta_cache_;
+  // Compaction times of compacted blocks already read; guarded by cycle_mu_.
+  std::map<std::string, int64_t> compacted_cache_;
+
+  mutable std::mutex loop_mu_;
+  std::condition_variable loop_cv_;
+  bool stopping_ = false;  // guarded by loop_mu_
+  std::thread loop_;
+
+  metrics::CounterFamily& blocks_compacted_;  // {level}
+  metrics::Counter& bytes_written_;
+  metrics::Counter& objects_written_;
+  metrics::Counter& objects_combined_;
+  metrics::Counter& errors_;
+  metrics::Counter& retention_deleted_;
+  metrics::Counter& retention_marked_;
+  metrics::GaugeFamily& outstanding_;  // {tenant, level}
+};
+
+}  // namespace tempo::compactor

@@ -1,0 +1,246 @@
+#include "tempo/block/block_fetcher.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "block/block_index.h"
+#include "block/chunk_reader.h"
+#include "block/condition_plan.h"
+#include "block/row_group_scan.h"
+#include "block/trace_assembler.h"
+#include "tempopb/tempo.pb.h"
+
+namespace tempo::block {
+namespace {
+
+// Chunks closer than this are read with one request (the gap is read and dropped).
+constexpr uint64_t kCoalesceGap = 64 * 1024;
+// Candidates decoded per TraceAssembler run: bounds the memory of materialized traces.
+constexpr size_t kBatchTraces = 256;
+// A batch also ends when its rows spread wider than this (its pages would be mostly skipped).
+constexpr uint64_t kBatchRowSpan = 4096;
+
+Status CheckContext(const RequestContext& ctx) {
+  if (ctx.IsCancelled()) return CancelledError("search cancelled");
+  if (ctx.Expired()) return DeadlineExceededError("search deadline exceeded");
+  return Status::Ok();
+}
+
+Status InRowGroup(Status s, uint32_t index) {
+  if (s.ok()) return s;
+  return Status(s.code(), "row group " + std::to_string(index) + ": " + s.message());
+}
+
+}  // namespace
+
+BlockFetchStats& BlockFetchStats::operator+=(const BlockFetchStats& o) {
+  bytes_read += o.bytes_read;
+  row_groups += o.row_groups;
+  row_groups_skipped += o.row_groups_skipped;
+  traces_scanned += o.traces_scanned;
+  spans_scanned += o.spans_scanned;
+  candidates += o.candidates;
+  return *this;
+}
+
+BlockFetcher::BlockFetcher(std::shared_ptr<const BlockReader> reader)
+    : BlockFetcher(std::move(reader), Options()) {}
+
+BlockFetcher::BlockFetcher(std::shared_ptr<const BlockReader> reader, Options options)
+    : reader_(std::move(reader)), options_(std::move(options)) {}
+
+BlockFetchStats BlockFetcher::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+Status BlockFetcher::Fetch(const RequestContext& ctx, const traceql::FetchRequest& request,
+                           const std::function<bool(traceql::TraceView&&)>& consume) const {
+  const Footer& footer = reader_->index_->footer;
+  const std::vector<ConditionPlan> plans = PlanConditions(footer, request);
+  const uint32_t n = static_cast<uint32_t>(footer.row_groups.size());
+  std::vector<uint32_t> order;
+  for (uint32_t i = options_.first_row_group; i < std::min(n, options_.last_row_group); ++i) {
+    order.push_back(i);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    return footer.row_groups[a].max_end > footer.row_groups[b].max_end;
+  });
+  BlockFetchStats stats;
+  Status status;
+  bool stop = false;
+  for (uint32_t i : order) {
+    status = CheckContext(ctx);
+    if (status.ok()) status = FetchRowGroup(ctx, request, plans, i, consume, &stop, &stats);
+    if (!status.ok() || stop) break;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  stats_ += stats;
+  return status;
+}
+
+Status BlockFetcher::FetchRowGroup(const RequestContext& ctx, const traceql::FetchRequest& request,
+                                   const std::vector<ConditionPlan>& plans, uint32_t index,
+                                   const std::function<bool(traceql::TraceView&&)>& consume,
+                                   bool* stop, BlockFetchStats* stats) const {
+  const BlockIndex& block = *reader_->index_;
+  const Footer& footer = block.footer;
+  const RowGroupMeta& rg = footer.row_groups[index];
+  const uint64_t traces = rg.rows[static_cast<size_t>(Table::kTrace)];
+  ++stats->row_groups;
+
+  // 1. Prune the whole row group by time and by statistics: nothing is read.
+  const bool has_predicates = !plans.empty();
+  bool skip = traces == 0 || (request.start_unix_nano && rg.max_end < *request.start_unix_nano) ||
+              (request.end_unix_nano && rg.min_start > *request.end_unix_nano);
+  std::vector<int32_t> chunk_of(footer.columns.size(), -1);
+  for (size_t c = 0; c < rg.chunks.size(); ++c) {
+    chunk_of[rg.chunks[c].column] = static_cast<int32_t>(c);
+  }
+  if (!skip && has_predicates) {
+    size_t may = 0;
+    for (const ConditionPlan& plan : plans) may += MayHoldInRowGroup(plan, rg, chunk_of);
+    skip = request.all_conditions ? may < plans.size() : may == 0;
+  }
+  if (skip) {
+    ++stats->row_groups_skipped;
+    return Status::Ok();
+  }
+
+  // 2. Read only the chunks the conditions need (neighbours in one request).
+  std::vector<uint32_t> columns = RowGroupScan::Columns(plans);
+  columns.push_back(static_cast<uint32_t>(Col::kTraceStart));
+  columns.push_back(static_cast<uint32_t>(Col::kTraceDuration));
+  std::vector<const ChunkMeta*> chunks;
+  for (uint32_t c : columns) {
+    if (chunk_of[c] >= 0) chunks.push_back(&rg.chunks[static_cast<size_t>(chunk_of[c])]);
+  }
+  std::sort(chunks.begin(), chunks.end(),
+            [](const ChunkMeta* a, const ChunkMeta* b) { return a->offset < b->offset; });
+  chunks.erase(std::unique(chunks.begin(), chunks.end()), chunks.end());
+  ChunkReader reader(footer, rg);
+  std::vector<std::string> buffers;
+  for (size_t i = 0; i < chunks.size();) {
+    size_t j = i + 1;
+    uint64_t end = chunks[i]->offset + chunks[i]->length;
+    while (j < chunks.size() && chunks[j]->offset <= end + kCoalesceGap) {
+      end = chunks[j]->offset + chunks[j]->length;
+      ++j;
+    }
+    const uint64_t begin = chunks[i]->offset;
+    Result<std::string> bytes = ReadBlockRange(reader_->read_, begin, end - begin);
+    TEMPO_RETURN_IF_ERROR(InRowGroup(bytes.status(), index));
+    stats->bytes_read += end - begin;
+    buffers.push_back(std::move(bytes).value());
+    const std::string& buffer = buffers.back();
+    for (; i < j; ++i) {
+      reader.Provide(chunks[i]->column,
+                     std::string_view(buffer).substr(chunks[i]->offset - begin, chunks[i]->length));
+    }
+  }
+
+  // 3. Decide every condition per trace; keep the traces that overlap the time range.
+  stats->traces_scanned += traces;
+  stats->spans_scanned += rg.rows[static_cast<size_t>(Table::kSpan)];
+  std::vector<uint8_t> pass(static_cast<size_t>(traces), 1);
+  ColumnValues start, duration;
+  TEMPO_RETURN_IF_ERROR(InRowGroup(
+      reader.Read(static_cast<uint32_t>(Col::kTraceStart), 0, traces, &start), index));
+  auto start_of = [&start](uint64_t t) {
+    return start.defaulted ? 0 : static_cast<uint64_t>(start.ints[static_cast<size_t>(t)]);
+  };
+  if (request.start_unix_nano || request.end_unix_nano) {
+    TEMPO_RETURN_IF_ERROR(InRowGroup(
+        reader.Read(static_cast<uint32_t>(Col::kTraceDuration), 0, traces, &duration), index));
+    for (size_t t = 0; t < pass.size(); ++t) {
+      const uint64_t s = start_of(t);
+      const uint64_t e = s + (duration.defaulted ? 0 : static_cast<uint64_t>(duration.ints[t]));
+      pass[t] = !(request.start_unix_nano && e < *request.start_unix_nano) &&
+                !(request.end_unix_nano && s > *request.end_unix_nano);
+    }
+  }
+  if (has_predicates) {
+    RowGroupScan scan(footer, rg, reader);
+    std::vector<uint8_t> hits(pass.size(), 0);
+    for (const ConditionPlan& plan : plans) {
+      if (request.all_conditions) std::fill(hits.begin(), hits.end(), 0);
+      TEMPO_RETURN_IF_ERROR(InRowGroup(scan.Hits(plan, &hits), index));
+      if (!request.all_conditions) continue;
+      bool any = false;
+      for (size_t t = 0; t < pass.size(); ++t) any |= (pass[t] &= hits[t]);
+      if (!any) break;
+    }
+    if (!request.all_conditions) {
+      for (size_t t = 0; t < pass.size(); ++t) pass[t] &= hits[t];
+    }
+  }
+  const std::string_view dir = std::string_view(block.directory).substr(rg.first_trace * 16,
+                                                                         traces * 16);
+  std::vector<uint64_t> rows;
+  for (uint64_t t = 0; t < traces; ++t) {
+    if (!pass[t]) continue;
+    if (options_.skip && options_.skip(TraceId::FromBytes(dir.substr(t * 16, 16)))) continue;
+    rows.push_back(t);
+  }
+  if (rows.empty()) return Status::Ok();
+
+  // 4. Late materialization: decode only the candidates. Newest first: in batches of growing
+  // size (a consumer that stops early decodes little); else in batches of neighbouring rows.
+  Result<std::string> bytes = ReadBlockRange(reader_->read_, rg.offset, rg.length);
+  TEMPO_RETURN_IF_ERROR(InRowGroup(bytes.status(), index));
+  stats->bytes_read += rg.length;
+  if (options_.newest_first) {
+    std::sort(rows.begin(), rows.end(), [&](uint64_t a, uint64_t b) {
+      if (start_of(a) != start_of(b)) return start_of(a) > start_of(b);
+      return a < b;  // rows are in trace-ID order
+    });
+  }
+  TraceAssembler assembler(footer, rg, *bytes);
+  std::vector<std::pair<uint64_t, traceql::TraceView>> views;
+  size_t batch = kBatchTraces;
+  for (size_t i = 0; i < rows.size();) {
+    TEMPO_RETURN_IF_ERROR(CheckContext(ctx));
+    size_t j = i + 1;
+    if (options_.newest_first) {
+      j = std::min(rows.size(), i + batch);
+      batch *= 2;
+    } else {
+      while (j < rows.size() && j - i < kBatchTraces && rows[j] - rows[i] < kBatchRowSpan) ++j;
+    }
+    std::vector<uint64_t> sorted(rows.begin() + static_cast<ptrdiff_t>(i),
+                                 rows.begin() + static_cast<ptrdiff_t>(j));
+    std::sort(sorted.begin(), sorted.end());
+    const uint64_t lo = sorted.front(), hi = sorted.back() + 1;
+    std::vector<uint8_t> selected(static_cast<size_t>(hi - lo), 0);
+    for (uint64_t r : sorted) selected[static_cast<size_t>(r - lo)] = 1;
+    views.clear();
+    TEMPO_RETURN_IF_ERROR(InRowGroup(
+        assembler.Run(
+            lo, hi, dir.substr(lo * 16, (hi - lo) * 16),
+            [&](uint64_t row, tempopb::Trace&& trace) {
+              views.emplace_back(row, traceql::TraceView::Build(
+                                          TraceId::FromBytes(dir.substr(row * 16, 16)),
+                                          std::move(trace)));
+              return Status::Ok();
+            },
+            /*use_arena=*/false, &selected),
+        index));
+    stats->candidates += views.size();
+    // `views` is in row order; hand them out in the order of rows[i, j).
+    for (size_t k = i; k < j; ++k) {
+      auto it = std::lower_bound(
+          views.begin(), views.end(), rows[k],
+          [](const std::pair<uint64_t, traceql::TraceView>& v, uint64_t r) { return v.first < r; });
+      if (it == views.end() || it->first != rows[k]) return InternalError("trace not decoded");
+      if (!consume(std::move(it->second))) {
+        *stop = true;
+        return Status::Ok();
+      }
+    }
+    i = j;
+  }
+  return Status::Ok();
+}
+
+}  // namespace tempo::block

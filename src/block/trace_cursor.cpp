@@ -1,0 +1,206 @@
+#include "tempo/block/trace_cursor.h"
+
+#include <google/protobuf/arena.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "block/coding.h"
+#include "block/crc32c.h"
+#include "block/footer.h"
+#include "block/page.h"
+#include "block/trace_assembler.h"
+#include "tempopb/tempo.pb.h"
+
+namespace tempo::block {
+namespace {
+
+// Like BlockReader::Open, the tail is read in one request when the caller knows its size.
+constexpr uint64_t kDefaultTailRead = 64 * 1024;
+
+Result<std::string> ReadExact(const ReadAtFn& read, uint64_t offset, uint64_t length) {
+  TEMPO_ASSIGN_OR_RETURN(std::string data, read(offset, length));
+  if (data.size() != length) {
+    return IOError("block read at offset " + std::to_string(offset) + " returned " +
+                   std::to_string(data.size()) + " bytes, expected " + std::to_string(length));
+  }
+  return data;
+}
+
+Status CheckVersion(uint32_t version) {
+  if (version != kFileVersion) {
+    return CorruptionError("unsupported block format version " + std::to_string(version));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+TraceCursor::TraceCursor(ReadAtFn read, CursorOptions options)
+    : read_(std::move(read)), options_(options), footer_(std::make_unique<Footer>()) {}
+TraceCursor::~TraceCursor() = default;
+
+Result<std::unique_ptr<TraceCursor>> TraceCursor::Open(ReadAtFn read, uint64_t size,
+                                                       uint64_t tail_hint, CursorOptions options) {
+  if (size < kHeaderSize + kTrailerSize) {
+    return CorruptionError("block too small: " + std::to_string(size) + " bytes");
+  }
+  std::unique_ptr<TraceCursor> cursor(new TraceCursor(std::move(read), options));
+  const ReadAtFn& rd = cursor->read_;
+  uint64_t tail_length = std::min(size, kDefaultTailRead);
+  if (tail_hint >= kTrailerSize && tail_hint <= size) tail_length = tail_hint;
+  uint64_t tail_offset = size - tail_length;
+  TEMPO_ASSIGN_OR_RETURN(std::string tail, ReadExact(rd, tail_offset, tail_length));
+  cursor->bytes_read_ += tail_length;
+
+  const char* trailer = tail.data() + tail.size() - kTrailerSize;
+  if (std::memcmp(trailer + 12, kMagic, 4) != 0) {
+    return CorruptionError("not a tcb block: bad magic at the end of the file");
+  }
+  TEMPO_RETURN_IF_ERROR(CheckVersion(LoadFixed32(trailer + 4)));
+  if (LoadFixed32(trailer + 8) != Crc32c(trailer, 8)) {
+    return CorruptionError("block trailer: checksum mismatch");
+  }
+  const uint64_t footer_length = LoadFixed32(trailer);
+  if (footer_length > size - kHeaderSize - kTrailerSize) {
+    return CorruptionError("block trailer: footer length exceeds the file");
+  }
+  const uint64_t footer_offset = size - kTrailerSize - footer_length;
+  // The footer names the directory's length; read whatever of footer and directory the first
+  // read missed in one more request.
+  auto range = [&](uint64_t offset, uint64_t length) -> Result<std::string> {
+    if (offset >= tail_offset) return tail.substr(offset - tail_offset, length);
+    TEMPO_ASSIGN_OR_RETURN(std::string more, ReadExact(rd, offset, tail_offset - offset));
+    cursor->bytes_read_ += more.size();
+    tail = more + tail;
+    tail_offset = offset;
+    return tail.substr(0, length);
+  };
+
+  PageDecompressor decompressor;
+  PageHeader header;
+  std::string storage;
+  std::string_view payload;
+  {
+    TEMPO_ASSIGN_OR_RETURN(std::string section, range(footer_offset, footer_length));
+    TEMPO_RETURN_IF_ERROR(decompressor.Read(section, "block footer", &header, &storage, &payload));
+    if (header.encoding != Encoding::kFooter) return CorruptionError("block footer: bad encoding");
+    TEMPO_ASSIGN_OR_RETURN(*cursor->footer_, DecodeFooter(payload, size, footer_length));
+  }
+  const Footer& footer = *cursor->footer_;
+  const uint64_t directory_offset = footer_offset - footer.bloom_length - footer.directory_length;
+  {
+    TEMPO_ASSIGN_OR_RETURN(std::string section,
+                           range(directory_offset, footer.directory_length));
+    TEMPO_RETURN_IF_ERROR(
+        decompressor.Read(section, "block directory", &header, &storage, &payload));
+    if (header.encoding != Encoding::kDirectory || header.num_values != footer.total_traces ||
+        payload.size() != footer.total_traces * 16) {
+      return CorruptionError("block directory: does not match the footer's trace count");
+    }
+    for (size_t i = 16; i < payload.size(); i += 16) {
+      if (std::memcmp(payload.data() + i - 16, payload.data() + i, 16) >= 0) {
+        return CorruptionError("block directory: trace IDs are not ascending");
+      }
+    }
+    cursor->directory_ = std::string(payload);
+  }
+  {
+    TEMPO_ASSIGN_OR_RETURN(std::string head, ReadExact(rd, 0, kHeaderSize));
+    cursor->bytes_read_ += kHeaderSize;
+    if (std::memcmp(head.data(), kMagic, 4) != 0) {
+      return CorruptionError("not a tcb block: bad magic at the start of the file");
+    }
+    TEMPO_RETURN_IF_ERROR(CheckVersion(LoadFixed32(head.data() + 4)));
+  }
+  return cursor;
+}
+
+tempopb::Trace& TraceCursor::trace() { return *batch_[batch_pos_ - 1]; }
+
+uint64_t TraceCursor::traces() const { return footer_->total_traces; }
+uint64_t TraceCursor::spans() const { return footer_->total_spans; }
+uint32_t TraceCursor::row_groups() const {
+  return static_cast<uint32_t>(footer_->row_groups.size());
+}
+
+Status TraceCursor::LoadRowGroup() {
+  const RowGroupMeta& rg = footer_->row_groups[row_group_];
+  rg_bytes_.clear();
+  rg_bytes_.shrink_to_fit();  // the previous row group's buffer may be much larger
+  TEMPO_ASSIGN_OR_RETURN(rg_bytes_, ReadExact(read_, rg.offset, rg.length));
+  bytes_read_ += rg.length;
+  rg_next_row_ = 0;
+  loaded_ = true;
+  return Status::Ok();
+}
+
+Status TraceCursor::DecodeBatch() {
+  const RowGroupMeta& rg = footer_->row_groups[row_group_];
+  const uint64_t rows = rg.rows[static_cast<size_t>(Table::kTrace)];
+  const uint64_t spans = rg.rows[static_cast<size_t>(Table::kSpan)];
+  // Batch by the row group's average spans per trace: a few large traces make a batch larger
+  // than the target, but never larger than the row group.
+  uint64_t per_batch = rows;
+  if (spans > options_.spans_per_batch) {
+    per_batch = std::max<uint64_t>(1, options_.spans_per_batch * rows / spans);
+  }
+  const uint64_t first = rg_next_row_;
+  const uint64_t last = std::min(rows, first + per_batch);
+  batch_.clear();
+  batch_.reserve(static_cast<size_t>(last - first));
+  batch_pos_ = 0;
+  arena_.reset();
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.start_block_size = 256 * 1024;
+  arena_options.max_block_size = 4 * 1024 * 1024;
+  arena_ = std::make_unique<google::protobuf::Arena>(arena_options);
+  batch_first_ = rg.first_trace + first;
+  TraceAssembler assembler(*footer_, rg, rg_bytes_);
+  std::string_view ids = std::string_view(directory_).substr(batch_first_ * 16, (last - first) * 16);
+  // The assembler builds each trace in its own reused arena; copying it into ours costs less
+  // than building every trace with heap allocations.
+  TEMPO_RETURN_IF_ERROR(assembler.Run(
+      first, last, ids,
+      [&](uint64_t, tempopb::Trace&& trace) {
+        tempopb::Trace* copy = google::protobuf::Arena::CreateMessage<tempopb::Trace>(arena_.get());
+        *copy = std::move(trace);
+        batch_.push_back(copy);
+        return Status::Ok();
+      },
+      /*use_arena=*/true));
+  rg_next_row_ = last;
+  return Status::Ok();
+}
+
+Result<bool> TraceCursor::Next() {
+  TEMPO_RETURN_IF_ERROR(failed_);
+  Status s = [&]() -> Status {
+    while (batch_pos_ >= batch_.size()) {
+      batch_.clear();
+      batch_pos_ = 0;
+      if (row_group_ >= footer_->row_groups.size()) return Status::Ok();
+      if (!loaded_) TEMPO_RETURN_IF_ERROR(LoadRowGroup());
+      const RowGroupMeta& rg = footer_->row_groups[row_group_];
+      if (rg_next_row_ >= rg.rows[static_cast<size_t>(Table::kTrace)]) {
+        ++row_group_;
+        loaded_ = false;
+        rg_bytes_.clear();
+        continue;
+      }
+      TEMPO_RETURN_IF_ERROR(DecodeBatch());
+    }
+    return Status::Ok();
+  }();
+  if (!s.ok()) {
+    failed_ = s;
+    return s;
+  }
+  if (batch_pos_ >= batch_.size()) return false;
+  id_ = TraceId::FromBytes(
+      std::string_view(directory_).substr((batch_first_ + batch_pos_) * 16, 16));
+  ++batch_pos_;
+  return true;
+}
+
+}  // namespace tempo::block

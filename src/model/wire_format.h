@@ -1,0 +1,185 @@
+#pragma once
+
+// Protobuf wire-format primitives for the OTLP wire path (otlp_wire_*.cpp). Reading follows
+// libprotobuf 3.21's parser limits: tags are at most 5 bytes, varints at most 10, lengths at most
+// 5 bytes and within the remaining input. Private to the model module.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace tempo::model::wire {
+
+inline constexpr uint32_t kVarint = 0;
+inline constexpr uint32_t kFixed64 = 1;
+inline constexpr uint32_t kLengthDelimited = 2;
+inline constexpr uint32_t kStartGroup = 3;
+inline constexpr uint32_t kEndGroup = 4;
+inline constexpr uint32_t kFixed32 = 5;
+
+constexpr uint32_t Tag(uint32_t field, uint32_t wire_type) { return field << 3 | wire_type; }
+
+// A forward-only cursor over serialized bytes; every read checks the bounds. Not thread-safe.
+class Reader {
+ public:
+  explicit Reader(std::string_view bytes)
+      : p_(reinterpret_cast<const uint8_t*>(bytes.data())), end_(p_ + bytes.size()) {}
+
+  bool done() const { return p_ >= end_; }
+
+  bool ReadTag(uint32_t* tag) {
+    if (p_ < end_ && *p_ < 0x80) {
+      *tag = *p_++;
+      return true;
+    }
+    uint32_t value = 0;
+    for (int i = 0; i < 5; ++i) {
+      if (p_ >= end_) return false;
+      const uint8_t b = *p_++;
+      value |= static_cast<uint32_t>(b & 0x7F) << (7 * i);
+      if (b < 0x80) {
+        *tag = value;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  bool ReadVarint(uint64_t* out) {
+    uint64_t value = 0;
+    for (int i = 0; i < 10; ++i) {
+      if (p_ >= end_) return false;
+      const uint8_t b = *p_++;
+      value |= static_cast<uint64_t>(b & 0x7F) << (7 * i);
+      if (b < 0x80) {
+        *out = value;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  bool SkipVarint() {
+    uint64_t ignored;
+    return ReadVarint(&ignored);
+  }
+
+  bool Skip(size_t n) {
+    if (static_cast<size_t>(end_ - p_) < n) return false;
+    p_ += n;
+    return true;
+  }
+
+  bool ReadFixed64(uint64_t* out) {
+    if (end_ - p_ < 8) return false;
+    std::memcpy(out, p_, 8);  // little-endian hosts only (x86-64, arm64)
+    p_ += 8;
+    return true;
+  }
+
+  // A length prefix (at most 5 bytes, below 2^32) and that many bytes.
+  bool ReadLengthDelimited(std::string_view* out) {
+    uint32_t size;
+    if (p_ < end_ && *p_ < 0x80) {
+      size = *p_++;
+    } else {
+      size = 0;
+      int i = 0;
+      for (;; ++i) {
+        if (i == 5 || p_ >= end_) return false;
+        const uint8_t b = *p_++;
+        if (i == 4 && b >= 0x08) return false;
+        size |= static_cast<uint32_t>(b & 0x7F) << (7 * i);
+        if (b < 0x80) break;
+      }
+    }
+    if (static_cast<size_t>(end_ - p_) < size) return false;
+    *out = std::string_view(reinterpret_cast<const char*>(p_), size);
+    p_ += size;
+    return true;
+  }
+
+ private:
+  const uint8_t* p_;
+  const uint8_t* end_;
+};
+
+// Structurally valid UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF),
+// as libprotobuf checks proto3 string fields.
+inline bool IsValidUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  const uint8_t* end = p + s.size();
+  while (p < end) {
+    // ASCII runs, 8 bytes at a time.
+    while (end - p >= 8) {
+      uint64_t block;
+      std::memcpy(&block, p, 8);
+      if (block & 0x8080808080808080ull) break;
+      p += 8;
+    }
+    if (p >= end) break;
+    const uint8_t c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    size_t n;
+    uint8_t lo = 0x80, hi = 0xBF;  // bounds of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+      n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 3;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 4;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return false;
+    }
+    if (static_cast<size_t>(end - p) < n) return false;
+    if (p[1] < lo || p[1] > hi) return false;
+    for (size_t i = 2; i < n; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return false;
+    }
+    p += n;
+  }
+  return true;
+}
+
+inline size_t VarintSize(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+// Bytes of a length-delimited field with a one-byte tag and a `len`-byte payload.
+inline size_t FieldSize(size_t len) { return 1 + VarintSize(len) + len; }
+
+inline char* WriteVarint(char* out, uint64_t v) {
+  while (v >= 0x80) {
+    *out++ = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  *out++ = static_cast<char>(v);
+  return out;
+}
+
+// Writes a one-byte `tag`, the length and returns where the payload goes.
+inline char* WriteFieldHeader(char* out, uint8_t tag, size_t len) {
+  *out++ = static_cast<char>(tag);
+  return WriteVarint(out, len);
+}
+
+inline char* WriteField(char* out, uint8_t tag, std::string_view payload) {
+  out = WriteFieldHeader(out, tag, payload.size());
+  if (!payload.empty()) std::memcpy(out, payload.data(), payload.size());
+  return out + payload.size();
+}
+
+}  // namespace tempo::model::wire

@@ -1,0 +1,231 @@
+#include "querier/search_run.h"
+
+#include <algorithm>
+
+#include "tempo/block/block_fetcher.h"
+#include "tempo/traceql/memory_fetcher.h"
+
+namespace tempo::querier {
+namespace {
+
+Status CheckContext(const RequestContext& ctx) {
+  if (ctx.IsCancelled()) return CancelledError("search cancelled");
+  if (ctx.Expired()) return DeadlineExceededError("search deadline exceeded");
+  return Status::Ok();
+}
+
+// Ends a job's fetch as soon as the search has stopped.
+class StoppableFetcher : public traceql::SpansetFetcher {
+ public:
+  StoppableFetcher(const traceql::SpansetFetcher& inner, const std::atomic<bool>& stop)
+      : inner_(inner), stop_(stop) {}
+
+  Status Fetch(const RequestContext& ctx, const traceql::FetchRequest& request,
+               const std::function<bool(traceql::TraceView&&)>& consume) const override {
+    return inner_.Fetch(ctx, request, [&](traceql::TraceView&& trace) {
+      return !stop_.load(std::memory_order_relaxed) && consume(std::move(trace));
+    });
+  }
+
+ private:
+  const traceql::SpansetFetcher& inner_;
+  const std::atomic<bool>& stop_;
+};
+
+bool Newer(const tempopb::TraceSearchMetadata& a, const tempopb::TraceSearchMetadata& b) {
+  if (a.starttimeunixnano() != b.starttimeunixnano()) {
+    return a.starttimeunixnano() > b.starttimeunixnano();
+  }
+  return a.traceid() < b.traceid();
+}
+
+}  // namespace
+
+SearchRun::SearchRun(RequestContext ctx, traceql::SearchQuery query,
+                     traceql::SearchOptions options, std::shared_ptr<const SearchSources> sources,
+                     SearchProgressFn progress)
+    : ctx_(std::move(ctx)),
+      query_(std::move(query)),
+      options_(options),
+      sources_(std::move(sources)),
+      progress_(std::move(progress)) {
+  const uint64_t start = options_.start_unix_nano.value_or(0);
+  const uint64_t end = options_.end_unix_nano.value_or(UINT64_MAX);
+  jobs_.push_back(Job{});
+  std::vector<Job> row_groups;
+  for (size_t b = 0; b < sources_->blocks().size(); ++b) {
+    const auto& groups = sources_->blocks()[b].row_groups;
+    for (size_t g = 0; g < groups.size(); ++g) {
+      if (groups[g].max_end < start || groups[g].min_start > end) continue;
+      row_groups.push_back(
+          Job{static_cast<int32_t>(b), static_cast<uint32_t>(g), groups[g].max_end});
+    }
+  }
+  std::stable_sort(row_groups.begin(), row_groups.end(),
+                   [](const Job& a, const Job& b) { return a.newest > b.newest; });
+  jobs_.insert(jobs_.end(), row_groups.begin(), row_groups.end());
+  results_.resize(jobs_.size());
+}
+
+Status SearchRun::Run(QueryPool& pool, tempopb::SearchResponse* out) {
+  out->Clear();
+  if (!query_.never_matches()) {
+    const size_t helpers = std::min(pool.size(), jobs_.size() - 1);
+    for (size_t i = 0; i < helpers; ++i) {
+      pool.Submit([self = shared_from_this()] { self->Work(); });
+    }
+    Work();
+  }
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] {
+    return running_ == 0 && (stop_ || next_ >= jobs_.size() || query_.never_matches());
+  });
+  TEMPO_RETURN_IF_ERROR(error_);
+  TEMPO_RETURN_IF_ERROR(CheckContext(ctx_));
+  std::sort(found_.begin(), found_.end(), Newer);
+  if (options_.limit != 0 && found_.size() > options_.limit) found_.resize(options_.limit);
+  for (tempopb::TraceSearchMetadata& t : found_) *out->add_traces() = std::move(t);
+  found_.clear();
+  uint64_t block_bytes = 0;
+  for (const BlockSource& b : sources_->blocks()) block_bytes += b.meta.size_bytes;
+  tempopb::SearchMetrics* m = out->mutable_metrics();
+  *m = metrics_;
+  for (size_t j = accounted_; j < results_.size(); ++j) {
+    if (!results_[j].done) continue;
+    const tempopb::SearchMetrics& jm = results_[j].response.metrics();
+    m->set_inspectedtraces(m->inspectedtraces() + jm.inspectedtraces());
+    m->set_inspectedspans(m->inspectedspans() + jm.inspectedspans());
+    m->set_inspectedbytes(m->inspectedbytes() + results_[j].bytes);
+  }
+  m->set_totalblocks(static_cast<uint32_t>(sources_->blocks().size()));
+  m->set_totalblockbytes(block_bytes);
+  m->set_totaljobs(static_cast<uint32_t>(jobs_.size()));
+  m->set_completedjobs(static_cast<uint32_t>(completed_));
+  return Status::Ok();
+}
+
+void SearchRun::Work() {
+  for (;;) {
+    size_t j;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stop_ || next_ >= jobs_.size()) return;
+      j = next_++;
+      ++running_;
+    }
+    JobResult result;
+    result.status = CheckContext(ctx_);
+    if (result.status.ok()) result.status = RunJob(jobs_[j], &result);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      --running_;
+      if (!stop_) {
+        if (!result.status.ok()) {
+          error_ = result.status;
+          stop_ = true;
+        } else {
+          result.done = true;
+          ++completed_;
+          results_[j] = std::move(result);
+          Account();
+        }
+      }
+    }
+    cv_.notify_all();
+  }
+}
+
+Status SearchRun::RunJob(const Job& job, JobResult* result) {
+  if (job.block < 0) {
+    traceql::InMemoryFetcher combined;
+    TEMPO_RETURN_IF_ERROR(sources_->BuildCombined(ctx_, &combined, &result->bytes));
+    return traceql::Search(ctx_, query_, StoppableFetcher(combined, stop_), options_,
+                           &result->response);
+  }
+  const BlockSource& b = sources_->blocks()[static_cast<size_t>(job.block)];
+  block::BlockFetcher::Options options;
+  options.first_row_group = job.row_group;
+  options.last_row_group = job.row_group + 1;
+  options.newest_first = true;
+  const SearchSources* sources = sources_.get();
+  if (sources->combined_traces() > 0) {
+    options.skip = [sources](const TraceId& id) { return sources->IsShared(id); };
+  }
+  block::BlockFetcher fetcher(b.reader, std::move(options));
+  traceql::FetchRequest request = query_.fetch_request();
+  request.start_unix_nano = options_.start_unix_nano;
+  request.end_unix_nano = options_.end_unix_nano;
+  // Candidates come newest first, so once `limit` traces matched, a candidate that starts
+  // earlier than all of them cannot be among the newest: the job ends there, with or without
+  // most_recent (ties on the start time are all evaluated).
+  const uint32_t limit = options_.limit;
+  uint32_t matches = 0, inspected = 0;
+  uint64_t inspected_spans = 0, boundary = 0;
+  Status error;
+  Status s = fetcher.Fetch(ctx_, request, [&](traceql::TraceView&& view) {
+    if (stop_.load(std::memory_order_relaxed)) return false;
+    if (!(error = CheckContext(ctx_)).ok()) return false;
+    if (limit != 0 && matches >= limit && view.start_unix_nano() < boundary) return false;
+    ++inspected;
+    inspected_spans += view.span_count();
+    tempopb::TraceSearchMetadata meta;
+    Result<bool> matched = traceql::EvaluateTrace(query_, view, options_, &meta);
+    if (!matched.ok()) {
+      error = matched.status();
+      return false;
+    }
+    if (*matched) {
+      *result->response.add_traces() = std::move(meta);
+      ++matches;
+      boundary = view.start_unix_nano();
+    }
+    return true;
+  });
+  if (s.ok()) s = error;
+  result->response.mutable_metrics()->set_inspectedtraces(inspected);
+  result->response.mutable_metrics()->set_inspectedspans(inspected_spans);
+  result->bytes = fetcher.stats().bytes_read;
+  if (!s.ok()) {
+    return Status(s.code(), "block " + b.meta.tenant_id + "/" + b.meta.block_id + ": " +
+                                s.message());
+  }
+  return s;
+}
+
+bool SearchRun::LimitReached() const {
+  if (options_.limit == 0 || found_.size() < options_.limit) return false;
+  if (!query_.most_recent()) return true;
+  if (accounted_ >= jobs_.size()) return true;
+  // The limit-th newest start found so far: no later job can beat it when its newest possible
+  // trace starts earlier.
+  std::vector<uint64_t> starts;
+  starts.reserve(found_.size());
+  for (const auto& t : found_) starts.push_back(t.starttimeunixnano());
+  std::nth_element(starts.begin(), starts.begin() + (options_.limit - 1), starts.end(),
+                   std::greater<uint64_t>());
+  return jobs_[accounted_].newest < starts[options_.limit - 1];
+}
+
+void SearchRun::Account() {
+  while (!stop_ && accounted_ < results_.size() && results_[accounted_].done) {
+    JobResult& r = results_[accounted_];
+    const tempopb::SearchMetrics& jm = r.response.metrics();
+    metrics_.set_inspectedtraces(metrics_.inspectedtraces() + jm.inspectedtraces());
+    metrics_.set_inspectedspans(metrics_.inspectedspans() + jm.inspectedspans());
+    metrics_.set_inspectedbytes(metrics_.inspectedbytes() + r.bytes);
+    ++accounted_;
+    if (progress_) {
+      tempopb::SearchResponse partial;
+      *partial.mutable_traces() = r.response.traces();
+      *partial.mutable_metrics() = metrics_;
+      partial.mutable_metrics()->set_totaljobs(static_cast<uint32_t>(jobs_.size()));
+      partial.mutable_metrics()->set_completedjobs(static_cast<uint32_t>(completed_));
+      progress_(partial);
+    }
+    for (auto& t : *r.response.mutable_traces()) found_.push_back(std::move(t));
+    r.response.clear_traces();
+    if (LimitReached()) stop_ = true;
+  }
+}
+
+}  // namespace tempo::querier

@@ -1,0 +1,72 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "querier/query_pool.h"
+#include "querier/search_sources.h"
+#include "tempo/querier/querier.h"
+#include "tempo/traceql/engine.h"
+#include "tempopb/tempo.pb.h"
+
+namespace tempo::querier {
+
+// One search split into jobs: the combined job (live traces and traces spread over several
+// blocks), then one job per block row group overlapping the window, newest first. Jobs run on a
+// QueryPool and on the calling thread; results are accounted in job order, which makes early
+// stop and the final result independent of timing (see Querier::Search). Owned through a
+// shared_ptr by the caller and by the pool tasks (a task may start after Run returned and then
+// finds nothing to do). Thread-safe.
+class SearchRun : public std::enable_shared_from_this<SearchRun> {
+ public:
+  SearchRun(RequestContext ctx, traceql::SearchQuery query, traceql::SearchOptions options,
+            std::shared_ptr<const SearchSources> sources, SearchProgressFn progress);
+
+  // Runs the jobs (at most pool.size() of them on the pool at once) and fills `out` (cleared
+  // first). Errors: the first job error, kCancelled / kDeadlineExceeded from the context.
+  Status Run(QueryPool& pool, tempopb::SearchResponse* out);
+
+ private:
+  struct Job {
+    int32_t block = -1;  // -1: the combined job
+    uint32_t row_group = 0;
+    uint64_t newest = UINT64_MAX;  // no trace of the job starts later than this
+  };
+  struct JobResult {
+    bool done = false;
+    Status status;
+    tempopb::SearchResponse response;
+    uint64_t bytes = 0;
+  };
+
+  void Work();
+  Status RunJob(const Job& job, JobResult* result);
+  // Accounts completed jobs in order; decides early stop. Requires mu_.
+  void Account();
+  bool LimitReached() const;  // requires mu_
+
+  const RequestContext ctx_;
+  const traceql::SearchQuery query_;
+  const traceql::SearchOptions options_;
+  const std::shared_ptr<const SearchSources> sources_;
+  const SearchProgressFn progress_;
+  std::vector<Job> jobs_;
+  std::atomic<bool> stop_{false};  // set under mu_; read by running jobs
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  size_t next_ = 0;     // guarded by mu_: next job to start
+  size_t running_ = 0;  // guarded by mu_
+  size_t accounted_ = 0;  // guarded by mu_: jobs [0, accounted_) are in `found_`
+  size_t completed_ = 0;  // guarded by mu_
+  Status error_;          // guarded by mu_
+  std::vector<JobResult> results_;                       // guarded by mu_
+  std::vector<tempopb::TraceSearchMetadata> found_;      // guarded by mu_
+  tempopb::SearchMetrics metrics_;                       // guarded by mu_
+};
+
+}  // namespace tempo::querier

@@ -1,0 +1,180 @@
+#include "querier/search_sources.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <queue>
+
+#include "tempo/model/combine.h"
+#include "tempopb/tempo.pb.h"
+
+namespace tempo::querier {
+namespace {
+
+bool Overlaps(const block::BlockMeta& meta, uint64_t start, uint64_t end) {
+  return static_cast<uint64_t>(std::max<int64_t>(meta.start_unix_nano, 0)) <= end &&
+         static_cast<uint64_t>(std::max<int64_t>(meta.end_unix_nano, 0)) >= start;
+}
+
+Status CheckContext(const RequestContext& ctx) {
+  if (ctx.IsCancelled()) return CancelledError("search cancelled");
+  if (ctx.Expired()) return DeadlineExceededError("search deadline exceeded");
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::shared_ptr<const SharedTraceCache::Entry> SharedTraceCache::Get(
+    const std::string& tenant, const std::string& key) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(tenant);
+  if (it == entries_.end() || it->second->key != key) return nullptr;
+  return it->second;
+}
+
+void SharedTraceCache::Put(const std::string& tenant, std::shared_ptr<const Entry> entry) {
+  std::lock_guard<std::mutex> lock(mu_);
+  entries_[tenant] = std::move(entry);
+}
+
+namespace {
+
+// Traces in more than one block: a k-way merge of the sorted trace-ID directories.
+std::shared_ptr<const SharedTraceCache::Entry> MergeDirectories(
+    const std::vector<BlockSource>& blocks, std::string key) {
+  auto entry = std::make_shared<SharedTraceCache::Entry>();
+  entry->key = std::move(key);
+  entry->rows.resize(blocks.size());
+  using Cursor = std::pair<std::string_view, size_t>;  // remaining directory, block
+  auto later = [](const Cursor& a, const Cursor& b) {
+    return std::memcmp(a.first.data(), b.first.data(), 16) > 0;
+  };
+  std::priority_queue<Cursor, std::vector<Cursor>, decltype(later)> heap(later);
+  std::vector<uint64_t> next_row(blocks.size(), 0);
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    std::string_view dir = blocks[i].reader->trace_ids();
+    if (!dir.empty()) heap.push({dir, i});
+  }
+  std::string_view last;
+  size_t last_block = 0;
+  uint64_t last_row = 0;
+  bool last_shared = false;
+  while (!heap.empty()) {
+    auto [dir, i] = heap.top();
+    heap.pop();
+    const uint64_t row = next_row[i]++;
+    std::string_view id = dir.substr(0, 16);
+    if (!last.empty() && std::memcmp(last.data(), id.data(), 16) == 0) {
+      if (!last_shared) {
+        entry->ids.push_back(TraceId::FromBytes(id));
+        entry->rows[last_block].push_back(last_row);
+        last_shared = true;
+      }
+      entry->rows[i].push_back(row);
+    } else {
+      last = id;
+      last_block = i;
+      last_row = row;
+      last_shared = false;
+    }
+    if (dir.size() > 16) heap.push({dir.substr(16), i});
+  }
+  return entry;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const SearchSources>> SearchSources::Prepare(
+    const RequestContext& ctx, const ingester::Ingester& ingester, const store::Store& store,
+    uint64_t start, uint64_t end, SharedTraceCache* cache) {
+  auto sources = std::make_shared<SearchSources>();
+  sources->start_ = start;
+  sources->end_ = end;
+  for (auto& [id, live] : ingester.SnapshotLiveTraces(ctx.tenant, start, end)) {
+    sources->live_.push_back({id, std::move(live.data)});
+  }
+  std::sort(sources->live_.begin(), sources->live_.end(),
+            [](const LiveTrace& a, const LiveTrace& b) { return a.id < b.id; });
+  for (const block::BlockMeta& meta : store.Blocks(ctx.tenant)) {
+    if (!Overlaps(meta, start, end)) continue;
+    TEMPO_RETURN_IF_ERROR(CheckContext(ctx));
+    TEMPO_ASSIGN_OR_RETURN(std::shared_ptr<const block::BlockReader> reader,
+                           store.OpenReader(meta));
+    BlockSource& b = sources->blocks_.emplace_back();
+    b.meta = meta;
+    b.row_groups = reader->RowGroupInfos();
+    b.reader = std::move(reader);
+  }
+  std::stable_sort(sources->blocks_.begin(), sources->blocks_.end(),
+                   [](const BlockSource& a, const BlockSource& b) {
+                     return a.meta.end_unix_nano > b.meta.end_unix_nano;
+                   });
+
+  std::vector<TraceId>& shared = sources->shared_ids_;
+  std::string key;
+  for (const BlockSource& b : sources->blocks_) key += b.meta.block_id + ",";
+  std::shared_ptr<const SharedTraceCache::Entry> merged =
+      cache != nullptr ? cache->Get(ctx.tenant, key) : nullptr;
+  if (merged == nullptr) {
+    merged = MergeDirectories(sources->blocks_, key);
+    if (cache != nullptr) cache->Put(ctx.tenant, merged);
+  }
+  shared = merged->ids;
+  for (size_t i = 0; i < sources->blocks_.size(); ++i) {
+    sources->blocks_[i].shared_rows = merged->rows[i];
+  }
+  // Live traces: every one is combined with its fragments in blocks.
+  for (const LiveTrace& live : sources->live_) {
+    shared.push_back(live.id);
+    for (BlockSource& b : sources->blocks_) {
+      if (std::optional<uint64_t> row = b.reader->FindRow(live.id)) b.shared_rows.push_back(*row);
+    }
+  }
+  std::sort(shared.begin(), shared.end());
+  shared.erase(std::unique(shared.begin(), shared.end()), shared.end());
+  for (BlockSource& b : sources->blocks_) {
+    std::sort(b.shared_rows.begin(), b.shared_rows.end());
+    b.shared_rows.erase(std::unique(b.shared_rows.begin(), b.shared_rows.end()),
+                        b.shared_rows.end());
+  }
+  return std::shared_ptr<const SearchSources>(std::move(sources));
+}
+
+bool SearchSources::IsShared(const TraceId& id) const {
+  return std::binary_search(shared_ids_.begin(), shared_ids_.end(), id);
+}
+
+Status SearchSources::BuildCombined(const RequestContext& ctx, traceql::InMemoryFetcher* out,
+                                    uint64_t* inspected_bytes) const {
+  std::map<TraceId, std::string> fragments;
+  for (const LiveTrace& live : live_) fragments[live.id].append(live.data);
+  for (const BlockSource& b : blocks_) {
+    if (b.shared_rows.empty()) continue;
+    TEMPO_RETURN_IF_ERROR(CheckContext(ctx));
+    const std::string_view dir = b.reader->trace_ids();
+    Status s = b.reader->ReadTraces(b.shared_rows, [&](uint64_t row, tempopb::Trace&& trace) {
+      fragments[TraceId::FromBytes(dir.substr(row * 16, 16))].append(trace.SerializeAsString());
+      return Status::Ok();
+    });
+    if (!s.ok()) {
+      return Status(s.code(), "block " + b.meta.tenant_id + "/" + b.meta.block_id + ": " +
+                                  s.message());
+    }
+  }
+  for (auto& [id, data] : fragments) {
+    TEMPO_RETURN_IF_ERROR(CheckContext(ctx));
+    tempopb::Trace trace;
+    model::CombineStats stats;
+    std::vector<std::string_view> parts{data};
+    TEMPO_RETURN_IF_ERROR(model::CombineFragments(parts, &trace, &stats));
+    if (inspected_bytes) *inspected_bytes += data.size();
+    std::string().swap(data);
+    if (stats.spans == 0) continue;
+    traceql::TraceView view = traceql::TraceView::Build(id, std::move(trace));
+    if (view.start_unix_nano() > end_ || view.end_unix_nano() < start_) continue;
+    out->Add(std::move(view));
+  }
+  return Status::Ok();
+}
+
+}  // namespace tempo::querier

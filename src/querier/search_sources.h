@@ -1,0 +1,88 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "tempo/block/block_meta.h"
+#include "tempo/block/block_reader.h"
+#include "tempo/common/ids.h"
+#include "tempo/common/request_context.h"
+#include "tempo/common/status.h"
+#include "tempo/ingester/ingester.h"
+#include "tempo/store/store.h"
+#include "tempo/traceql/memory_fetcher.h"
+
+namespace tempo::querier {
+
+// The traces found in more than one block of a set of blocks (a merge of their trace-ID
+// directories, O(traces)), kept per tenant for the last set searched: repeated searches over the
+// same blocks skip the merge. One entry per tenant. Thread-safe.
+class SharedTraceCache {
+ public:
+  struct Entry {
+    std::string key;                           // the block IDs, in search order
+    std::vector<TraceId> ids;                  // sorted
+    std::vector<std::vector<uint64_t>> rows;   // per block (search order): ascending positions
+  };
+  std::shared_ptr<const Entry> Get(const std::string& tenant, const std::string& key) const;
+  void Put(const std::string& tenant, std::shared_ptr<const Entry> entry);
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<const Entry>> entries_;  // guarded by mu_
+};
+
+// One block a search reads, with its reader held for the whole search.
+struct BlockSource {
+  block::BlockMeta meta;
+  std::shared_ptr<const block::BlockReader> reader;
+  std::vector<block::BlockReader::RowGroupInfo> row_groups;
+  // Directory positions of the traces that are also elsewhere (live data or another block of
+  // the search): the combined job evaluates them, the row-group jobs skip them. Ascending.
+  std::vector<uint64_t> shared_rows;
+};
+
+// Everything a search reads, taken at its start: the blocks overlapping the window (newest end
+// first), the live traces in the window, and which traces have fragments in several of them.
+// A trace with fragments in several places must be combined before it is evaluated, so those
+// traces (and every live trace) are evaluated by one "combined" job and skipped by the
+// row-group jobs, which then see only whole traces. Immutable after Prepare; shared by the jobs.
+class SearchSources {
+ public:
+  // Lists the blocks of `ctx.tenant` overlapping [start, end], opens their readers, snapshots the
+  // live traces and finds the traces present in more than one place (a merge of the blocks'
+  // trace-ID directories plus directory lookups of the live traces). Errors: the store's.
+  // `cache` (may be null) remembers the merge for the next search over the same blocks.
+  static Result<std::shared_ptr<const SearchSources>> Prepare(const RequestContext& ctx,
+                                                              const ingester::Ingester& ingester,
+                                                              const store::Store& store,
+                                                              uint64_t start, uint64_t end,
+                                                              SharedTraceCache* cache);
+
+  const std::vector<BlockSource>& blocks() const { return blocks_; }
+  // Whether trace `id` is evaluated by the combined job (row-group jobs skip it).
+  bool IsShared(const TraceId& id) const;
+  size_t combined_traces() const { return shared_ids_.size(); }
+
+  // Builds the combined traces (live data plus every block fragment of each shared trace) into
+  // `out`. `inspected_bytes` receives the bytes combined. Errors: decoding, `ctx`.
+  Status BuildCombined(const RequestContext& ctx, traceql::InMemoryFetcher* out,
+                       uint64_t* inspected_bytes) const;
+
+ private:
+  struct LiveTrace {
+    TraceId id;
+    std::string data;
+  };
+
+  uint64_t start_ = 0, end_ = 0;
+  std::vector<BlockSource> blocks_;
+  std::vector<LiveTrace> live_;    // sorted by ID
+  std::vector<TraceId> shared_ids_;  // sorted: every trace of the combined job
+};
+
+}  // namespace tempo::querier

@@ -1,0 +1,205 @@
+// The job-parallel pushdown search against the decode-everything path (Querier::ForEachTrace +
+// the engine), with traces split between blocks and live data; early stop, progress and
+// cancellation.
+#include <catch2/catch.hpp>
+
+#include <google/protobuf/util/message_differencer.h>
+
+#include <random>
+#include <set>
+
+#include "querier/search_node.h"
+#include "tempo/traceql/engine.h"
+#include "tempo/traceql/memory_fetcher.h"
+
+using tempo::RequestContext;
+using tempo::testing::SearchNode;
+using tempo::testing::TestSpan;
+
+namespace {
+
+constexpr uint64_t kBase = 1'800'000'000'000'000'000ull;
+constexpr uint64_t kSecond = 1'000'000'000ull;
+
+// Every matching span is listed (spss = 0): which `spss` spans are listed follows each trace's
+// span order, which combining fragments may change for test blocks written without combining.
+tempo::traceql::SearchOptions Window(uint32_t limit) {
+  tempo::traceql::SearchOptions options;
+  options.limit = limit;
+  options.spans_per_spanset = 0;
+  options.start_unix_nano = kBase - 3600 * kSecond;
+  options.end_unix_nano = kBase + 3600 * kSecond;
+  return options;
+}
+
+// The reference: every trace decoded and combined, then the engine.
+tempopb::SearchResponse Slow(const SearchNode& node, const tempo::traceql::SearchQuery& query,
+                             const tempo::traceql::SearchOptions& options) {
+  RequestContext ctx;
+  ctx.tenant = node.tenant;
+  tempo::traceql::InMemoryFetcher all;
+  REQUIRE(node.querier
+              ->ForEachTrace(ctx, *options.start_unix_nano, *options.end_unix_nano,
+                             [&](tempo::traceql::TraceView&& view) {
+                               all.Add(std::move(view));
+                               return true;
+                             },
+                             nullptr, nullptr)
+              .ok());
+  tempopb::SearchResponse response;
+  REQUIRE(tempo::traceql::Search(ctx, query, all, options, &response).ok());
+  response.clear_metrics();
+  return response;
+}
+
+tempopb::SearchResponse Fast(const tempo::querier::Querier& querier, const std::string& tenant,
+                             const tempo::traceql::SearchQuery& query,
+                             const tempo::traceql::SearchOptions& options) {
+  RequestContext ctx;
+  ctx.tenant = tenant;
+  tempopb::SearchResponse response;
+  tempo::Status s = querier.Search(ctx, query, options, &response);
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+  response.clear_metrics();
+  return response;
+}
+
+// Spans of a spanset come in no guaranteed order (traceql.md §17): compare them sorted.
+tempopb::SearchResponse Canonical(tempopb::SearchResponse r) {
+  auto sort_spans = [](tempopb::SpanSet* set) {
+    std::sort(set->mutable_spans()->begin(), set->mutable_spans()->end(),
+              [](const tempopb::Span& x, const tempopb::Span& y) { return x.spanid() < y.spanid(); });
+  };
+  for (auto& t : *r.mutable_traces()) {
+    for (auto& set : *t.mutable_spansets()) sort_spans(&set);
+    if (t.has_spanset()) sort_spans(t.mutable_spanset());
+  }
+  return r;
+}
+
+bool Same(const tempopb::SearchResponse& a, const tempopb::SearchResponse& b) {
+  std::string report;
+  google::protobuf::util::MessageDifferencer d;
+  d.ReportDifferencesToString(&report);
+  const bool same = d.Compare(Canonical(a), Canonical(b));
+  if (!same) UNSCOPED_INFO(report.substr(0, 2000));
+  return same;
+}
+
+// 80 traces over three blocks and live data; every fourth trace has spans in two or three places.
+void Populate(SearchNode& node) {
+  std::mt19937_64 rng(11);
+  std::vector<TestSpan> parts[4];
+  const char* services[] = {"api", "db", "cache"};
+  const char* names[] = {"GET /a", "GET /b", "POST /c", "query"};
+  for (uint64_t t = 1; t <= 80; ++t) {
+    const uint64_t spans = 1 + rng() % 6;
+    for (uint64_t s = 1; s <= spans; ++s) {
+      TestSpan span;
+      span.trace = t;
+      span.span = t * 100 + s;
+      span.parent = s == 1 ? 0 : t * 100 + 1;
+      span.service = services[rng() % 3];
+      span.name = names[rng() % 4];
+      span.start_unix_nano = kBase + (t % 40) * kSecond + s * 1000;
+      span.duration_nanos = (1 + rng() % 300) * 1'000'000;
+      if (rng() % 3 == 0) span.attributes["db.system"] = rng() % 2 ? "postgresql" : "redis";
+      if (rng() % 4 == 0) span.attributes["http.status_code"] = std::to_string(200 + rng() % 4 * 100);
+      // The trace's home: one place, or (every fourth trace) spread over several.
+      size_t place = t % 4 == 0 ? rng() % 4 : t % 4;
+      parts[place].push_back(span);
+    }
+  }
+  node.WriteBlock(parts[0]);
+  node.WriteBlock(parts[1]);
+  node.WriteBlock(parts[2]);
+  node.Push(parts[3]);
+}
+
+const char* kQueries[] = {
+    "{ }",
+    "{ resource.service.name = \"db\" }",
+    "{ resource.service.name = \"api\" && duration > 100ms }",
+    "{ span.db.system = \"postgresql\" }",
+    "{ .http.status_code = \"500\" }",
+    "{ name =~ \"GET.*\" } | count() > 2",
+    "{ resource.service.name = \"api\" } >> { resource.service.name = \"db\" }",
+    "{ name = \"POST /c\" } && { span.db.system = \"redis\" }",
+    "{ name = \"nothing\" }",
+};
+
+}  // namespace
+
+TEST_CASE("Pushdown search equals decoding every trace, split traces included",
+          "[querier][search]") {
+  SearchNode node;
+  Populate(node);
+  tempo::querier::Querier one_thread(*node.ingester, *node.store, {.query_threads = 1});
+  tempo::querier::Querier four_threads(*node.ingester, *node.store, {.query_threads = 4});
+  for (const char* text : kQueries) {
+    for (const char* hint : {"", " with(most_recent=true)"}) {
+      const std::string q = std::string(text) + hint;
+      INFO("query: " << q);
+      auto query = tempo::traceql::SearchQuery::Compile(q);
+      REQUIRE(query.ok());
+      // Unlimited, and (most_recent) the exact newest five.
+      for (uint32_t limit : {0u, 5u}) {
+        if (limit != 0 && *hint == '\0') continue;
+        tempopb::SearchResponse slow = Slow(node, *query, Window(limit));
+        CHECK(Same(Fast(*node.querier, node.tenant, *query, Window(limit)), slow));
+        CHECK(Same(Fast(one_thread, node.tenant, *query, Window(limit)), slow));
+        CHECK(Same(Fast(four_threads, node.tenant, *query, Window(limit)), slow));
+      }
+      // Without most_recent the first jobs that reach the limit decide: the same traces
+      // whatever the pool size, all of them matches.
+      if (*hint == '\0') {
+        tempopb::SearchResponse all = Slow(node, *query, Window(0));
+        std::set<std::string> matches;
+        for (const auto& t : all.traces()) matches.insert(t.traceid());
+        tempopb::SearchResponse a = Fast(one_thread, node.tenant, *query, Window(3));
+        CHECK(Same(a, Fast(four_threads, node.tenant, *query, Window(3))));
+        CHECK(a.traces_size() == std::min<int>(3, all.traces_size()));
+        for (const auto& t : a.traces()) CHECK(matches.count(t.traceid()) == 1);
+      }
+    }
+  }
+}
+
+TEST_CASE("Search reports progress and honours cancellation", "[querier][search]") {
+  SearchNode node;
+  Populate(node);
+  auto query = tempo::traceql::SearchQuery::Compile("{ }").value();
+  RequestContext ctx;
+  ctx.tenant = node.tenant;
+
+  SECTION("partial results add up to the final one") {
+    std::set<std::string> partial;
+    uint32_t calls = 0, last_completed = 0;
+    tempopb::SearchResponse response;
+    REQUIRE(node.querier
+                ->Search(ctx, query, Window(0), &response,
+                         [&](const tempopb::SearchResponse& p) {
+                           ++calls;
+                           CHECK(p.metrics().completedjobs() >= last_completed);
+                           last_completed = p.metrics().completedjobs();
+                           for (const auto& t : p.traces()) CHECK(partial.insert(t.traceid()).second);
+                         })
+                .ok());
+    CHECK(calls == response.metrics().totaljobs());
+    CHECK(response.traces_size() == 80);
+    CHECK(partial.size() == 80);
+  }
+  SECTION("a cancelled request stops with kCancelled") {
+    ctx.Cancel();
+    tempopb::SearchResponse response;
+    CHECK(node.querier->Search(ctx, query, Window(0), &response).code() ==
+          tempo::StatusCode::kCancelled);
+  }
+  SECTION("an expired deadline stops with kDeadlineExceeded") {
+    ctx.deadline = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+    tempopb::SearchResponse response;
+    CHECK(node.querier->Search(ctx, query, Window(0), &response).code() ==
+          tempo::StatusCode::kDeadlineExceeded);
+  }
+}
