@@ -130,6 +130,24 @@ void StringList(std::string& out, bool& first, std::string_view name,
   out.push_back(']');
 }
 
+// `"name":[{...},...]` (nothing when `items` is empty); `fields(item, first)` writes the members
+// of one object.
+template <typename Items, typename Fields>
+void ObjectList(std::string& out, bool& first, std::string_view name, const Items& items,
+                Fields fields) {
+  if (items.empty()) return;
+  Key(out, first, name);
+  out.push_back('[');
+  for (int i = 0; i < items.size(); ++i) {
+    if (i) out.push_back(',');
+    out.push_back('{');
+    bool f = true;
+    fields(items[i], f);
+    out.push_back('}');
+  }
+  out.push_back(']');
+}
+
 }  // namespace
 
 void AppendSearchMetricsJson(std::string& out, const tempopb::SearchMetrics& m) {
@@ -174,68 +192,52 @@ std::string SearchResponseToJson(const tempopb::SearchResponse& response) {
   return out;
 }
 
-std::string SearchTagsResponseToJson(const tempopb::SearchTagsResponse& response) {
+namespace {
+
+// A tag endpoint's response: `{` + what `body` writes + `"metrics":{...}}`.
+template <typename Response, typename Body>
+std::string TagResponseJson(const Response& response, Body body) {
   std::string out = "{";
   bool first = true;
-  StringList(out, first, "tagNames", response.tagnames());
+  body(out, first);
   Key(out, first, "metrics");
   AppendMetadataMetricsJson(out, response.metrics());
   out.push_back('}');
   return out;
+}
+
+}  // namespace
+
+std::string SearchTagsResponseToJson(const tempopb::SearchTagsResponse& response) {
+  return TagResponseJson(response, [&](std::string& out, bool& first) {
+    StringList(out, first, "tagNames", response.tagnames());
+  });
 }
 
 std::string SearchTagsV2ResponseToJson(const tempopb::SearchTagsV2Response& response) {
-  std::string out = "{";
-  bool first = true;
-  if (!response.scopes().empty()) {
-    Key(out, first, "scopes");
-    out.push_back('[');
-    for (int i = 0; i < response.scopes_size(); ++i) {
-      if (i) out.push_back(',');
-      out.push_back('{');
-      bool f = true;
-      Str(out, f, "name", response.scopes(i).name());
-      StringList(out, f, "tags", response.scopes(i).tags());
-      out.push_back('}');
-    }
-    out.push_back(']');
-  }
-  Key(out, first, "metrics");
-  AppendMetadataMetricsJson(out, response.metrics());
-  out.push_back('}');
-  return out;
+  return TagResponseJson(response, [&](std::string& out, bool& first) {
+    ObjectList(out, first, "scopes", response.scopes(),
+               [&](const tempopb::SearchTagsV2Scope& scope, bool& f) {
+                 Str(out, f, "name", scope.name());
+                 StringList(out, f, "tags", scope.tags());
+               });
+  });
 }
 
 std::string SearchTagValuesResponseToJson(const tempopb::SearchTagValuesResponse& response) {
-  std::string out = "{";
-  bool first = true;
-  StringList(out, first, "tagValues", response.tagvalues());
-  Key(out, first, "metrics");
-  AppendMetadataMetricsJson(out, response.metrics());
-  out.push_back('}');
-  return out;
+  return TagResponseJson(response, [&](std::string& out, bool& first) {
+    StringList(out, first, "tagValues", response.tagvalues());
+  });
 }
 
 std::string SearchTagValuesV2ResponseToJson(const tempopb::SearchTagValuesV2Response& response) {
-  std::string out = "{";
-  bool first = true;
-  if (!response.tagvalues().empty()) {
-    Key(out, first, "tagValues");
-    out.push_back('[');
-    for (int i = 0; i < response.tagvalues_size(); ++i) {
-      if (i) out.push_back(',');
-      out.push_back('{');
-      bool f = true;
-      Str(out, f, "type", response.tagvalues(i).type());
-      Str(out, f, "value", response.tagvalues(i).value());
-      out.push_back('}');
-    }
-    out.push_back(']');
-  }
-  Key(out, first, "metrics");
-  AppendMetadataMetricsJson(out, response.metrics());
-  out.push_back('}');
-  return out;
+  return TagResponseJson(response, [&](std::string& out, bool& first) {
+    ObjectList(out, first, "tagValues", response.tagvalues(),
+               [&](const tempopb::TagValue& value, bool& f) {
+                 Str(out, f, "type", value.type());
+                 Str(out, f, "value", value.value());
+               });
+  });
 }
 
 }  // namespace tempo::model
