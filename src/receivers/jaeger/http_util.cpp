@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "tempo/model/batch.h"
+
 namespace tempo::receivers::http_util {
 namespace {
 
@@ -29,6 +31,22 @@ std::vector<std::string_view> OrgIds(const net::HttpRequest& request) {
     org_ids.emplace_back(it->value().data(), it->value().size());
   }
   return org_ids;
+}
+
+void PushDecoded(distributor::Distributor& distributor, const net::HttpRequest& request,
+                 model::OtlpRequest&& decoded, model::PushCallback answer) {
+  if (model::CountSpans(decoded) == 0) {
+    answer(Status::Ok());
+    return;
+  }
+  Result<std::string> tenant = distributor.ResolveTenant(OrgIds(request));
+  if (!tenant.ok()) {
+    answer(tenant.status());
+    return;
+  }
+  RequestContext ctx;
+  ctx.tenant = std::move(tenant).value();
+  distributor.Push(ctx, std::move(decoded), std::move(answer));
 }
 
 Result<std::string> ParseMediaType(std::string_view content_type) {

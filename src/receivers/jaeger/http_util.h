@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "tempo/common/result.h"
+#include "tempo/distributor/distributor.h"
+#include "tempo/model/sink.h"
 #include "tempo/net/http_server.h"
 
 namespace tempo::receivers::http_util {
@@ -14,6 +16,12 @@ namespace tempo::receivers::http_util {
 // Values of every X-Scope-OrgID header (names are case-insensitive), for
 // Distributor::ResolveTenant. The views point into `request`.
 std::vector<std::string_view> OrgIds(const net::HttpRequest& request);
+
+// The common end of a decoded HTTP push: an empty batch is answered OK at once; otherwise the
+// tenant comes from the request's X-Scope-OrgID headers (a refusal goes to `answer`) and the
+// batch is pushed, `answer` receiving the outcome.
+void PushDecoded(distributor::Distributor& distributor, const net::HttpRequest& request,
+                 model::OtlpRequest&& decoded, model::PushCallback answer);
 
 // The media type of a Content-Type value as Go's mime.ParseMediaType returns it: the part before
 // ';', trimmed and lower-cased. Errors (kInvalidArgument) carry Go's texts: "mime: no media type",

@@ -117,18 +117,7 @@ void JaegerThriftHttpReceiver::HandleTraces(net::IncomingRequest&& incoming,
       respond(http_util::TextError(request_header, http::status::internal_server_error,
                                    "Cannot submit Jaeger batch: " + s.message()));
     };
-    if (model::CountSpans(decoded) == 0) {
-      answer(Status::Ok());
-      return;
-    }
-    Result<std::string> tenant = distributor_.ResolveTenant(http_util::OrgIds(request));
-    if (!tenant.ok()) {
-      answer(tenant.status());
-      return;
-    }
-    RequestContext ctx;
-    ctx.tenant = std::move(tenant).value();
-    distributor_.Push(ctx, std::move(decoded), std::move(answer));
+    http_util::PushDecoded(distributor_, request, std::move(decoded), std::move(answer));
   });
 }
 

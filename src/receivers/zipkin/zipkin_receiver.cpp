@@ -106,18 +106,7 @@ void ZipkinReceiver::HandleSpans(net::IncomingRequest&& incoming, net::Responder
       respond(net::MakeResponse(request_header, http::status::internal_server_error,
                                 std::string(kInternalErrorBody), "text/plain; charset=utf-8"));
     };
-    if (model::CountSpans(decoded) == 0) {
-      answer(Status::Ok());
-      return;
-    }
-    Result<std::string> tenant = distributor_.ResolveTenant(http_util::OrgIds(request));
-    if (!tenant.ok()) {
-      answer(tenant.status());
-      return;
-    }
-    RequestContext ctx;
-    ctx.tenant = std::move(tenant).value();
-    distributor_.Push(ctx, std::move(decoded), std::move(answer));
+    http_util::PushDecoded(distributor_, request, std::move(decoded), std::move(answer));
   });
 }
 
