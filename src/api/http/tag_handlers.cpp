@@ -15,6 +15,21 @@ namespace {
 namespace http = boost::beast::http;
 using http_util::BadRequest;
 
+// Runs a prepared tag query on the query pool and answers with its JSON or protobuf form.
+template <typename Prepared, typename RunQuery, typename ToJson>
+void RespondTagQuery(boost::asio::thread_pool& pool, const querier::Querier& querier,
+                     const net::IncomingRequest& incoming, net::Responder respond,
+                     std::vector<std::string> tenants, Prepared prepared, RunQuery run_query,
+                     ToJson to_json) {
+  http_util::RespondFromPool(
+      pool, incoming.message, std::move(respond),
+      [&querier, ctx = http_util::ContextOf(incoming), tenants = std::move(tenants),
+       prepared = std::move(prepared), run_query] {
+        return run_query(querier, ctx, tenants, prepared);
+      },
+      to_json);
+}
+
 }  // namespace
 
 void HttpApi::HandleSearchTags(net::IncomingRequest&& incoming, net::Responder respond, bool v2) {
@@ -27,22 +42,14 @@ void HttpApi::HandleSearchTags(net::IncomingRequest&& incoming, net::Responder r
     respond(BadRequest(request, prepared.status().message()));
     return;
   }
-  auto run = [this, ctx = http_util::ContextOf(incoming), tenants = std::move(tenants),
-              prepared = std::move(prepared).value()](auto run_query) {
-    return run_query(querier_, ctx, tenants, prepared);
-  };
   if (v2) {
-    http_util::RespondFromPool(
-        query_pool_, request, std::move(respond),
-        [run = std::move(run)] { return run(query::RunTagNamesV2); },
-        [](const tempopb::SearchTagsV2Response& r) {
-          return model::SearchTagsV2ResponseToJson(r);
-        });
+    RespondTagQuery(query_pool_, querier_, incoming, std::move(respond), std::move(tenants),
+                    std::move(prepared).value(), query::RunTagNamesV2,
+                    model::SearchTagsV2ResponseToJson);
   } else {
-    http_util::RespondFromPool(
-        query_pool_, request, std::move(respond),
-        [run = std::move(run)] { return run(query::RunTagNamesV1); },
-        [](const tempopb::SearchTagsResponse& r) { return model::SearchTagsResponseToJson(r); });
+    RespondTagQuery(query_pool_, querier_, incoming, std::move(respond), std::move(tenants),
+                    std::move(prepared).value(), query::RunTagNamesV1,
+                    model::SearchTagsResponseToJson);
   }
 }
 
@@ -64,24 +71,14 @@ void HttpApi::HandleTagValues(net::IncomingRequest&& incoming, net::Responder re
     respond(BadRequest(request, prepared.status().message()));
     return;
   }
-  auto run = [this, ctx = http_util::ContextOf(incoming), tenants = std::move(tenants),
-              prepared = std::move(prepared).value()](auto run_query) {
-    return run_query(querier_, ctx, tenants, prepared);
-  };
   if (v2) {
-    http_util::RespondFromPool(
-        query_pool_, request, std::move(respond),
-        [run = std::move(run)] { return run(query::RunTagValuesV2); },
-        [](const tempopb::SearchTagValuesV2Response& r) {
-          return model::SearchTagValuesV2ResponseToJson(r);
-        });
+    RespondTagQuery(query_pool_, querier_, incoming, std::move(respond), std::move(tenants),
+                    std::move(prepared).value(), query::RunTagValuesV2,
+                    model::SearchTagValuesV2ResponseToJson);
   } else {
-    http_util::RespondFromPool(
-        query_pool_, request, std::move(respond),
-        [run = std::move(run)] { return run(query::RunTagValuesV1); },
-        [](const tempopb::SearchTagValuesResponse& r) {
-          return model::SearchTagValuesResponseToJson(r);
-        });
+    RespondTagQuery(query_pool_, querier_, incoming, std::move(respond), std::move(tenants),
+                    std::move(prepared).value(), query::RunTagValuesV1,
+                    model::SearchTagValuesResponseToJson);
   }
 }
 
