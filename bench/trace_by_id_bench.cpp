@@ -42,6 +42,7 @@ struct Flags {
   uint64_t block_spans = 1'000'000;
   uint64_t lookups = 20'000;
   std::string dir = "/tmp/tempo-trace-by-id-bench";
+  tempo::block::WriterOptions writer;  // page sizes can be overridden to compare layouts
 };
 
 constexpr char kTenant[] = "single-tenant";
@@ -93,7 +94,7 @@ void BuildBlock(const Flags& flags, uint64_t b, tempo::backend::Backend& backend
     spans += s;
   }
   double cpu0 = ThreadCpuSeconds();
-  tempo::block::BlockWriter writer;
+  tempo::block::BlockWriter writer(flags.writer);
   for (size_t i = 0; i < traces.size(); ++i) {
     tempo::Status s = writer.Append(tempo::TraceId::FromBytes(ids[picked[i]]), traces[i]);
     if (!s.ok()) Die("append", s);
@@ -159,13 +160,24 @@ int main(int argc, char** argv) {
   flags.block_spans = args.U64("block_spans", flags.block_spans);
   flags.lookups = args.U64("lookups", flags.lookups);
   flags.dir = args.Str("dir", flags.dir);
+  auto& w = flags.writer;
+  w.values_per_page = static_cast<uint32_t>(args.U64("values_per_page", w.values_per_page));
+  w.page_bytes = static_cast<uint32_t>(args.U64("page_bytes", w.page_bytes));
+  w.dict_page_entries = static_cast<uint32_t>(args.U64("dict_page_entries", w.dict_page_entries));
+  w.dict_page_bytes = static_cast<uint32_t>(args.U64("dict_page_bytes", w.dict_page_bytes));
   for (const std::string& unknown : args.Unknown()) {
-    std::fprintf(stderr, "unknown flag --%s (--spans --block_spans --lookups --dir)\n", unknown.c_str());
+    std::fprintf(stderr,
+                 "unknown flag --%s (--spans --block_spans --lookups --dir --values_per_page "
+                 "--page_bytes --dict_page_entries --dict_page_bytes)\n",
+                 unknown.c_str());
     return 2;
   }
   const uint64_t blocks = (flags.spans + flags.block_spans - 1) / flags.block_spans;
   const std::string stamp = flags.dir + "/.complete-" + std::to_string(flags.spans) + "-" +
-                            std::to_string(flags.block_spans);
+                            std::to_string(flags.block_spans) + "-" +
+                            std::to_string(w.values_per_page) + "-" + std::to_string(w.page_bytes) +
+                            "-" + std::to_string(w.dict_page_entries) + "-" +
+                            std::to_string(w.dict_page_bytes);
   const bool reuse = std::filesystem::exists(stamp);
   if (!reuse) std::filesystem::remove_all(flags.dir);
   auto backend = tempo::backend::OpenLocalBackend(flags.dir);

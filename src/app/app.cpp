@@ -8,6 +8,7 @@
 #include "tempo/api/build_info.h"
 #include "overrides_reloader.h"
 #include "tempo/common/log.h"
+#include "tempo/querier/ingester_live_traces.h"
 
 namespace tempo::app {
 
@@ -33,10 +34,19 @@ Status App::Start() {
     TEMPO_RETURN_IF_ERROR(overrides_reloader_->Start());
     TEMPO_ASSIGN_OR_RETURN(backend_, backend::OpenLocalBackend(config_.storage.local_path));
     store_ = std::make_unique<store::Store>(config_.storage.store, *backend_, registry_);
+    // Deleted traces stay hidden from the first query on.
+    tombstones_ = std::make_unique<store::Tombstones>(*backend_, registry_);
+    TEMPO_RETURN_IF_ERROR(tombstones_->Load());
+    store_->SetTombstones(tombstones_.get());
     TEMPO_RETURN_IF_ERROR(store_->Start());
     TEMPO_ASSIGN_OR_RETURN(wal_, wal::Wal::Open(config_.wal, registry_));
     ingester_ = std::make_unique<ingester::Ingester>(config_.ingester, *wal_, *overrides_,
                                                      registry_, Clock::Real());
+    live_traces_ = std::make_unique<querier::IngesterLiveTraces>(*ingester_);
+    trace_deleter_ = std::make_unique<store::TraceDeleter>(*store_, *tombstones_, *live_traces_,
+                                                           registry_, Clock::Real());
+    // Before the replay, which then skips the WAL records of deleted traces.
+    trace_deleter_->RestoreRefusals();
     block_builder_ = std::make_unique<blockbuilder::BlockBuilder>(
         config_.ingester, *ingester_, *wal_, *backend_, *store_, registry_, Clock::Real());
     // Settle a cut a crash interrupted before the WAL is replayed.
@@ -44,6 +54,7 @@ Status App::Start() {
     // Settle an interrupted compaction while no block writer runs yet.
     compactor_ = std::make_unique<compactor::Compactor>(config_.compactor, *backend_, *store_,
                                                         *overrides_, registry_, Clock::Real());
+    compactor_->SetTraceDeleter(trace_deleter_.get());
     TEMPO_RETURN_IF_ERROR(compactor_->Recover());
     TEMPO_RETURN_IF_ERROR(ingester_->Start());
     TEMPO_RETURN_IF_ERROR(block_builder_->Start());
@@ -93,6 +104,7 @@ Status App::Start() {
     api_ = std::make_unique<api::HttpApi>(io_, *cpu_pool_, config_.server,
                                           config_.multitenancy_enabled, *querier_, *overrides_,
                                           registry_, readiness_);
+    api_->SetTraceDeleter(trace_deleter_.get());
     TEMPO_RETURN_IF_ERROR(api_->Start());
     return Status::Ok();
   }();

@@ -15,11 +15,24 @@
 namespace tempo::block {
 namespace {
 
-// Open reads this much of the tail at once when the caller gives no hint; small blocks then
-// need a single read.
-constexpr uint64_t kDefaultTailRead = 64 * 1024;
+// Bytes [offset, offset + length) of the file, from `tail` (which starts at `tail_offset`) when
+// it covers them, else read.
+Result<std::string> Range(const ReadAtFn& read, const std::string& tail, uint64_t tail_offset,
+                          uint64_t offset, uint64_t length) {
+  if (offset >= tail_offset) return tail.substr(offset - tail_offset, length);
+  return ReadBlockRange(read, offset, length);
+}
 
-Result<std::string> ReadExact(const ReadAtFn& read, uint64_t offset, uint64_t length) {
+// The row group holding the trace at directory position `row` (< the footer's trace count).
+const RowGroupMeta& RowGroupOf(const Footer& footer, uint64_t row) {
+  auto it = std::upper_bound(footer.row_groups.begin(), footer.row_groups.end(), row,
+                             [](uint64_t g, const RowGroupMeta& rg) { return g < rg.first_trace; });
+  return *(it - 1);
+}
+
+}  // namespace
+
+Result<std::string> ReadBlockRange(const ReadAtFn& read, uint64_t offset, uint64_t length) {
   TEMPO_ASSIGN_OR_RETURN(std::string data, read(offset, length));
   if (data.size() != length) {
     return IOError("block read at offset " + std::to_string(offset) + " returned " +
@@ -28,15 +41,9 @@ Result<std::string> ReadExact(const ReadAtFn& read, uint64_t offset, uint64_t le
   return data;
 }
 
-// Bytes [offset, offset + length) of the file, from `tail` (which starts at `tail_offset`) when
-// it covers them, else read.
-Result<std::string> Range(const ReadAtFn& read, const std::string& tail, uint64_t tail_offset,
-                          uint64_t offset, uint64_t length) {
-  if (offset >= tail_offset) return tail.substr(offset - tail_offset, length);
-  return ReadExact(read, offset, length);
-}
+namespace {
 
-Status CheckVersion(uint32_t version) {
+Status CheckBlockVersion(uint32_t version) {
   if (version != kFileVersion) {
     return CorruptionError("unsupported block format version " + std::to_string(version));
   }
@@ -45,30 +52,40 @@ Status CheckVersion(uint32_t version) {
 
 }  // namespace
 
-Result<std::string> ReadBlockRange(const ReadAtFn& read, uint64_t offset, uint64_t length) {
-  return ReadExact(read, offset, length);
+Status CheckBlockHeader(std::string_view head) {
+  if (head.size() < kHeaderSize || std::memcmp(head.data(), kMagic, 4) != 0) {
+    return CorruptionError("not a tcb block: bad magic at the start of the file");
+  }
+  return CheckBlockVersion(LoadFixed32(head.data() + 4));
 }
 
-BlockReader::BlockReader(ReadAtFn read, uint64_t size, std::unique_ptr<BlockIndex> index)
-    : read_(std::move(read)), size_(size), index_(std::move(index)) {}
-BlockReader::~BlockReader() = default;
-
-Result<std::unique_ptr<BlockReader>> BlockReader::Open(ReadAtFn read, uint64_t size,
-                                                       uint64_t tail_hint) {
-  if (size < kHeaderSize + kTrailerSize) {
-    return CorruptionError("block too small: " + std::to_string(size) + " bytes");
+Status ReadDirectorySection(std::string_view section, uint64_t traces,
+                            PageDecompressor* decompressor, std::string* directory) {
+  PageHeader header;
+  std::string storage;
+  std::string_view payload;
+  TEMPO_RETURN_IF_ERROR(
+      decompressor->Read(section, "block directory", &header, &storage, &payload));
+  if (header.encoding != Encoding::kDirectory || header.num_values != traces ||
+      payload.size() != traces * 16) {
+    return CorruptionError("block directory: does not match the footer's trace count");
   }
-  uint64_t tail_length = std::min(size, kDefaultTailRead);
-  if (tail_hint >= kTrailerSize && tail_hint <= size) tail_length = tail_hint;
-  const uint64_t tail_offset = size - tail_length;
-  TEMPO_ASSIGN_OR_RETURN(std::string tail, ReadExact(read, tail_offset, tail_length));
+  for (size_t i = 16; i < payload.size(); i += 16) {
+    if (std::memcmp(payload.data() + i - 16, payload.data() + i, 16) >= 0) {
+      return CorruptionError("block directory: trace IDs are not ascending");
+    }
+  }
+  directory->assign(payload);
+  return Status::Ok();
+}
 
+Result<FooterExtent> ParseTrailer(std::string_view tail, uint64_t size) {
   // Trailer: u32 footer length | u32 version | u32 crc32c of those 8 bytes | magic.
   const char* trailer = tail.data() + tail.size() - kTrailerSize;
   if (std::memcmp(trailer + 12, kMagic, 4) != 0) {
     return CorruptionError("not a tcb block: bad magic at the end of the file");
   }
-  TEMPO_RETURN_IF_ERROR(CheckVersion(LoadFixed32(trailer + 4)));
+  TEMPO_RETURN_IF_ERROR(CheckBlockVersion(LoadFixed32(trailer + 4)));
   if (LoadFixed32(trailer + 8) != Crc32c(trailer, 8)) {
     return CorruptionError("block trailer: checksum mismatch");
   }
@@ -77,7 +94,27 @@ Result<std::unique_ptr<BlockReader>> BlockReader::Open(ReadAtFn read, uint64_t s
     return CorruptionError("block trailer: footer length " + std::to_string(footer_length) +
                            " exceeds the file");
   }
-  const uint64_t footer_offset = size - kTrailerSize - footer_length;
+  return FooterExtent{size - kTrailerSize - footer_length, footer_length};
+}
+
+BlockReader::BlockReader(ReadAtFn read, uint64_t size, std::unique_ptr<BlockIndex> index,
+                         LookupReads lookup_reads)
+    : read_(std::move(read)), lookup_reads_(lookup_reads), size_(size), index_(std::move(index)) {}
+BlockReader::~BlockReader() = default;
+
+Result<std::unique_ptr<BlockReader>> BlockReader::Open(ReadAtFn read, uint64_t size,
+                                                       uint64_t tail_hint,
+                                                       LookupReads lookup_reads) {
+  if (size < kHeaderSize + kTrailerSize) {
+    return CorruptionError("block too small: " + std::to_string(size) + " bytes");
+  }
+  uint64_t tail_length = std::min(size, kDefaultTailRead);
+  if (tail_hint >= kTrailerSize && tail_hint <= size) tail_length = tail_hint;
+  const uint64_t tail_offset = size - tail_length;
+  TEMPO_ASSIGN_OR_RETURN(std::string tail, ReadBlockRange(read, tail_offset, tail_length));
+
+  TEMPO_ASSIGN_OR_RETURN(const FooterExtent extent, ParseTrailer(tail, size));
+  const uint64_t footer_offset = extent.offset, footer_length = extent.length;
 
   auto index = std::make_unique<BlockIndex>(BlockIndex{{}, {}, BloomFilter(0, 0.5), 0});
   index->footer_length = footer_length;
@@ -100,18 +137,9 @@ Result<std::unique_ptr<BlockReader>> BlockReader::Open(ReadAtFn read, uint64_t s
                            Range(read, tail, tail_offset, directory_offset,
                                  footer.directory_length + footer.bloom_length));
     std::string_view view(sections);
-    TEMPO_RETURN_IF_ERROR(decompressor.Read(view.substr(0, footer.directory_length),
-                                            "block directory", &header, &storage, &payload));
-    if (header.encoding != Encoding::kDirectory || header.num_values != footer.total_traces ||
-        payload.size() != footer.total_traces * 16) {
-      return CorruptionError("block directory: does not match the footer's trace count");
-    }
-    for (size_t i = 16; i < payload.size(); i += 16) {
-      if (std::memcmp(payload.data() + i - 16, payload.data() + i, 16) >= 0) {
-        return CorruptionError("block directory: trace IDs are not ascending");
-      }
-    }
-    index->directory = std::string(payload);
+    TEMPO_RETURN_IF_ERROR(ReadDirectorySection(view.substr(0, footer.directory_length),
+                                               footer.total_traces, &decompressor,
+                                               &index->directory));
     TEMPO_RETURN_IF_ERROR(decompressor.Read(view.substr(footer.directory_length), "block bloom",
                                             &header, &storage, &payload));
     if (header.encoding != Encoding::kBloom) return CorruptionError("block bloom: bad encoding");
@@ -119,43 +147,34 @@ Result<std::unique_ptr<BlockReader>> BlockReader::Open(ReadAtFn read, uint64_t s
   }
   {
     TEMPO_ASSIGN_OR_RETURN(std::string head, Range(read, tail, tail_offset, 0, kHeaderSize));
-    if (std::memcmp(head.data(), kMagic, 4) != 0) {
-      return CorruptionError("not a tcb block: bad magic at the start of the file");
-    }
-    TEMPO_RETURN_IF_ERROR(CheckVersion(LoadFixed32(head.data() + 4)));
+    TEMPO_RETURN_IF_ERROR(CheckBlockHeader(head));
   }
-  return std::unique_ptr<BlockReader>(new BlockReader(std::move(read), size, std::move(index)));
+  return std::unique_ptr<BlockReader>(
+      new BlockReader(std::move(read), size, std::move(index), lookup_reads));
 }
 
 bool BlockReader::MayContain(const TraceId& id) const { return index_->bloom.MayContain(id); }
 
 Result<bool> BlockReader::FindTrace(const TraceId& id, tempopb::Trace* out) const {
-  if (!index_->bloom.MayContain(id)) return false;
-  const std::string& dir = index_->directory;
-  const size_t n = dir.size() / 16;
-  size_t lo = 0, hi = n;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (std::memcmp(dir.data() + mid * 16, id.bytes.data(), 16) < 0) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  if (lo == n || std::memcmp(dir.data() + lo * 16, id.bytes.data(), 16) != 0) return false;
-  const auto& groups = index_->footer.row_groups;
-  auto it = std::upper_bound(groups.begin(), groups.end(), lo,
-                             [](uint64_t g, const RowGroupMeta& rg) { return g < rg.first_trace; });
-  const RowGroupMeta& rg = *(it - 1);
-  TEMPO_ASSIGN_OR_RETURN(std::string bytes, ReadExact(read_, rg.offset, rg.length));
-  TraceAssembler assembler(index_->footer, rg, bytes);
-  const uint64_t row = lo - rg.first_trace;
+  const std::optional<uint64_t> found = FindRow(id);
+  if (!found) return false;
+  const uint64_t global_row = *found;
+  const RowGroupMeta& rg = RowGroupOf(index_->footer, global_row);
+  const uint64_t row = global_row - rg.first_trace;
+  const std::string_view trace_id = std::string_view(index_->directory).substr(global_row * 16, 16);
+  auto take = [&](uint64_t, tempopb::Trace&& trace) {
+    *out = std::move(trace);
+    return Status::Ok();
+  };
   out->Clear();
-  TEMPO_RETURN_IF_ERROR(assembler.Run(row, row + 1, std::string_view(dir).substr(lo * 16, 16),
-                                      [&](uint64_t, tempopb::Trace&& trace) {
-                                        *out = std::move(trace);
-                                        return Status::Ok();
-                                      }));
+  if (lookup_reads_ == LookupReads::kPages) {
+    TraceAssembler assembler(index_->footer, rg, read_);
+    TEMPO_RETURN_IF_ERROR(assembler.Run(row, row + 1, trace_id, take));
+    return true;
+  }
+  TEMPO_ASSIGN_OR_RETURN(std::string bytes, ReadBlockRange(read_, rg.offset, rg.length));
+  TraceAssembler assembler(index_->footer, rg, bytes);
+  TEMPO_RETURN_IF_ERROR(assembler.Run(row, row + 1, trace_id, take));
   return true;
 }
 
@@ -163,7 +182,7 @@ Status BlockReader::ForEachTrace(
     const std::function<Status(const TraceId&, tempopb::Trace&&)>& fn) const {
   const std::string_view dir = index_->directory;
   for (const RowGroupMeta& rg : index_->footer.row_groups) {
-    TEMPO_ASSIGN_OR_RETURN(std::string bytes, ReadExact(read_, rg.offset, rg.length));
+    TEMPO_ASSIGN_OR_RETURN(std::string bytes, ReadBlockRange(read_, rg.offset, rg.length));
     TraceAssembler assembler(index_->footer, rg, bytes);
     const uint64_t n = rg.rows[static_cast<size_t>(Table::kTrace)];
     TEMPO_RETURN_IF_ERROR(assembler.Run(
@@ -228,15 +247,12 @@ Status BlockReader::ReadTraces(
     const std::vector<uint64_t>& rows,
     const std::function<Status(uint64_t, tempopb::Trace&&)>& fn) const {
   const std::string_view dir = index_->directory;
-  const auto& groups = index_->footer.row_groups;
   size_t i = 0;
   while (i < rows.size()) {
     if (rows[i] >= index_->footer.total_traces || (i > 0 && rows[i] <= rows[i - 1])) {
       return InvalidArgumentError("trace rows must be ascending and inside the block");
     }
-    auto it = std::upper_bound(groups.begin(), groups.end(), rows[i],
-                               [](uint64_t g, const RowGroupMeta& rg) { return g < rg.first_trace; });
-    const RowGroupMeta& rg = *(it - 1);
+    const RowGroupMeta& rg = RowGroupOf(index_->footer, rows[i]);
     const uint64_t n = rg.rows[static_cast<size_t>(Table::kTrace)];
     std::vector<uint8_t> selected(n, 0);
     uint64_t lo = rows[i] - rg.first_trace, hi = lo;
@@ -247,7 +263,7 @@ Status BlockReader::ReadTraces(
       hi = rows[i] - rg.first_trace;
       selected[hi] = 1;
     }
-    TEMPO_ASSIGN_OR_RETURN(std::string bytes, ReadExact(read_, rg.offset, rg.length));
+    TEMPO_ASSIGN_OR_RETURN(std::string bytes, ReadBlockRange(read_, rg.offset, rg.length));
     TraceAssembler assembler(index_->footer, rg, bytes);
     std::vector<uint8_t> range(selected.begin() + static_cast<ptrdiff_t>(lo),
                                selected.begin() + static_cast<ptrdiff_t>(hi + 1));

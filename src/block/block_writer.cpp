@@ -54,7 +54,8 @@ Status BlockWriter::Drain() {
 Status BlockWriter::FlushRowGroup() {
   State& s = *state_;
   if (s.row_group.rows(Table::kTrace) == 0) return Status::Ok();
-  PageLimits limits{options_.values_per_page, options_.page_bytes};
+  PageLimits limits{options_.values_per_page, options_.page_bytes,
+                    options_.dict_page_entries, options_.dict_page_bytes};
   RowGroupMeta meta;
   Status st = s.row_group.Encode(limits, s.compressor, drained_ + s.out.size(), &s.out, &meta);
   if (!st.ok()) {

@@ -24,6 +24,12 @@ ChunkReader::ChunkReader(const Footer& footer, const RowGroupMeta& row_group)
   }
 }
 
+ChunkReader::ChunkReader(const Footer& footer, const RowGroupMeta& row_group,
+                         const ReadAtFn& fetch)
+    : ChunkReader(footer, row_group) {
+  fetch_ = &fetch;
+}
+
 void ChunkReader::Provide(uint32_t column, std::string_view chunk_bytes) {
   if (column >= chunk_of_.size() || chunk_of_[column] < 0) return;
   const size_t i = static_cast<size_t>(chunk_of_[column]);
@@ -43,14 +49,36 @@ std::string ChunkReader::What(const ChunkMeta& chunk) const {
 Status ChunkReader::ReadPage(const ChunkMeta& chunk, uint64_t page_offset, uint32_t length,
                              std::string_view what, PageHeader* header, std::string_view* payload,
                              bool keep) {
-  const std::string_view bytes =
-      chunk_bytes_[static_cast<size_t>(&chunk - row_group_.chunks.data())];
-  if (bytes.data() == nullptr) return InternalError(What(chunk) + ": chunk was not read");
+  const size_t chunk_index = static_cast<size_t>(&chunk - row_group_.chunks.data());
+  const std::pair<uint64_t, uint64_t> key(chunk_index, page_offset);
+  if (keep && cache_pages_) {
+    if (auto it = kept_pages_.find(key); it != kept_pages_.end()) {
+      *header = it->second.first;
+      *payload = it->second.second;
+      return Status::Ok();
+    }
+  }
+  const std::string_view bytes = chunk_bytes_[chunk_index];
   // Page extents were validated against the chunk when the footer was decoded.
-  std::string_view data = bytes.substr(page_offset, length);
+  std::string_view data;
+  if (bytes.data() != nullptr) {
+    data = bytes.substr(page_offset, length);
+  } else if (fetch_ != nullptr) {
+    // Kept: a page stored raw is decoded in place.
+    TEMPO_ASSIGN_OR_RETURN(std::string page, (*fetch_)(chunk.offset + page_offset, length));
+    if (page.size() != length) {
+      return IOError(std::string(what) + ": read returned " + std::to_string(page.size()) +
+                     " bytes, expected " + std::to_string(length));
+    }
+    data = fetched_.emplace_back(std::move(page));
+  } else {
+    return InternalError(What(chunk) + ": chunk was not read");
+  }
   std::string* storage = &scratch_;
   if (keep) storage = &buffers_.emplace_back();
-  return decompressor_.Read(data, what, header, storage, payload);
+  TEMPO_RETURN_IF_ERROR(decompressor_.Read(data, what, header, storage, payload));
+  if (keep && cache_pages_) kept_pages_.emplace(key, std::make_pair(*header, *payload));
+  return Status::Ok();
 }
 
 size_t PagedDictionary::PageOf(uint64_t code) const {
@@ -126,32 +154,58 @@ Status ChunkReader::Read(uint32_t column, uint64_t lo, uint64_t hi, ColumnValues
     const PageMeta& page = chunk->pages[p];
     uint64_t page_end = first + page.num_values;
     if (page_end > lo) {
-      std::string what = What(*chunk) + " page " + std::to_string(p);
-      const bool views = desc.type == PhysicalType::kBytes ||
-                         (desc.type == PhysicalType::kString && dict == nullptr);
-      PageHeader header;
-      std::string_view payload;
-      TEMPO_RETURN_IF_ERROR(ReadPage(*chunk, offset, page.length, what, &header, &payload, views));
-      if (header.num_values != page.num_values) {
-        return CorruptionError(what + ": value count differs from the footer");
-      }
+      // The page's name in errors, built only when needed (cached pages are not read).
+      std::string what_storage;
+      auto what = [&]() -> const std::string& {
+        if (what_storage.empty()) what_storage = What(*chunk) + " page " + std::to_string(p);
+        return what_storage;
+      };
       const size_t skip = static_cast<size_t>(lo > first ? lo - first : 0);
       const size_t take = static_cast<size_t>(std::min(hi, page_end) - first) - skip;
-      if (desc.type == PhysicalType::kInt64 || dict != nullptr) {
-        // Values after the range are not needed: stop decoding there.
-        TEMPO_RETURN_IF_ERROR(DecodeInts(header.encoding, payload, header.num_values, what, &codes_,
-                                         static_cast<uint32_t>(skip + take)));
+      const bool int_like = desc.type == PhysicalType::kInt64 || dict != nullptr;
+      // With the cache, an integer (or code) page is decompressed and decoded once, whole.
+      const bool use_cache = int_like && cache_pages_;
+      const uint64_t key = (static_cast<uint64_t>(chunk - row_group_.chunks.data()) << 32) | p;
+      const std::vector<int64_t>* cached = nullptr;
+      if (use_cache) {
+        auto it = int_pages_.find(key);
+        if (it != int_pages_.end()) cached = &it->second;
+      }
+      PageHeader header;
+      std::string_view payload;
+      if (cached == nullptr) {
+        const bool views = desc.type == PhysicalType::kBytes ||
+                           (desc.type == PhysicalType::kString && dict == nullptr);
+        TEMPO_RETURN_IF_ERROR(
+            ReadPage(*chunk, offset, page.length, what(), &header, &payload, views));
+        if (header.num_values != page.num_values) {
+          return CorruptionError(what() + ": value count differs from the footer");
+        }
+      }
+      if (int_like) {
+        if (use_cache && cached == nullptr) {
+          std::vector<int64_t> all;
+          TEMPO_RETURN_IF_ERROR(
+              DecodeInts(header.encoding, payload, header.num_values, what(), &all,
+                         header.num_values));
+          cached = &int_pages_.emplace(key, std::move(all)).first->second;
+        } else if (!use_cache) {
+          // Values after the range are not needed: stop decoding there.
+          TEMPO_RETURN_IF_ERROR(DecodeInts(header.encoding, payload, header.num_values, what(),
+                                           &codes_, static_cast<uint32_t>(skip + take)));
+        }
+        const std::vector<int64_t>& values = cached != nullptr ? *cached : codes_;
         if (dict == nullptr) {
-          out->ints.insert(out->ints.end(), codes_.begin() + skip, codes_.begin() + skip + take);
+          out->ints.insert(out->ints.end(), values.begin() + skip, values.begin() + skip + take);
         } else {
           for (size_t i = skip; i < skip + take; ++i) {
-            if (codes_[i] < 0 || static_cast<uint64_t>(codes_[i]) >= dict->size()) {
-              return CorruptionError(what + ": dictionary code out of range");
+            if (values[i] < 0 || static_cast<uint64_t>(values[i]) >= dict->size()) {
+              return CorruptionError(what() + ": dictionary code out of range");
             }
             if (codes_only) {
-              out->codes.push_back(static_cast<uint32_t>(codes_[i]));
+              out->codes.push_back(static_cast<uint32_t>(values[i]));
             } else {
-              const uint64_t code = static_cast<uint64_t>(codes_[i]);
+              const uint64_t code = static_cast<uint64_t>(values[i]);
               const size_t dp = dict->PageOf(code);
               TEMPO_RETURN_IF_ERROR(LoadDictionaryPage(*chunk, *dict, dp));
               out->strs.push_back(dict->pages[dp].at(static_cast<size_t>(code - dict->first[dp])));
@@ -161,13 +215,13 @@ Status ChunkReader::Read(uint32_t column, uint64_t lo, uint64_t hi, ColumnValues
       } else if (desc.type == PhysicalType::kDouble) {
         std::vector<double> values;
         TEMPO_RETURN_IF_ERROR(
-            DecodeDoubles(header.encoding, payload, header.num_values, what, &values));
+            DecodeDoubles(header.encoding, payload, header.num_values, what(), &values));
         out->doubles.insert(out->doubles.end(), values.begin() + skip,
                             values.begin() + skip + take);
       } else {
         views_.clear();
         TEMPO_RETURN_IF_ERROR(
-            DecodeBytes(header.encoding, payload, header.num_values, what, &views_));
+            DecodeBytes(header.encoding, payload, header.num_values, what(), &views_));
         out->strs.insert(out->strs.end(), views_.begin() + skip, views_.begin() + skip + take);
       }
     }

@@ -2,13 +2,16 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "block/footer.h"
 #include "block/page.h"
 #include "block/value_codec.h"
+#include "tempo/block/block_reader.h"
 #include "tempo/common/result.h"
 
 namespace tempo::block {
@@ -38,10 +41,12 @@ struct ColumnValues {
   const PagedDictionary* dict = nullptr;  // every page loaded
 };
 
-// Decodes column chunks of one row group whose bytes are in memory: whole chunks or value ranges,
-// reading only the pages that overlap the range. Validates every page (checksum, encoding, value
-// counts, dictionary codes). Not thread-safe; one per decode. `footer`, `row_group` and the
-// bytes it is given (the whole row group, or single chunks) must outlive it.
+// Decodes column chunks of one row group: whole chunks or value ranges, decompressing only the
+// pages that overlap the range. The bytes come from memory (the whole row group, or single
+// chunks) or, in fetch mode, page by page from the file as they are needed (trace lookups, which
+// touch one page of each column). Validates every page (checksum, encoding, value counts,
+// dictionary codes). Not thread-safe; one per decode. `footer`, `row_group`, the bytes it is
+// given and the fetch function must outlive it.
 class ChunkReader {
  public:
   // Over the whole row group's bytes.
@@ -49,10 +54,18 @@ class ChunkReader {
   // Over single chunks handed in with Provide (for scans that read a few columns only); reading a
   // column whose chunk was not provided is kInternal.
   ChunkReader(const Footer& footer, const RowGroupMeta& row_group);
+  // Fetch mode: each page is read from the file through `fetch` when first needed.
+  ChunkReader(const Footer& footer, const RowGroupMeta& row_group, const ReadAtFn& fetch);
 
   // The bytes of the chunk of catalog column `column` (exactly its length); ignored for columns
   // without a chunk in this row group.
   void Provide(uint32_t column, std::string_view chunk_bytes);
+
+  // From now on every page is decompressed once: integer and dictionary-code pages are kept
+  // decoded (whole), string and bytes pages decompressed, so that many small reads of the same
+  // pages (sparse trace selections) do not repeat the work. Memory: up to 8 bytes per value of
+  // the integer pages touched plus the decompressed string pages.
+  void CachePages() { cache_pages_ = true; }
 
   // The chunk of catalog column `column` in this row group, or nullptr if omitted (for a fixed
   // column: every value is the default).
@@ -76,6 +89,13 @@ class ChunkReader {
   const RowGroupMeta& row_group_;
   std::vector<int32_t> chunk_of_;  // catalog column -> index in row_group_.chunks, or -1
   std::vector<std::string_view> chunk_bytes_;  // by chunk index; empty data() = not provided
+  const ReadAtFn* fetch_ = nullptr;            // fetch mode
+  std::deque<std::string> fetched_;            // stored pages read in fetch mode
+  bool cache_pages_ = false;
+  // With CachePages: decoded integer pages by (chunk index << 32 | page index), and kept
+  // (decompressed) pages by (chunk index, page offset).
+  std::unordered_map<uint64_t, std::vector<int64_t>> int_pages_;
+  std::map<std::pair<uint64_t, uint64_t>, std::pair<PageHeader, std::string_view>> kept_pages_;
   PageDecompressor decompressor_;
   std::string scratch_;
   std::deque<std::string> buffers_;  // decompressed pages that views point into

@@ -14,9 +14,6 @@ namespace {
 // Strings longer than this are cut in chunk statistics (min stays a lower bound; max is marked
 // inexact).
 constexpr size_t kMaxStatString = 64;
-// Limits of one dictionary page.
-constexpr size_t kDictPageEntries = 4096;
-constexpr size_t kDictPageBytes = 256 * 1024;
 
 void SetStringStats(std::string_view lo, std::string_view hi, ChunkMeta* meta) {
   meta->has_string_stats = true;
@@ -146,7 +143,8 @@ std::vector<uint32_t> ColumnBuilder::PageCuts(const PageLimits& limits) const {
   return cuts;
 }
 
-Status ColumnBuilder::Encode(std::span<const uint32_t> cuts, PageCompressor& compressor,
+Status ColumnBuilder::Encode(std::span<const uint32_t> cuts, const PageLimits& limits,
+                             PageCompressor& compressor,
                              std::string* out, ChunkMeta* meta) {
   const size_t start = out->size();
   meta->num_values = size();
@@ -176,11 +174,12 @@ Status ColumnBuilder::Encode(std::span<const uint32_t> cuts, PageCompressor& com
       for (size_t i = 0; i < codes_.size(); ++i) sorted_codes[i] = rank[codes_[i]];
       // Dictionary pages of bounded size, so that a reader needing a few entries decompresses
       // little.
+      const size_t max_entries = std::max<uint32_t>(limits.dict_page_entries, 1);
       size_t first = 0;
       while (first < sorted.size()) {
         size_t end = first, bytes = 0;
-        while (end < sorted.size() && end - first < kDictPageEntries &&
-               (end == first || bytes + sorted[end].size() <= kDictPageBytes)) {
+        while (end < sorted.size() && end - first < max_entries &&
+               (end == first || bytes + sorted[end].size() <= limits.dict_page_bytes)) {
           bytes += sorted[end].size();
           ++end;
         }

@@ -14,9 +14,12 @@
 
 namespace tempo::block {
 
+// Page cuts of one chunk (WriterOptions documents each).
 struct PageLimits {
-  uint32_t values_per_page = 8192;
-  uint32_t page_bytes = 1 << 20;
+  uint32_t values_per_page = 2048;
+  uint32_t page_bytes = 64 * 1024;
+  uint32_t dict_page_entries = 512;
+  uint32_t dict_page_bytes = 16 * 1024;
 };
 
 // Copies of strings with stable addresses, in 64 KiB blocks. Not thread-safe.
@@ -59,8 +62,9 @@ class ColumnBuilder {
 
   // Appends the chunk (dictionary page, then one data page per cut) to `out` and describes it in
   // `meta` (all but `column` and `offset`). kResourceExhausted if a page is too large.
-  Status Encode(std::span<const uint32_t> cuts, PageCompressor& compressor, std::string* out,
-                ChunkMeta* meta);
+  // Dictionary pages are cut by `limits`.
+  Status Encode(std::span<const uint32_t> cuts, const PageLimits& limits,
+                PageCompressor& compressor, std::string* out, ChunkMeta* meta);
 
   // Forgets the values, keeping capacity.
   void Clear();

@@ -381,7 +381,7 @@ Status RowGroupBuilder::Encode(const PageLimits& limits, PageCompressor& compres
     ChunkMeta chunk;
     chunk.column = index;
     chunk.offset = offset + (out->size() - start);
-    TEMPO_RETURN_IF_ERROR(column.Encode(cuts, compressor, out, &chunk));
+    TEMPO_RETURN_IF_ERROR(column.Encode(cuts, limits, compressor, out, &chunk));
     chunk.shape_page_starts = std::move(shape_page_starts);
     meta->chunks.push_back(std::move(chunk));
     return Status::Ok();

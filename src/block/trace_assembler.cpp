@@ -59,6 +59,17 @@ TraceAssembler::TraceAssembler(const Footer& footer, const RowGroupMeta& row_gro
       range_within_(footer.columns.size(), 0),
       range_used_(footer.columns.size(), 0) {}
 
+TraceAssembler::TraceAssembler(const Footer& footer, const RowGroupMeta& row_group,
+                               const ReadAtFn& fetch)
+    : footer_(footer),
+      row_group_(row_group),
+      reader_(footer, row_group, fetch),
+      attr_values_(footer.columns.size()),
+      attr_next_(footer.columns.size(), 0),
+      range_before_(footer.columns.size(), 0),
+      range_within_(footer.columns.size(), 0),
+      range_used_(footer.columns.size(), 0) {}
+
 TraceAssembler::~TraceAssembler() = default;
 
 int64_t TraceAssembler::Int(Col c, uint64_t row) const {
@@ -101,16 +112,23 @@ Status TraceAssembler::DecodeTables(uint64_t first, uint64_t last) {
       }
     }
   }
+  // Resources and scopes are decoded and built once per assembler.
+  const bool shared_done = resources_built_;
+  auto shared_table = [](Table t) { return t == Table::kResource || t == Table::kScope; };
   for (const IntrinsicInfo& info : AllIntrinsics()) {
-    if (IsBeginColumn(info.col)) continue;
+    if (IsBeginColumn(info.col) || (shared_done && shared_table(info.table))) continue;
     const std::vector<uint64_t>& b = bounds_[Idx(info.table)];
     TEMPO_RETURN_IF_ERROR(reader_.Read(static_cast<uint32_t>(info.col), b.front(), b.back(),
                                        &cols_[static_cast<size_t>(info.col)]));
   }
   for (Table t : {Table::kResource, Table::kScope, Table::kSpan, Table::kEvent, Table::kLink}) {
+    if (shared_done && shared_table(t)) continue;
     TEMPO_RETURN_IF_ERROR(DecodeAttributes(t));
   }
-  return BuildResourcesAndScopes();
+  if (shared_done) return Status::Ok();
+  TEMPO_RETURN_IF_ERROR(BuildResourcesAndScopes());
+  resources_built_ = true;
+  return Status::Ok();
 }
 
 // The shape column gives every row's attribute columns in order. The values of attribute column
@@ -398,6 +416,41 @@ Status TraceAssembler::Assemble(size_t i, std::string_view trace_id, tempopb::Tr
   return Status::Ok();
 }
 
+// Selected rows are decoded in clusters: rows closer than kClusterGap share one decode (the rows
+// between them are stepped over), farther ones get their own, so a sparse selection decodes
+// its traces' rows rather than everything between the first and the last. Pages are cached
+// decoded across clusters.
+Status TraceAssembler::RunSelected(uint64_t first, uint64_t last, std::string_view ids,
+                                   const std::function<Status(uint64_t, tempopb::Trace&&)>& fn,
+                                   const std::vector<uint8_t>& selected) {
+  constexpr size_t kClusterGap = 16;
+  const size_t n = static_cast<size_t>(last - first);
+  reader_.CachePages();
+  size_t i = 0;
+  while (i < n) {
+    if (!selected[i]) {
+      ++i;
+      continue;
+    }
+    size_t end = i + 1;  // one past the cluster's last selected row
+    for (size_t j = end; j < n && j - end < kClusterGap; ++j) {
+      if (selected[j]) end = j + 1;
+    }
+    TEMPO_RETURN_IF_ERROR(DecodeTables(first + i, first + end));
+    for (size_t k = i; k < end; ++k) {
+      if (!selected[k]) {
+        Skip(k - i);
+        continue;
+      }
+      tempopb::Trace trace;
+      TEMPO_RETURN_IF_ERROR(Assemble(k - i, ids.substr(k * 16, 16), &trace));
+      TEMPO_RETURN_IF_ERROR(fn(first + k, std::move(trace)));
+    }
+    i = end;
+  }
+  return Status::Ok();
+}
+
 void TraceAssembler::Skip(size_t i) {
   for (Table t : {Table::kSpan, Table::kEvent, Table::kLink}) {
     const std::vector<uint64_t>& b = bounds_[Idx(t)];
@@ -419,19 +472,8 @@ Status TraceAssembler::Run(uint64_t first, uint64_t last, std::string_view ids,
     return InvalidArgumentError("trace rows out of range");
   }
   if (first == last) return Status::Ok();
+  if (selected != nullptr) return RunSelected(first, last, ids, fn, *selected);
   TEMPO_RETURN_IF_ERROR(DecodeTables(first, last));
-  if (selected != nullptr) {
-    for (size_t i = 0; i < last - first; ++i) {
-      if (!(*selected)[i]) {
-        Skip(i);
-        continue;
-      }
-      tempopb::Trace trace;
-      TEMPO_RETURN_IF_ERROR(Assemble(i, ids.substr(i * 16, 16), &trace));
-      TEMPO_RETURN_IF_ERROR(fn(first + i, std::move(trace)));
-    }
-    return Status::Ok();
-  }
   if (!use_arena) {
     for (size_t i = 0; i < last - first; ++i) {
       tempopb::Trace trace;

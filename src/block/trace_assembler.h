@@ -26,10 +26,13 @@ namespace tempo::block {
 // table that belong to those traces (only the pages that overlap them, plus the row group's
 // resources and scopes), then assembles each trace (docs/block-format.md, "Reading a trace").
 // Every index read from the file is range-checked. Not thread-safe; one per decode. `footer`,
-// `row_group` and `bytes` (the row group's bytes) must outlive it.
+// `row_group` and `bytes` (the row group's bytes) or the fetch function must outlive it.
 class TraceAssembler {
  public:
   TraceAssembler(const Footer& footer, const RowGroupMeta& row_group, std::string_view bytes);
+  // Reads the pages it needs through `fetch` instead (ChunkReader's fetch mode), which must
+  // outlive it.
+  TraceAssembler(const Footer& footer, const RowGroupMeta& row_group, const ReadAtFn& fetch);
   ~TraceAssembler();
 
   // Decodes trace rows [first, last) of the row group and calls `fn(row, trace)` for each in
@@ -49,6 +52,9 @@ class TraceAssembler {
     std::vector<uint32_t> of_row;                 // per decoded row: index into `distinct`
   };
 
+  Status RunSelected(uint64_t first, uint64_t last, std::string_view ids,
+                     const std::function<Status(uint64_t row, tempopb::Trace&& trace)>& fn,
+                     const std::vector<uint8_t>& selected);
   Status DecodeTables(uint64_t first, uint64_t last);
   Status DecodeAttributes(Table table);
   Status BuildResourcesAndScopes();
@@ -77,6 +83,7 @@ class TraceAssembler {
   // Scratch of DecodeAttributes by catalog index, all zero between calls.
   std::vector<uint64_t> range_before_, range_within_;
   std::vector<uint8_t> range_used_;
+  bool resources_built_ = false;  // resources_ and scopes_ hold the whole row group's
   std::vector<opentelemetry::proto::resource::v1::Resource> resources_;
   std::vector<opentelemetry::proto::common::v1::InstrumentationScope> scopes_;
 };

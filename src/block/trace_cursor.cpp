@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "block/block_index.h"
 #include "block/coding.h"
 #include "block/crc32c.h"
 #include "block/footer.h"
@@ -13,28 +14,6 @@
 #include "tempopb/tempo.pb.h"
 
 namespace tempo::block {
-namespace {
-
-// Like BlockReader::Open, the tail is read in one request when the caller knows its size.
-constexpr uint64_t kDefaultTailRead = 64 * 1024;
-
-Result<std::string> ReadExact(const ReadAtFn& read, uint64_t offset, uint64_t length) {
-  TEMPO_ASSIGN_OR_RETURN(std::string data, read(offset, length));
-  if (data.size() != length) {
-    return IOError("block read at offset " + std::to_string(offset) + " returned " +
-                   std::to_string(data.size()) + " bytes, expected " + std::to_string(length));
-  }
-  return data;
-}
-
-Status CheckVersion(uint32_t version) {
-  if (version != kFileVersion) {
-    return CorruptionError("unsupported block format version " + std::to_string(version));
-  }
-  return Status::Ok();
-}
-
-}  // namespace
 
 TraceCursor::TraceCursor(ReadAtFn read, CursorOptions options)
     : read_(std::move(read)), options_(options), footer_(std::make_unique<Footer>()) {}
@@ -50,27 +29,16 @@ Result<std::unique_ptr<TraceCursor>> TraceCursor::Open(ReadAtFn read, uint64_t s
   uint64_t tail_length = std::min(size, kDefaultTailRead);
   if (tail_hint >= kTrailerSize && tail_hint <= size) tail_length = tail_hint;
   uint64_t tail_offset = size - tail_length;
-  TEMPO_ASSIGN_OR_RETURN(std::string tail, ReadExact(rd, tail_offset, tail_length));
+  TEMPO_ASSIGN_OR_RETURN(std::string tail, ReadBlockRange(rd, tail_offset, tail_length));
   cursor->bytes_read_ += tail_length;
 
-  const char* trailer = tail.data() + tail.size() - kTrailerSize;
-  if (std::memcmp(trailer + 12, kMagic, 4) != 0) {
-    return CorruptionError("not a tcb block: bad magic at the end of the file");
-  }
-  TEMPO_RETURN_IF_ERROR(CheckVersion(LoadFixed32(trailer + 4)));
-  if (LoadFixed32(trailer + 8) != Crc32c(trailer, 8)) {
-    return CorruptionError("block trailer: checksum mismatch");
-  }
-  const uint64_t footer_length = LoadFixed32(trailer);
-  if (footer_length > size - kHeaderSize - kTrailerSize) {
-    return CorruptionError("block trailer: footer length exceeds the file");
-  }
-  const uint64_t footer_offset = size - kTrailerSize - footer_length;
+  TEMPO_ASSIGN_OR_RETURN(const FooterExtent extent, ParseTrailer(tail, size));
+  const uint64_t footer_offset = extent.offset, footer_length = extent.length;
   // The footer names the directory's length; read whatever of footer and directory the first
   // read missed in one more request.
   auto range = [&](uint64_t offset, uint64_t length) -> Result<std::string> {
     if (offset >= tail_offset) return tail.substr(offset - tail_offset, length);
-    TEMPO_ASSIGN_OR_RETURN(std::string more, ReadExact(rd, offset, tail_offset - offset));
+    TEMPO_ASSIGN_OR_RETURN(std::string more, ReadBlockRange(rd, offset, tail_offset - offset));
     cursor->bytes_read_ += more.size();
     tail = more + tail;
     tail_offset = offset;
@@ -92,26 +60,13 @@ Result<std::unique_ptr<TraceCursor>> TraceCursor::Open(ReadAtFn read, uint64_t s
   {
     TEMPO_ASSIGN_OR_RETURN(std::string section,
                            range(directory_offset, footer.directory_length));
-    TEMPO_RETURN_IF_ERROR(
-        decompressor.Read(section, "block directory", &header, &storage, &payload));
-    if (header.encoding != Encoding::kDirectory || header.num_values != footer.total_traces ||
-        payload.size() != footer.total_traces * 16) {
-      return CorruptionError("block directory: does not match the footer's trace count");
-    }
-    for (size_t i = 16; i < payload.size(); i += 16) {
-      if (std::memcmp(payload.data() + i - 16, payload.data() + i, 16) >= 0) {
-        return CorruptionError("block directory: trace IDs are not ascending");
-      }
-    }
-    cursor->directory_ = std::string(payload);
+    TEMPO_RETURN_IF_ERROR(ReadDirectorySection(section, footer.total_traces, &decompressor,
+                                               &cursor->directory_));
   }
   {
-    TEMPO_ASSIGN_OR_RETURN(std::string head, ReadExact(rd, 0, kHeaderSize));
+    TEMPO_ASSIGN_OR_RETURN(std::string head, ReadBlockRange(rd, 0, kHeaderSize));
     cursor->bytes_read_ += kHeaderSize;
-    if (std::memcmp(head.data(), kMagic, 4) != 0) {
-      return CorruptionError("not a tcb block: bad magic at the start of the file");
-    }
-    TEMPO_RETURN_IF_ERROR(CheckVersion(LoadFixed32(head.data() + 4)));
+    TEMPO_RETURN_IF_ERROR(CheckBlockHeader(head));
   }
   return cursor;
 }
@@ -128,7 +83,7 @@ Status TraceCursor::LoadRowGroup() {
   const RowGroupMeta& rg = footer_->row_groups[row_group_];
   rg_bytes_.clear();
   rg_bytes_.shrink_to_fit();  // the previous row group's buffer may be much larger
-  TEMPO_ASSIGN_OR_RETURN(rg_bytes_, ReadExact(read_, rg.offset, rg.length));
+  TEMPO_ASSIGN_OR_RETURN(rg_bytes_, ReadBlockRange(read_, rg.offset, rg.length));
   bytes_read_ += rg.length;
   rg_next_row_ = 0;
   loaded_ = true;

@@ -43,7 +43,17 @@ BlockBuilder::~BlockBuilder() { Stop(); }
 Status BlockBuilder::Recover() {
   TEMPO_ASSIGN_OR_RETURN(std::vector<wal::CutJournal> journals, wal_.ReadCutJournals());
   for (const wal::CutJournal& journal : journals) {
-    if (store_.HasBlock(journal.tenant, journal.block_id)) continue;  // committed: keep
+    // Committed (marked after its meta.json): keep, whatever became of the block since. A
+    // compaction may have replaced it and the cleanup deleted it while another live trace kept
+    // the journal's WAL minutes; its records are in the compaction output, and replaying them
+    // would duplicate their spans.
+    if (journal.committed) continue;
+    if (store_.HasBlock(journal.tenant, journal.block_id)) {
+      // meta.json written but the process died before the mark (or a journal of an older
+      // version, which had no marks): the block is committed, so mark it now.
+      TEMPO_RETURN_IF_ERROR(wal_.MarkCutCommitted(journal.tenant, journal.block_id));
+      continue;
+    }
     // Interrupted before meta.json: the block never existed for readers and its records are all
     // still in the WAL, so they will be cut again.
     LOG_WARN << "removing block " << journal.tenant << "/" << journal.block_id
@@ -87,6 +97,9 @@ Status BlockBuilder::CutOnce(bool force) {
     Status s = WriteHead(tenant);
     if (!s.ok() && first.ok()) first = s;
   }
+  // WAL minutes that no live trace needs any more (a deleted trace's, a tenant gone quiet): only
+  // here, under the cut lock, where no head snapshot is being written.
+  if (Status s = ingester_.TrimWal(); !s.ok() && first.ok()) first = s;
   return first;
 }
 
@@ -124,6 +137,13 @@ Status BlockBuilder::WriteHead(const std::string& tenant) {
   TEMPO_RETURN_IF_ERROR(
       backend_.Write(tenant, meta.block_id, backend::kMetaName, block::MetaToJson(meta)));
   CrashPointForTest("cut:after_meta");
+  // Before the block is visible (and so before a compaction can replace and later delete it).
+  // A failure must not fail the cut: the block is committed, and cutting the head again would
+  // duplicate it. An unmarked journal is marked by the next Recover while the block still exists.
+  if (Status s = wal_.MarkCutCommitted(tenant, meta.block_id); !s.ok()) {
+    LOG_WARN << "cannot mark the cut journal of block " << tenant << "/" << meta.block_id
+             << " committed: " << s.message();
+  }
 
   store_.AddBlock(meta);
   TEMPO_RETURN_IF_ERROR(ingester_.CompleteCut(head));

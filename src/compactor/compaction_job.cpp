@@ -12,7 +12,8 @@
 namespace tempo::compactor {
 
 Status MergeCursors(const std::vector<block::TraceCursor*>& inputs, block::BlockWriter* writer,
-                    const std::function<bool()>& cancelled, MergeStats* stats) {
+                    const std::function<bool()>& cancelled, MergeStats* stats,
+                    const DropFn& drop) {
   // Min-heap of (current trace ID, input index); ties keep input order, so fragments combine in
   // the order the inputs were given.
   using Entry = std::pair<TraceId, size_t>;
@@ -33,7 +34,10 @@ Status MergeCursors(const std::vector<block::TraceCursor*>& inputs, block::Block
       heap.pop();
     }
     stats->traces_read += same.size();
-    if (same.size() == 1) {
+    const bool dropped = drop && drop(id);
+    if (dropped) {
+      ++stats->traces_dropped;
+    } else if (same.size() == 1) {
       TEMPO_RETURN_IF_ERROR(writer->Append(id, inputs[same[0]]->trace()));
     } else {
       fragments.clear();
@@ -46,7 +50,7 @@ Status MergeCursors(const std::vector<block::TraceCursor*>& inputs, block::Block
       ++stats->traces_combined;
       stats->duplicate_spans += cs.duplicate_spans;
     }
-    ++stats->traces_written;
+    if (!dropped) ++stats->traces_written;
     for (size_t i : same) {
       TEMPO_ASSIGN_OR_RETURN(bool has, inputs[i]->Next());
       if (has) heap.emplace(inputs[i]->id(), i);
@@ -56,8 +60,12 @@ Status MergeCursors(const std::vector<block::TraceCursor*>& inputs, block::Block
 }
 
 CompactionJob::CompactionJob(backend::Backend& backend, block::WriterOptions options,
-                             std::vector<block::BlockMeta> inputs)
-    : backend_(backend), options_(options), inputs_(std::move(inputs)) {}
+                             std::vector<block::BlockMeta> inputs, DropFn drop, bool keep_level)
+    : backend_(backend),
+      options_(options),
+      inputs_(std::move(inputs)),
+      drop_(std::move(drop)),
+      keep_level_(keep_level) {}
 
 Result<block::BlockMeta> CompactionJob::Run(const std::string& output_id,
                                             int64_t created_at_unix,
@@ -105,8 +113,13 @@ Result<block::BlockMeta> CompactionJob::Write(const std::string& output_id,
                          backend_.OpenObjectWriter(tenant, output_id, backend::kDataName));
   block::BlockWriter writer(options_,
                             [&object](std::string_view bytes) { return object->Append(bytes); });
-  TEMPO_RETURN_IF_ERROR(MergeCursors(raw, &writer, cancelled, &stats_));
+  TEMPO_RETURN_IF_ERROR(MergeCursors(raw, &writer, cancelled, &stats_, drop_));
   for (const auto& c : cursors) stats_.bytes_read += c->bytes_read();
+  if (writer.traces() == 0) {
+    // Only deleted traces: no output (the object writer is discarded uncommitted).
+    all_dropped_ = true;
+    return NotFoundError("every trace of the inputs is deleted");
+  }
 
   block::BlockMeta meta;
   TEMPO_ASSIGN_OR_RETURN(std::string rest, writer.Finish(&meta));
@@ -116,7 +129,7 @@ Result<block::BlockMeta> CompactionJob::Write(const std::string& output_id,
 
   meta.block_id = output_id;
   meta.tenant_id = tenant;
-  meta.compaction_level = level + 1;
+  meta.compaction_level = keep_level_ ? level : level + 1;
   meta.created_at_unix = created_at_unix;
   meta.replaces.clear();
   for (const block::BlockMeta& in : inputs_) meta.replaces.push_back(in.block_id);

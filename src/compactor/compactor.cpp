@@ -60,7 +60,20 @@ Compactor::Compactor(CompactorConfig config, backend::Backend& backend, store::S
                             .WithLabels({})),
       outstanding_(registry.AddGauge("tempodb_compaction_outstanding_blocks",
                                      "Blocks selected for compaction and not compacted yet.",
-                                     {"tenant", "level"})) {}
+                                     {"tenant", "level"})),
+      pending_rewrites_(registry.AddGauge("tempodb_delete_pending_block_rewrites",
+                                          "Blocks holding deleted traces, not rewritten yet.",
+                                          {"tenant"})),
+      rewrites_(registry
+                    .AddCounter("tempodb_delete_block_rewrites_total",
+                                "Blocks rewritten (or retired) because they held deleted "
+                                "traces.")
+                    .WithLabels({})),
+      traces_dropped_(registry
+                          .AddCounter("tempodb_delete_traces_dropped_total",
+                                      "Deleted traces left out of the blocks written by rewrites "
+                                      "and compactions.")
+                          .WithLabels({})) {}
 
 Compactor::~Compactor() { Stop(); }
 
@@ -223,18 +236,43 @@ Status Compactor::Compact(const BackendScan& scan) {
     outstanding_.WithLabels({labels.first, labels.second}).Set(n);
   }
 
-  block::WriterOptions options;
-  options.spans_per_row_group = config_.spans_per_row_group;
+  const store::Tombstones* tombstones = store_.tombstones();
   Status first;
   for (auto& [tenant, job] : jobs) {
     if (stopping()) return CancelledError("compactor stopping");
     const std::string level = std::to_string(job.level);
     const size_t inputs = job.inputs.size();
     const auto started = std::chrono::steady_clock::now();
-    CompactionJob run(backend_, options, job.inputs);
+    block::WriterOptions options;
+    options.spans_per_row_group = config_.spans_per_row_group;
+    DropFn drop;
+    if (tombstones) {
+      // Deleted traces are left out of the output (the inputs are hidden with it).
+      std::shared_ptr<const store::TombstoneList> deleted = tombstones->ForTenant(tenant);
+      if (!deleted->empty()) {
+        drop = [deleted](const TraceId& id) {
+          return store::Tombstones::ListContains(*deleted, id);
+        };
+      }
+    }
+    CompactionJob run(backend_, options, job.inputs, std::move(drop));
     const std::string output_id = NewBlockId();
     Result<block::BlockMeta> out =
         run.Run(output_id, now / 1'000'000'000, [this] { return stopping(); });
+    if (!out.ok() && run.all_dropped()) {
+      // Only deleted traces in the inputs: retire them, no output.
+      traces_dropped_.Inc(static_cast<double>(run.stats().traces_dropped));
+      for (const block::BlockMeta& in : job.inputs) {
+        if (Status s = MarkCompacted(in); !s.ok()) {
+          errors_.Inc();
+          Keep(&first, std::move(s));
+        }
+      }
+      outstanding_.WithLabels({tenant, level}).Add(-static_cast<double>(inputs));
+      LOG_INFO << "retired " << inputs << " blocks of " << tenant
+               << ": they held only deleted traces";
+      continue;
+    }
     if (!out.ok()) {
       if (out.status().code() == StatusCode::kCancelled) return out.status();
       errors_.Inc();
@@ -261,6 +299,7 @@ Status Compactor::Compact(const BackendScan& scan) {
     bytes_written_.Inc(static_cast<double>(out->size_bytes));
     objects_written_.Inc(static_cast<double>(st.traces_written));
     objects_combined_.Inc(static_cast<double>(st.traces_combined));
+    traces_dropped_.Inc(static_cast<double>(st.traces_dropped));
     outstanding_.WithLabels({tenant, level}).Add(-static_cast<double>(inputs));
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -284,6 +323,10 @@ Status Compactor::RunCycle() {
   Keep(&first, Cleanup(scan));
   Keep(&first, ApplyRetention(scan));
   if (first.code() == StatusCode::kCancelled) return first;
+  if (Status s = PurgeDeleted(); !s.ok()) {
+    if (s.code() == StatusCode::kCancelled) return s;
+    Keep(&first, std::move(s));
+  }
   // Retention and settling changed block states: compact from a fresh listing.
   if (Status s = Scan(&scan); !s.ok()) {
     errors_.Inc();
@@ -302,6 +345,11 @@ Status Compactor::ApplyRetentionForTest() {
   TEMPO_RETURN_IF_ERROR(Scan(&scan));
   Keep(&first, Cleanup(scan));
   return first;
+}
+
+Status Compactor::PurgeDeletedForTest() {
+  std::lock_guard<std::mutex> lock(cycle_mu_);
+  return PurgeDeleted();
 }
 
 Status Compactor::CompactForTest() {

@@ -59,7 +59,11 @@ const KeySpec kOverridesKeys[] = {
     {"overrides.defaults.read", kSection},
     {"overrides.defaults.read.max_search_duration", kLeaf,
      [](V v, P p, S s) { return ReadDuration(v, p, &Defaults(s).max_search_duration); }},
-    {"overrides.defaults.read.*", kIgnored},  // max_bytes_per_tag_values_query, ...
+    {"overrides.defaults.read.max_bytes_per_tag_values_query", kLeaf,
+     [](V v, P p, S s) {
+       return ReadBytes(v, p, &Defaults(s).max_bytes_per_tag_values_query);
+     }},
+    {"overrides.defaults.read.*", kIgnored},  // max_blocks_per_tag_values_query, ...
     {"overrides.defaults.compaction", kSection},
     {"overrides.defaults.compaction.block_retention", kLeaf,
      [](V v, P p, S s) { return ReadDuration(v, p, &Defaults(s).block_retention); }},
@@ -99,7 +103,11 @@ const KeySpec kOverridesKeys[] = {
      }},
     {"overrides.compaction_window", kIgnored},
     {"overrides.compaction_disabled", kIgnored},
-    {"overrides.max_bytes_per_tag_values_query", kIgnored},
+    {"overrides.max_bytes_per_tag_values_query", kLeaf,
+     [](V v, P p, S s) {
+       MarkLegacy(p, s);
+       return ReadBytes(v, p, &Defaults(s).max_bytes_per_tag_values_query);
+     }},
     {"overrides.max_blocks_per_tag_values_query", kIgnored},
     {"overrides.max_search_duration", kLeaf,
      [](V v, P p, S s) {

@@ -58,7 +58,10 @@ constexpr TenantKey kTenantKeys[] = {
     {"ingestion.max_global_traces_per_user", Form::kModern, nullptr},
     {"ingestion.tenant_shard_size", Form::kModern, nullptr},
     {"ingestion.artificial_delay", Form::kModern, nullptr},
-    {"read.max_bytes_per_tag_values_query", Form::kModern, nullptr},
+    {"read.max_bytes_per_tag_values_query", Form::kModern,
+     [](const YAML::Node& v, const std::string& p, Limits* l) {
+       return ReadBytes(v, p, &l->max_bytes_per_tag_values_query);
+     }},
     {"read.max_blocks_per_tag_values_query", Form::kModern, nullptr},
     {"read.max_metrics_duration", Form::kModern, nullptr},
     {"read.unsafe_query_hints", Form::kModern, nullptr},
@@ -97,7 +100,10 @@ constexpr TenantKey kTenantKeys[] = {
     {"forwarders", Form::kLegacy, nullptr},
     {"compaction_window", Form::kLegacy, nullptr},
     {"compaction_disabled", Form::kLegacy, nullptr},
-    {"max_bytes_per_tag_values_query", Form::kLegacy, nullptr},
+    {"max_bytes_per_tag_values_query", Form::kLegacy,
+     [](const YAML::Node& v, const std::string& p, Limits* l) {
+       return ReadBytes(v, p, &l->max_bytes_per_tag_values_query);
+     }},
     {"max_blocks_per_tag_values_query", Form::kLegacy, nullptr},
     {"max_metrics_duration", Form::kLegacy, nullptr},
     {"unsafe_query_hints", Form::kLegacy, nullptr},

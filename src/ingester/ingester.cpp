@@ -32,11 +32,16 @@ Status Ingester::Start() {
 
   uint64_t records = 0;
   uint64_t skipped = 0;
+  uint64_t skipped_deleted = 0;
   uint64_t bytes = 0;
   uint64_t max_seq = 0;
   auto now = clock_.Monotonic();
   Status s = wal_.Replay([&](wal::ReplayedRecord&& record) {
     max_seq = std::max(max_seq, record.seq);
+    Tenant& tenant = GetTenant(record.tenant);
+    std::lock_guard<std::mutex> lock(tenant.mu);
+    // Every record still in the WAL counts, skipped or not: it stays until its minute is dropped.
+    tenant.oldest_wal_minute = std::min(tenant.oldest_wal_minute, record.epoch_minute);
     if (auto t = in_blocks.find(record.tenant); t != in_blocks.end()) {
       if (auto id = t->second.find(record.trace_id);
           id != t->second.end() && record.seq <= id->second) {
@@ -44,11 +49,13 @@ Status Ingester::Start() {
         return;
       }
     }
-    Tenant& tenant = GetTenant(record.tenant);
+    if (tenant.refused.count(record.trace_id)) {
+      ++skipped_deleted;
+      return;
+    }
     model::TraceFragment fragment;
     fragment.trace_id = record.trace_id;
     fragment.data = std::move(record.data);
-    std::lock_guard<std::mutex> lock(tenant.mu);
     AppendFragment(tenant.traces[record.trace_id], fragment, now, record.seq,
                    record.epoch_minute);
     ++records;
@@ -68,7 +75,8 @@ Status Ingester::Start() {
   }
   LOG_INFO << "WAL replayed: " << records << " records, " << bytes << " bytes, "
            << live_traces() << " live traces; " << skipped
-           << " records skipped (already in blocks)";
+           << " records skipped (already in blocks), " << skipped_deleted
+           << " skipped (deleted traces)";
   return Status::Ok();
 }
 
@@ -130,6 +138,8 @@ void Ingester::Push(const RequestContext& ctx, std::vector<model::TraceFragment>
     push_bytes += f.data.size();
     push_spans += f.span_count;
   }
+  // Checked before the tenant lock with the unfiltered size (a push holding fragments of
+  // deleted traces is judged a little larger than it is stored).
   if (config_.max_live_traces_bytes > 0 &&
       live_bytes_.load() + push_bytes > config_.max_live_traces_bytes) {
     discarded_.WithLabels({ctx.tenant, "live_traces_exceeded"}).Inc(push_spans);
@@ -144,6 +154,25 @@ void Ingester::Push(const RequestContext& ctx, std::vector<model::TraceFragment>
   records.reserve(fragments.size());
   {
     std::lock_guard<std::mutex> lock(tenant.mu);
+    // Fragments of deleted traces are dropped under the same lock that appends, so none can slip
+    // in after RefuseTrace returned (its minute bounds every record of the trace).
+    if (!tenant.refused.empty()) {
+      uint32_t refused_spans = 0;
+      std::erase_if(fragments, [&](const model::TraceFragment& f) {
+        if (!tenant.refused.count(f.trace_id)) return false;
+        refused_spans += f.span_count;
+        push_bytes -= f.data.size();
+        return true;
+      });
+      if (refused_spans > 0) {
+        discarded_.WithLabels({ctx.tenant, "trace_deleted"}).Inc(refused_spans);
+        push_spans -= refused_spans;
+      }
+      if (fragments.empty()) {
+        done(Status::Ok());
+        return;
+      }
+    }
     // Check every trace first so that a refused push stores nothing.
     if (limits->max_bytes_per_trace > 0) {
       for (const auto& f : fragments) {
@@ -177,6 +206,8 @@ void Ingester::Push(const RequestContext& ctx, std::vector<model::TraceFragment>
     std::vector<Undo> undo;
     undo.reserve(fragments.size());
     const uint32_t epoch = CurrentEpochMinute();
+    const uint32_t oldest_before = tenant.oldest_wal_minute;
+    tenant.oldest_wal_minute = std::min(tenant.oldest_wal_minute, epoch);
     for (auto& f : fragments) {
       auto [it, inserted] = tenant.traces.try_emplace(f.trace_id);
       LiveTrace& t = it->second;
@@ -189,6 +220,7 @@ void Ingester::Push(const RequestContext& ctx, std::vector<model::TraceFragment>
     }
     Status queued = wal_.Append(std::move(records), std::move(done));
     if (!queued.ok()) {
+      tenant.oldest_wal_minute = oldest_before;
       for (auto u = undo.rbegin(); u != undo.rend(); ++u) {
         if (!u->existed) {
           tenant.traces.erase(u->id);
@@ -293,16 +325,13 @@ Status Ingester::CompleteCut(const HeadSnapshot& snapshot) {
       t.in_head = false;
     }
     bool head_left = false;
-    keep_from = CurrentEpochMinute();
-    for (const auto& [id, t] : tenant.traces) {
-      keep_from = std::min(keep_from, t.min_epoch);
-      head_left |= t.in_head;
-    }
+    for (const auto& [id, t] : tenant.traces) head_left |= t.in_head;
+    keep_from = KeepFromLocked(tenant);
     if (!head_left) tenant.head_since.reset();
     live_traces_gauge_.WithLabels({snapshot.tenant}).Set(static_cast<double>(tenant.traces.size()));
   }
   live_bytes_ -= std::min<uint64_t>(live_bytes_.load(), freed);
-  return wal_.DropBefore(snapshot.tenant, keep_from);
+  return DropWalBefore(snapshot.tenant, tenant, keep_from);
 }
 
 uint64_t Ingester::live_traces() const {

@@ -6,6 +6,7 @@
 #include "querier/query_pool.h"
 #include "querier/search_sources.h"
 #include "tempo/model/combine.h"
+#include "tempo/store/tombstones.h"
 #include "tempopb/tempo.pb.h"
 
 namespace tempo::querier {
@@ -28,6 +29,10 @@ Status Querier::FindTraceByID(const RequestContext& ctx, const TraceId& id,
   // the window may still be returned (spec/query-api.md §8.4).
   // Blocks first, then live data: a trace being cut may briefly be in both, which the
   // de-duplication absorbs; looking at live data last never misses a trace that moved meanwhile.
+  // A deleted trace is hidden at once, whatever live data or a block still holds.
+  if (const store::Tombstones* t = store_.tombstones(); t && t->Contains(ctx.tenant, id)) {
+    return NotFoundError("trace not found");
+  }
   std::vector<std::string> fragments;
   uint64_t block_bytes = 0;
   TEMPO_RETURN_IF_ERROR(store_.FindTrace(ctx, id, range.start_seconds, range.end_seconds,

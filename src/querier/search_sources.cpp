@@ -6,6 +6,7 @@
 #include <queue>
 
 #include "tempo/model/combine.h"
+#include "tempo/store/tombstones.h"
 #include "tempopb/tempo.pb.h"
 
 namespace tempo::querier {
@@ -123,6 +124,21 @@ Result<std::shared_ptr<const SearchSources>> SearchSources::Prepare(
   for (size_t i = 0; i < sources->blocks_.size(); ++i) {
     sources->blocks_[i].shared_rows = merged->rows[i];
   }
+  // Deleted traces (tombstones) are evaluated by no job: listed as shared, so that the row-group
+  // jobs skip them, and given no fragment (no live data, no block rows, below), so that the
+  // combined job never sees them.
+  std::shared_ptr<const store::TombstoneList> deleted;
+  if (const store::Tombstones* tombstones = store.tombstones()) {
+    deleted = tombstones->ForTenant(ctx.tenant);
+    if (deleted->empty()) {
+      deleted.reset();
+    } else {
+      std::erase_if(sources->live_, [&](const LiveTrace& t) {
+        return store::Tombstones::ListContains(*deleted, t.id);
+      });
+      for (const store::Tombstone& t : *deleted) shared.push_back(t.id);
+    }
+  }
   // Live traces: every one is combined with its fragments in blocks.
   for (const LiveTrace& live : sources->live_) {
     shared.push_back(live.id);
@@ -136,6 +152,13 @@ Result<std::shared_ptr<const SearchSources>> SearchSources::Prepare(
     std::sort(b.shared_rows.begin(), b.shared_rows.end());
     b.shared_rows.erase(std::unique(b.shared_rows.begin(), b.shared_rows.end()),
                         b.shared_rows.end());
+    if (!deleted) continue;
+    for (const store::Tombstone& t : *deleted) {
+      if (std::optional<uint64_t> row = b.reader->FindRow(t.id)) {
+        auto at = std::lower_bound(b.shared_rows.begin(), b.shared_rows.end(), *row);
+        if (at != b.shared_rows.end() && *at == *row) b.shared_rows.erase(at);
+      }
+    }
   }
   return std::shared_ptr<const SearchSources>(std::move(sources));
 }

@@ -4,6 +4,7 @@
 
 #include "tempo/block/block_reader.h"
 #include "tempo/common/log.h"
+#include "tempo/store/tombstones.h"
 #include "tempopb/tempo.pb.h"
 
 namespace tempo::store {
@@ -214,15 +215,19 @@ Result<std::shared_ptr<const block::BlockReader>> Store::Reader(
       return it->second->second;
     }
   }
-  const backend::RawReader& backend = backend_;
-  std::string tenant = meta.tenant_id;
-  std::string id = meta.block_id;
-  block::ReadAtFn read = [&backend, tenant, id](uint64_t offset, uint64_t length) {
-    return backend.ReadRange(tenant, id, backend::kDataName, offset, length);
+  // The file stays open while the reader is cached (at most max_open_readers of them).
+  TEMPO_ASSIGN_OR_RETURN(std::unique_ptr<backend::RangeReader> file,
+                         backend_.OpenRangeReader(meta.tenant_id, meta.block_id,
+                                                  backend::kDataName));
+  const block::LookupReads lookup_reads =
+      file->small_reads_cheap() ? block::LookupReads::kPages : block::LookupReads::kRowGroup;
+  std::shared_ptr<const backend::RangeReader> shared_file = std::move(file);
+  block::ReadAtFn read = [shared_file](uint64_t offset, uint64_t length) {
+    return shared_file->ReadAt(offset, length);
   };
   TEMPO_ASSIGN_OR_RETURN(std::unique_ptr<block::BlockReader> opened,
                          block::BlockReader::Open(std::move(read), meta.size_bytes,
-                                                   meta.footer_size));
+                                                   meta.footer_size, lookup_reads));
   std::shared_ptr<const block::BlockReader> reader = std::move(opened);
   std::lock_guard<std::mutex> lock(mu_);
   if (auto it = lru_index_.find(key); it != lru_index_.end()) return it->second->second;
@@ -248,6 +253,7 @@ Result<std::shared_ptr<const block::BlockReader>> Store::OpenReader(
 Status Store::FindTrace(const RequestContext& ctx, const TraceId& id,
                         std::optional<int64_t> start_seconds, std::optional<int64_t> end_seconds,
                         std::vector<std::string>* fragments, uint64_t* inspected_bytes) const {
+  if (tombstones_ && tombstones_->Contains(ctx.tenant, id)) return Status::Ok();  // deleted
   const std::string hex = id.ToHex();
   for (const block::BlockMeta& meta : Blocks(ctx.tenant)) {
     if (ctx.IsCancelled()) return CancelledError("trace lookup cancelled");
@@ -288,7 +294,27 @@ Status Store::ForEachTrace(
     return Status(reader.status().code(), "block " + meta.tenant_id + "/" + meta.block_id +
                                               ": " + reader.status().message());
   }
-  return (*reader)->ForEachTrace(fn);
+  std::shared_ptr<const TombstoneList> deleted =
+      tombstones_ ? tombstones_->ForTenant(ctx.tenant) : nullptr;
+  if (!deleted || deleted->empty()) return (*reader)->ForEachTrace(fn);
+  return (*reader)->ForEachTrace([&](const TraceId& id, tempopb::Trace&& trace) -> Status {
+    if (Tombstones::ListContains(*deleted, id)) return Status::Ok();
+    return fn(id, std::move(trace));
+  });
+}
+
+Result<std::vector<std::string>> Store::BlocksHolding(const std::string& tenant,
+                                                       const TraceId& id) const {
+  std::vector<std::string> out;
+  const std::string hex = id.ToHex();
+  for (const block::BlockMeta& meta : Blocks(tenant)) {
+    if (!meta.min_trace_id.empty() && (hex < meta.min_trace_id || hex > meta.max_trace_id)) {
+      continue;
+    }
+    TEMPO_ASSIGN_OR_RETURN(std::shared_ptr<const block::BlockReader> reader, OpenReader(meta));
+    if (reader->FindRow(id).has_value()) out.push_back(meta.block_id);
+  }
+  return out;
 }
 
 }  // namespace tempo::store

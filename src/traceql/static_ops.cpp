@@ -4,62 +4,17 @@
 #include <cstdint>
 #include <limits>
 
+#include "traceql/int_ops.h"
+
 namespace tempo::traceql {
 namespace {
 
-constexpr int64_t kMinInt = std::numeric_limits<int64_t>::min();
-
-// Two's-complement wrap-around arithmetic, as Go's int64.
-int64_t WrapAdd(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
-}
-int64_t WrapSub(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
-}
-int64_t WrapMul(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
-}
-
-// Integer power lhs^rhs (traceql.md §8.2 recommends the mathematical order, not Tempo's swapped
-// operands). Negative exponents truncate towards zero; nullopt for 0^negative.
-std::optional<int64_t> IntPow(int64_t base, int64_t exp) {
-  if (exp < 0) {
-    if (base == 0) return std::nullopt;
-    if (base == 1) return 1;
-    if (base == -1) return (exp % 2 == 0) ? 1 : -1;
-    return 0;
-  }
-  int64_t result = 1;
-  while (exp > 0) {
-    if (exp & 1) result = WrapMul(result, base);
-    base = WrapMul(base, base);
-    exp >>= 1;
-  }
-  return result;
-}
-
-std::optional<Static> IntArithmetic(BinaryOp op, int64_t a, int64_t b) {
-  switch (op) {
-    case BinaryOp::kAdd:
-      return Static::Int(WrapAdd(a, b));
-    case BinaryOp::kSub:
-      return Static::Int(WrapSub(a, b));
-    case BinaryOp::kMul:
-      return Static::Int(WrapMul(a, b));
-    case BinaryOp::kDiv:
-      if (b == 0) return std::nullopt;
-      return Static::Int(a == kMinInt && b == -1 ? kMinInt : a / b);
-    case BinaryOp::kMod:
-      if (b == 0) return std::nullopt;
-      return Static::Int(b == -1 ? 0 : a % b);
-    case BinaryOp::kPow: {
-      auto p = IntPow(a, b);
-      if (!p) return std::nullopt;
-      return Static::Int(*p);
-    }
-    default:
-      return std::nullopt;
-  }
+// Integer arithmetic on literals; nullopt where evaluation would fail (division by zero,
+// 0^negative).
+std::optional<Static> IntArithmeticStatic(BinaryOp op, int64_t a, int64_t b) {
+  std::optional<int64_t> v = IntArithmetic(op, a, b);
+  if (!v) return std::nullopt;
+  return Static::Int(*v);
 }
 
 Static FloatArithmetic(BinaryOp op, double a, double b) {
@@ -88,23 +43,6 @@ int CompareNumbers(const Static& a, const Static& b) {
   return x < y ? -1 : (x > y ? 1 : 0);
 }
 
-bool OrderHolds(BinaryOp op, int cmp) {
-  switch (op) {
-    case BinaryOp::kEq:
-      return cmp == 0;
-    case BinaryOp::kNeq:
-      return cmp != 0;
-    case BinaryOp::kLt:
-      return cmp < 0;
-    case BinaryOp::kLte:
-      return cmp <= 0;
-    case BinaryOp::kGt:
-      return cmp > 0;
-    default:
-      return cmp >= 0;
-  }
-}
-
 }  // namespace
 
 std::optional<Static> FoldBinary(BinaryOp op, const Static& lhs, const Static& rhs) {
@@ -116,7 +54,7 @@ std::optional<Static> FoldBinary(BinaryOp op, const Static& lhs, const Static& r
   if (op == BinaryOp::kRegex || op == BinaryOp::kNotRegex) return std::nullopt;
   if (IsArithmetic(op)) {
     if (lhs.type == ValueType::kInt && rhs.type == ValueType::kInt) {
-      return IntArithmetic(op, lhs.int_value, rhs.int_value);
+      return IntArithmeticStatic(op, lhs.int_value, rhs.int_value);
     }
     return FloatArithmetic(op, lhs.AsDouble(), rhs.AsDouble());
   }
@@ -161,7 +99,7 @@ Result<Static> FoldScalar(BinaryOp op, const Static& lhs, const Static& rhs) {
     if (op == BinaryOp::kDiv && rhs.int_value == 0) {
       return InvalidArgumentError("division by zero");
     }
-    auto folded = IntArithmetic(op, lhs.int_value, rhs.int_value);
+    auto folded = IntArithmeticStatic(op, lhs.int_value, rhs.int_value);
     if (folded) return *folded;
     return InvalidArgumentError("invalid scalar arithmetic");
   }

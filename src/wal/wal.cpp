@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <set>
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
@@ -314,8 +315,30 @@ Status Wal::WriteCutJournal(const CutJournal& journal) {
                    "WAL cut journal write");
 }
 
+Status Wal::MarkCutCommitted(const std::string& tenant, const std::string& block_id) {
+  std::string value;
+  rocksdb::Status found =
+      db_->Get(rocksdb::ReadOptions(), default_cf_, EncodeJournalKey(tenant, block_id), &value);
+  if (found.IsNotFound()) return Status::Ok();  // dropped already: nothing left to cover
+  TEMPO_RETURN_IF_ERROR(FromRocks(found, "WAL cut journal read"));
+  rocksdb::WriteOptions options;
+  options.sync = config_.sync;
+  return FromRocks(
+      db_->Put(options, default_cf_, EncodeJournalCommittedKey(tenant, block_id), ""),
+      "WAL cut journal commit mark");
+}
+
 Result<std::vector<CutJournal>> Wal::ReadCutJournals() const {
   std::vector<CutJournal> out;
+  std::set<std::string> committed;  // keys of the journals, as "<tenant>\0<block id>"
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), default_cf_));
+    const std::string prefix(kJournalCommittedPrefix);
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      committed.insert(it->key().ToString().substr(prefix.size()));
+    }
+    TEMPO_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read WAL cut journal marks"));
+  }
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), default_cf_));
   const std::string prefix(kJournalPrefix);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
@@ -324,6 +347,7 @@ Result<std::vector<CutJournal>> Wal::ReadCutJournals() const {
       return CorruptionError("WAL cut journal entry of " + std::to_string(it->value().size()) +
                              " bytes does not decode");
     }
+    journal.committed = committed.count(it->key().ToString().substr(prefix.size())) > 0;
     out.push_back(std::move(journal));
   }
   TEMPO_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read WAL cut journals"));
@@ -333,8 +357,10 @@ Result<std::vector<CutJournal>> Wal::ReadCutJournals() const {
 Status Wal::DeleteCutJournal(const std::string& tenant, const std::string& block_id) {
   rocksdb::WriteOptions options;
   options.sync = config_.sync;
-  return FromRocks(db_->Delete(options, default_cf_, EncodeJournalKey(tenant, block_id)),
-                   "WAL cut journal delete");
+  rocksdb::WriteBatch batch;
+  batch.Delete(default_cf_, EncodeJournalKey(tenant, block_id));
+  batch.Delete(default_cf_, EncodeJournalCommittedKey(tenant, block_id));
+  return FromRocks(db_->Write(options, &batch), "WAL cut journal delete");
 }
 
 void Wal::Close() {

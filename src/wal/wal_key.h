@@ -146,6 +146,19 @@ inline std::string EncodeJournalKey(const std::string& tenant, const std::string
   return key;
 }
 
+// The commit mark of a journal: "cutok\0<tenant>\0<block id>" in the default column family, empty
+// value, written once the journal's block has its meta.json.
+inline constexpr std::string_view kJournalCommittedPrefix("cutok\0", 6);
+
+inline std::string EncodeJournalCommittedKey(const std::string& tenant,
+                                             const std::string& block_id) {
+  std::string key(kJournalCommittedPrefix);
+  key += tenant;
+  key += '\0';
+  key += block_id;
+  return key;
+}
+
 inline std::string EncodeJournalValue(const CutJournal& journal) {
   std::string out(8 + journal.traces.size() * 24, '\0');
   EncodeU32(out.data(), journal.max_epoch_minute);

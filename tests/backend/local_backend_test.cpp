@@ -29,6 +29,19 @@ TEST_CASE("The local backend stores objects in Tempo's layout", "[backend]") {
     CHECK(backend->Read("tenant-a", "block-1", "meta.json").value() == "{\"v\":2}");
     CHECK(backend->ListObjects("tenant-a", "block-1").value().size() == 2);
   }
+  SECTION("a range reader keeps the object open for positioned reads") {
+    auto reader = backend->OpenRangeReader("tenant-a", "block-1", "data.tcb");
+    REQUIRE(reader.ok());
+    CHECK((*reader)->small_reads_cheap());
+    CHECK((*reader)->ReadAt(2, 3).value() == "234");
+    CHECK((*reader)->ReadAt(0, 10).value() == "0123456789");
+    CHECK((*reader)->ReadAt(8, 5).status().code() == StatusCode::kCorruption);
+    // Blocks are immutable; a deleted one stays readable through a reader opened before.
+    REQUIRE(backend->DeleteBlock("tenant-a", "block-1").ok());
+    CHECK((*reader)->ReadAt(4, 2).value() == "45");
+    CHECK(backend->OpenRangeReader("tenant-a", "block-1", "data.tcb").status().code() ==
+          StatusCode::kNotFound);
+  }
   SECTION("missing objects and ranges past the end are errors") {
     CHECK(backend->Read("tenant-a", "block-1", "nope").status().code() == StatusCode::kNotFound);
     CHECK(backend->ReadRange("tenant-a", "block-1", "data.tcb", 8, 5).status().code() ==

@@ -45,11 +45,15 @@ Status ReadAll(const std::string& data, const std::map<TraceId, tempopb::Trace>&
     return Status::Ok();
   }));
   if (it != want.end()) return InternalError("traces missing without an error");
-  for (const auto& [id, trace] : want) {
-    tempopb::Trace t;
-    TEMPO_ASSIGN_OR_RETURN(bool found, reader->FindTrace(id, &t));
-    if (!found || !testing::Diff(trace, t).empty()) {
-      return InternalError("FindTrace differs without an error");
+  // Lookups read whole row groups or single pages; both must notice the damage.
+  TEMPO_ASSIGN_OR_RETURN(auto paged, testing::OpenString(data, LookupReads::kPages));
+  for (const BlockReader* r : {reader.get(), paged.get()}) {
+    for (const auto& [id, trace] : want) {
+      tempopb::Trace t;
+      TEMPO_ASSIGN_OR_RETURN(bool found, r->FindTrace(id, &t));
+      if (!found || !testing::Diff(trace, t).empty()) {
+        return InternalError("FindTrace differs without an error");
+      }
     }
   }
   return Status::Ok();

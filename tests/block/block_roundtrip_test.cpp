@@ -55,7 +55,8 @@ TEST_CASE("A block returns every trace exactly as written", "[block]") {
   CHECK(meta.min_trace_id == corpus.traces.begin()->first.ToHex());
   CHECK(meta.max_trace_id == corpus.traces.rbegin()->first.ToHex());
 
-  auto reader = OpenString(data);
+  const LookupReads lookup_reads = GENERATE(LookupReads::kRowGroup, LookupReads::kPages);
+  auto reader = OpenString(data, lookup_reads);
   REQUIRE(reader.ok());
   CHECK((*reader)->traces() == 200);
   CHECK((*reader)->spans() == corpus.spans);
@@ -93,6 +94,77 @@ TEST_CASE("A block returns every trace exactly as written", "[block]") {
     auto found = (*reader)->FindTrace(id, &got);
     REQUIRE(found.ok());
     CHECK_FALSE(*found);
+  }
+}
+
+TEST_CASE("A page-reading lookup reads only the pages of its trace", "[block]") {
+  Corpus corpus = MakeCorpus(41, 400, 20);
+  WriterOptions options;
+  options.values_per_page = 64;
+  BlockMeta meta;
+  std::string data = Write(corpus, options, &meta);
+  REQUIRE(meta.row_groups == 1);
+  uint64_t bytes = 0;
+  int reads = 0;
+  ReadAtFn counting = [&](uint64_t offset, uint64_t length) -> Result<std::string> {
+    ++reads;
+    bytes += length;
+    return data.substr(offset, length);
+  };
+  auto reader = BlockReader::Open(counting, data.size(), 0, LookupReads::kPages);
+  REQUIRE(reader.ok());
+  const auto& [id, want] = *std::next(corpus.traces.begin(), 200);
+  bytes = 0;
+  reads = 0;
+  tempopb::Trace got;
+  auto found = (*reader)->FindTrace(id, &got);
+  REQUIRE(found.ok());
+  REQUIRE(*found);
+  CHECK(Diff(want, got).empty());
+  const uint64_t row_group = (*reader)->RowGroupInfos()[0].bytes;
+  INFO(bytes << " bytes in " << reads << " reads; row group " << row_group);
+  CHECK(reads > 1);
+  CHECK(bytes * 4 < row_group);
+}
+
+TEST_CASE("ReadTraces decodes sparse and dense selections exactly", "[block]") {
+  Corpus corpus = MakeCorpus(57, 600, 15);
+  WriterOptions options;
+  options.values_per_page = 48;
+  options.spans_per_row_group = 2000;  // a few row groups
+  BlockMeta meta;
+  std::string data = Write(corpus, options, &meta);
+  REQUIRE(meta.row_groups > 1);
+  auto reader = OpenString(data);
+  REQUIRE(reader.ok());
+  std::vector<const tempopb::Trace*> by_row;
+  for (const auto& [id, trace] : corpus.traces) by_row.push_back(&trace);
+  RandomTraces pick(5);
+  // Every n-th row, random rows at several densities, and clusters with long gaps between them.
+  std::vector<std::vector<uint64_t>> selections;
+  for (uint64_t step : {1, 3, 17, 40, 250}) {
+    std::vector<uint64_t>& rows = selections.emplace_back();
+    for (uint64_t r = step / 2; r < by_row.size(); r += step) rows.push_back(r);
+  }
+  for (uint64_t density : {2, 10, 60}) {
+    std::vector<uint64_t>& rows = selections.emplace_back();
+    for (uint64_t r = 0; r < by_row.size(); ++r) {
+      if (pick.Uniform(density) == 0) rows.push_back(r);
+    }
+  }
+  selections.push_back({0, 1, 2, 100, 101, 350, 599});
+  for (const std::vector<uint64_t>& rows : selections) {
+    std::vector<uint64_t> seen;
+    Status s = (*reader)->ReadTraces(rows, [&](uint64_t row, tempopb::Trace&& trace) {
+      seen.push_back(row);
+      std::string diff = Diff(*by_row[row], trace);
+      INFO("row " << row << "\n" << diff);
+      CHECK(diff.empty());
+      return Status::Ok();
+    });
+    INFO(s.ToString());
+    REQUIRE(s.ok());
+    CHECK(seen == rows);
   }
 }
 

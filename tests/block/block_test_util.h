@@ -27,8 +27,9 @@ inline ReadAtFn ReadFrom(const std::string& data, int* reads = nullptr) {
   };
 }
 
-inline Result<std::unique_ptr<BlockReader>> OpenString(const std::string& data) {
-  return BlockReader::Open(ReadFrom(data), data.size());
+inline Result<std::unique_ptr<BlockReader>> OpenString(
+    const std::string& data, LookupReads lookup_reads = LookupReads::kRowGroup) {
+  return BlockReader::Open(ReadFrom(data), data.size(), 0, lookup_reads);
 }
 
 // The reader returns the spans of a ScopeSpans in depth-first order; sort them the same way on

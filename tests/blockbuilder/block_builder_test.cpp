@@ -224,3 +224,48 @@ TEST_CASE("Records of a committed block are not replayed a second time", "[block
     CHECK(node.Spans(1) == 3);
   }
 }
+
+TEST_CASE("A cut journal still covers its records after its block was compacted and deleted",
+          "[blockbuilder]") {
+  // Regression: recovery used to keep a journal only while the store knew its block, so a trace
+  // whose WAL minute outlived a compacted-and-deleted block was replayed and cut a second time.
+  Node node;
+  node.config.max_block_bytes = 1;  // a head is due as soon as it holds a trace
+  node.Restart();
+  node.Push(Spans(2, 10, 1));  // trace 2 stays live: it keeps this WAL minute
+  node.Push(Spans(1, 1, 3));
+  node.clock.Advance(std::chrono::seconds(11));
+  node.Push(Spans(2, 11, 1, 10));  // trace 2 is not idle
+  REQUIRE(node.builder->CutOnce(false).ok());
+  auto blocks = node.store->Blocks("t");
+  REQUIRE(blocks.size() == 1);
+  REQUIRE(blocks[0].total_traces == 1);  // trace 1
+  // The WAL still holds trace 1's records (trace 2 needs the minute), so the journal stays.
+  REQUIRE(node.wal->ReadCutJournals().value().size() == 1);
+
+  // Two compactions replace the block (its data under new IDs; the second output replaces the
+  // first), and the cleanup deletes both inputs: no meta names the cut block any more.
+  const tempo::block::BlockMeta input = blocks[0];
+  std::string data = node.backend->Read("t", input.block_id, "data.tcb").value();
+  std::string replaced = input.block_id;
+  for (const char* id : {"11111111-2222-3333-4444-555555555555",
+                         "66666666-7777-8888-9999-000000000000"}) {
+    tempo::block::BlockMeta output = input;
+    output.block_id = id;
+    output.compaction_level += 1;
+    output.replaces = {replaced};
+    REQUIRE(node.backend->Write("t", output.block_id, "data.tcb", data).ok());
+    REQUIRE(node.backend->Write("t", output.block_id, "meta.json",
+                                tempo::block::MetaToJson(output))
+                .ok());
+    REQUIRE(node.backend->DeleteBlock("t", replaced).ok());
+    replaced = id;
+  }
+
+  node.Restart();
+  CHECK(node.ingester->live_traces() == 1);  // trace 2 only: trace 1's records are covered
+  CHECK(node.Spans(1) == 3);
+  CHECK(node.wal->ReadCutJournals().value().size() == 1);
+  REQUIRE(node.builder->CutOnce(true).ok());
+  CHECK(node.BlockSpans() == 5);  // every span once: 3 of trace 1, 2 of trace 2
+}

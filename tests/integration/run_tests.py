@@ -29,6 +29,7 @@ import cases_jaeger_zipkin  # noqa: E402,F401
 import cases_search  # noqa: E402,F401
 import cases_overrides  # noqa: E402,F401
 import cases_grafana  # noqa: E402,F401
+import cases_delete  # noqa: E402,F401
 
 SETUP_HINT = "run tests/integration/setup.sh"
 

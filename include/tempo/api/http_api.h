@@ -17,6 +17,10 @@
 #include "tempo/overrides/overrides.h"
 #include "tempo/querier/querier.h"
 
+namespace tempo::store {
+class TraceDeleter;
+}
+
 namespace tempo::api {
 
 // Readiness as /ready reports it, owned by app::App. Thread-safe.
@@ -39,6 +43,10 @@ class HttpApi : public Service {
           const Readiness& readiness);
   ~HttpApi() override;
 
+  // Enables DELETE /api/traces/<id> (without a deleter it answers 405). Call before Start;
+  // `deleter` must outlive the object.
+  void SetTraceDeleter(store::TraceDeleter* deleter) { deleter_ = deleter; }
+
   // Starts the gRPC API, then the HTTP listener. Errors: kUnavailable when a port cannot be bound.
   Status Start() override;
   // Stops the HTTP listener (no more handovers), then the gRPC API (bounded wait for its calls).
@@ -50,6 +58,8 @@ class HttpApi : public Service {
  private:
   net::Router BuildRouter();
   void HandleTraceById(net::IncomingRequest&& request, net::Responder respond, bool v2);
+  // DELETE /api/traces/<id> (src/api/http/delete_handler.cpp).
+  void HandleDeleteTrace(net::IncomingRequest&& request, net::Responder respond);
   // /status/overrides and /status/overrides/<tenant>: the effective per-tenant limits.
   void HandleStatusOverrides(net::IncomingRequest&& request, net::Responder respond);
   // Search and tag endpoints (src/api/http/search_handlers.cpp, spec/query-api.md §8.8-§8.12).
@@ -69,6 +79,7 @@ class HttpApi : public Service {
   const overrides::Overrides& overrides_;
   metrics::Registry& registry_;
   const Readiness& readiness_;
+  store::TraceDeleter* deleter_ = nullptr;
   GrpcApi grpc_;
   std::unique_ptr<net::HttpServer> server_;
 };

@@ -22,6 +22,8 @@
 #include "tempo/receivers/otlp_receivers.h"
 #include "tempo/receivers/zipkin_receiver.h"
 #include "tempo/store/store.h"
+#include "tempo/store/tombstones.h"
+#include "tempo/store/trace_deleter.h"
 #include "tempo/wal/wal.h"
 
 namespace tempo::app {
@@ -30,9 +32,9 @@ class OverridesReloader;
 
 // The whole server: the only place that knows concrete module classes and wires them together.
 // Owns the io_context and its threads, the CPU pool, and every module. Starts modules in
-// dependency order (backend → store → WAL → block-builder recovery → ingester replay → block
-// builder → distributor → receivers → API) and stops them in reverse, so intake stops before the
-// WAL closes. Start/Stop/Wait from one (main) thread.
+// dependency order (backend → tombstones → store → WAL → block-builder recovery → ingester
+// replay → block builder → distributor → receivers → API) and stops them in reverse, so intake
+// stops before the WAL closes. Start/Stop/Wait from one (main) thread.
 class App {
  public:
   explicit App(config::AppConfig config);
@@ -76,6 +78,10 @@ class App {
   std::unique_ptr<ingester::Ingester> ingester_;
   std::unique_ptr<distributor::Distributor> distributor_;
   std::unique_ptr<querier::Querier> querier_;
+  // Trace deletion: durable tombstones, the ingester seen through store::LiveTraces, the deleter.
+  std::unique_ptr<store::Tombstones> tombstones_;
+  std::unique_ptr<store::LiveTraces> live_traces_;
+  std::unique_ptr<store::TraceDeleter> trace_deleter_;
   std::unique_ptr<receivers::OtlpGrpcReceiver> otlp_grpc_;
   std::unique_ptr<receivers::OtlpHttpReceiver> otlp_http_;
   std::unique_ptr<receivers::ZipkinReceiver> zipkin_;

@@ -15,6 +15,18 @@ inline constexpr char kMetaName[] = "meta.json";
 inline constexpr char kCompactedMetaName[] = "meta.compacted.json";
 inline constexpr char kDataName[] = "data.tcb";
 
+// Positioned reads of one object, opened once for callers that read it many times in small
+// pieces (trace lookups read a few pages of a block). Owned by the caller; thread-safe.
+class RangeReader {
+ public:
+  virtual ~RangeReader() = default;
+  // `length` bytes at `offset`; kCorruption when the range is past the end of the object.
+  virtual Result<std::string> ReadAt(uint64_t offset, uint64_t length) const = 0;
+  // True when a small read costs little more than its bytes (local disk): readers then fetch
+  // only the pages they need instead of whole row groups.
+  virtual bool small_reads_cheap() const = 0;
+};
+
 // Read side of an object store laid out as <tenant>/<block-id>/<object>. Implementations are
 // synchronous and thread-safe; call them from a blocking pool, never from an io thread.
 class RawReader {
@@ -36,6 +48,11 @@ class RawReader {
                                         uint64_t length) const = 0;
   virtual Result<uint64_t> Size(const std::string& tenant, const std::string& block,
                                 const std::string& name) const = 0;
+  // A RangeReader over one object. The default forwards every read to ReadRange and reports
+  // small reads as expensive; the local backend keeps the file open. kNotFound when absent.
+  virtual Result<std::unique_ptr<RangeReader>> OpenRangeReader(const std::string& tenant,
+                                                               const std::string& block,
+                                                               const std::string& name) const;
 };
 
 // One object written in pieces (a streamed block file). Nothing is visible under the object's

@@ -23,6 +23,11 @@ using ReadAtFn = std::function<Result<std::string>(uint64_t offset, uint64_t len
 
 struct BlockIndex;
 
+// How lookups read a row group: all of it with one read (object stores, where each request is
+// costly), or only the pages the trace needs, one read each (local disk, where small reads are
+// cheap and a row group is megabytes).
+enum class LookupReads { kRowGroup, kPages };
+
 // Reads one block (data.tcb) through a ReadAtFn. Open reads and verifies only the tail of the file
 // (trailer, footer, trace-ID directory, bloom filter) and the 8-byte header; lookups read only the
 // row group they need. Every byte read is checksummed: corrupt input yields kCorruption (with the
@@ -33,15 +38,17 @@ class BlockReader {
   // `size` is the size of data.tcb. `tail_hint` (meta.footer_size, or 0 if unknown) lets Open read
   // the whole tail with one request. Errors: kCorruption ("bad magic", "unsupported block format
   // version N", checksum mismatch, offsets out of range, truncated file); errors of `read`.
-  static Result<std::unique_ptr<BlockReader>> Open(ReadAtFn read, uint64_t size,
-                                                   uint64_t tail_hint = 0);
+  static Result<std::unique_ptr<BlockReader>> Open(
+      ReadAtFn read, uint64_t size, uint64_t tail_hint = 0,
+      LookupReads lookup_reads = LookupReads::kRowGroup);
   ~BlockReader();
 
   // Bloom filter check: false means the trace is certainly not in the block.
   bool MayContain(const TraceId& id) const;
 
-  // Looks `id` up in the directory; if present, reads its row group and fills `out` with the whole
-  // trace (every OTLP field; spans of a ScopeSpans in depth-first order) and returns true. Returns
+  // Looks `id` up in the directory; if present, reads its row group (or, with
+  // LookupReads::kPages, the pages of it that hold the trace) and fills `out` with the whole trace
+  // (every OTLP field; spans of a ScopeSpans in depth-first order) and returns true. Returns
   // false if the block does not hold the trace. Errors: kCorruption, errors of the read function.
   Result<bool> FindTrace(const TraceId& id, tempopb::Trace* out) const;
 
@@ -89,10 +96,13 @@ class BlockReader {
 
  private:
   friend class BlockFetcher;  // scans columns of row groups (block_fetcher.cpp)
+  friend class BlockTags;     // reads catalogs and dictionaries (block_tags.cpp)
 
-  BlockReader(ReadAtFn read, uint64_t size, std::unique_ptr<BlockIndex> index);
+  BlockReader(ReadAtFn read, uint64_t size, std::unique_ptr<BlockIndex> index,
+              LookupReads lookup_reads);
 
   ReadAtFn read_;
+  LookupReads lookup_reads_;
   uint64_t size_;
   std::unique_ptr<BlockIndex> index_;
 };

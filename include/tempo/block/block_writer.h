@@ -27,9 +27,14 @@ struct WriterOptions {
   // Target false-positive rate of the trace-ID bloom filter.
   double bloom_false_positive = 0.01;
   // A data page holds at most this many values...
-  uint32_t values_per_page = 8192;
+  // Small pages keep a trace lookup cheap: it decompresses one page of every column it reads.
+  uint32_t values_per_page = 2048;
   // ...and is cut earlier once its uncompressed payload reaches this many bytes.
-  uint32_t page_bytes = 1 << 20;
+  uint32_t page_bytes = 64 * 1024;
+  // A dictionary page holds at most this many entries and is cut earlier once its strings
+  // reach this many bytes (a lookup decompresses the dictionary pages its values point into).
+  uint32_t dict_page_entries = 512;
+  uint32_t dict_page_bytes = 16 * 1024;
 };
 
 class RowGroupBuilder;

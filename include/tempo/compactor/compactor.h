@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "tempo/compactor/compactor_config.h"
 #include "tempo/overrides/overrides.h"
 #include "tempo/store/store.h"
+#include "tempo/store/trace_deleter.h"
 
 namespace tempo::compactor {
 
@@ -25,8 +27,13 @@ class BackendScan;
 //   1. settle: finishes commits a crash interrupted (marks inputs of a visible output compacted);
 //   2. cleanup: deletes blocks compacted longer than compacted_block_retention ago;
 //   3. retention: marks compacted every block that ended longer than block_retention ago;
-//   4. compaction: groups blocks (tenant, window of the end time, level), picks 2-4 inputs per
-//      job and merges each job into one output with a streaming k-way merge in trace-ID order.
+//   4. purge of deleted traces (when the store has tombstones): every visible block holding a
+//      deleted trace is rewritten without it (a one-input job at the same level; a block holding
+//      nothing else is just marked compacted), then the trace deleter drops the tombstones that
+//      nothing holds any more (src/compactor/compactor_deletes.cpp);
+//   5. compaction: groups blocks (tenant, window of the end time, level), picks 2-4 inputs per
+//      job and merges each job into one output with a streaming k-way merge in trace-ID order;
+//      deleted traces are left out of every output.
 // Commit of one job: output data.tcb, then its meta.json (the commit point; it lists the inputs
 // in `replaces`, and the store hides them as soon as it is visible), then meta.compacted.json for
 // each input. Inputs are deleted by a later cleanup. A crash at any step loses and duplicates
@@ -49,19 +56,30 @@ class Compactor : public Service {
   // Stops the loop; a job in progress stops at its next trace batch and leaves no visible trace.
   void Stop() override;
 
-  // One cycle (settle, cleanup, retention, compaction). Returns the first error; the rest of the
-  // cycle still runs where it can.
+  // Lets the purge step drop the tombstones of purged traces (without it, blocks are rewritten
+  // but tombstones stay). Call before Start; `deleter` must outlive the compactor.
+  void SetTraceDeleter(store::TraceDeleter* deleter) { deleter_ = deleter; }
+
+  // One cycle (settle, cleanup, retention, purge, compaction). Returns the first error; the rest
+  // of the cycle still runs where it can.
   Status RunCycle();
 
   // The parts of a cycle, for tests.
   Status ApplyRetentionForTest();
   Status CompactForTest();
+  Status PurgeDeletedForTest();
 
  private:
   Status Settle(const BackendScan& scan);
   Status Cleanup(const BackendScan& scan);
   Status ApplyRetention(const BackendScan& scan);
   Status Compact(const BackendScan& scan);
+  // Step 4: rewrites the blocks holding deleted traces, then prunes tombstones.
+  Status PurgeDeleted();
+  // Writes `meta`'s block again without the traces of `deleted` (`hits` of them are in it), or
+  // only marks it compacted when nothing else is left.
+  Status RewriteWithout(const block::BlockMeta& meta,
+                        const std::shared_ptr<const store::TombstoneList>& deleted, uint64_t hits);
   // Writes meta.compacted.json for `meta` and drops its meta.json.
   Status MarkCompacted(const block::BlockMeta& meta);
   Status Scan(BackendScan* scan);
@@ -73,12 +91,16 @@ class Compactor : public Service {
   store::Store& store_;
   const overrides::Overrides& overrides_;
   Clock& clock_;
+  store::TraceDeleter* deleter_ = nullptr;
 
   std::mutex cycle_mu_;  // one cycle at a time
   // Metas already read, by "tenant/block" (metas are immutable); guarded by cycle_mu_.
   std::map<std::string, block::BlockMeta> meta_cache_;
   // Compaction times of compacted blocks already read; guarded by cycle_mu_.
   std::map<std::string, int64_t> compacted_cache_;
+  // Per visible block ("tenant/block"), the deleted trace IDs it was found not to hold (blocks are
+  // immutable), so a purge step looks each block up once per tombstone; guarded by cycle_mu_.
+  std::map<std::string, std::set<TraceId>> purge_checked_;
 
   mutable std::mutex loop_mu_;
   std::condition_variable loop_cv_;
@@ -93,6 +115,9 @@ class Compactor : public Service {
   metrics::Counter& retention_deleted_;
   metrics::Counter& retention_marked_;
   metrics::GaugeFamily& outstanding_;  // {tenant, level}
+  metrics::GaugeFamily& pending_rewrites_;  // {tenant}
+  metrics::Counter& rewrites_;
+  metrics::Counter& traces_dropped_;
 };
 
 }  // namespace tempo::compactor

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "tempo/common/clock.h"
@@ -84,6 +85,28 @@ class Ingester : public model::TraceSink, public Service {
                                                                     uint64_t start_unix_nano,
                                                                     uint64_t end_unix_nano) const;
 
+  // Deletion of a trace (DELETE /api/traces/<id>; src/ingester/ingester_delete.cpp). While a trace
+  // is refused, every fragment of it pushed is dropped (counted as discarded, reason
+  // "trace_deleted"; the rest of the push is stored) and WAL replay skips its records. Refusals
+  // are not persisted here: the owner of the tombstones calls RefuseTrace again for each before
+  // Start.
+
+  // Starts refusing `id` of `tenant`. Returns the current WAL arrival minute: every record of the
+  // trace in the WAL (received before the refusal) has an arrival minute at most this.
+  uint32_t RefuseTrace(const std::string& tenant, const TraceId& id);
+  // Stops refusing `id` (the delete failed, or its tombstone was dropped).
+  void AcceptTrace(const std::string& tenant, const TraceId& id);
+  // Drops the live data of `id` (head included). Its WAL records stay until their minutes are
+  // dropped; replay skips them while the trace is refused. Returns whether live data was held.
+  bool EraseTrace(const std::string& tenant, const TraceId& id);
+  // Whether the WAL may still hold a record of `tenant` with arrival minute <= `minute`.
+  bool WalMayHold(const std::string& tenant, uint32_t minute) const;
+  // Drops the WAL minutes of every tenant that no live trace needs any more (what CompleteCut
+  // does after a cut), e.g. after a deleted trace was erased or once a tenant has no live
+  // traces left. Must not run concurrently with a cut (the block builder calls it under its cut
+  // lock): a head snapshot being written still needs its minutes.
+  Status TrimWal();
+
   uint64_t live_traces() const;
   uint64_t live_bytes() const { return live_bytes_.load(std::memory_order_relaxed); }
 
@@ -104,6 +127,10 @@ class Ingester : public model::TraceSink, public Service {
     std::unordered_map<TraceId, LiveTrace, TraceIdHash> traces;  // guarded by mu
     std::optional<std::chrono::steady_clock::time_point> head_since;  // guarded by mu
     uint64_t head_bytes = 0;                                          // guarded by mu
+    // Deleted traces whose fragments are refused (RefuseTrace).
+    std::unordered_set<TraceId, TraceIdHash> refused;  // guarded by mu
+    // No WAL record of the tenant has an older arrival minute (UINT32_MAX: none known).
+    uint32_t oldest_wal_minute = UINT32_MAX;  // guarded by mu
   };
 
   Tenant& GetTenant(const std::string& tenant);
@@ -112,6 +139,11 @@ class Ingester : public model::TraceSink, public Service {
                              std::chrono::steady_clock::time_point now, uint64_t seq,
                              uint32_t epoch);
   uint32_t CurrentEpochMinute() const;
+  // The oldest arrival minute any live trace of `tenant` still needs in the WAL (the current
+  // minute when none). Requires tenant.mu.
+  uint32_t KeepFromLocked(const Tenant& tenant) const;
+  // Drops the WAL minutes of `name` before `keep_from` and raises its oldest_wal_minute.
+  Status DropWalBefore(const std::string& name, Tenant& tenant, uint32_t keep_from);
 
   IngesterConfig config_;
   wal::Wal& wal_;

@@ -27,6 +27,9 @@ struct TenantLimits {
   // read.max_search_duration (legacy: max_search_duration): the longest start..end window a
   // search may ask for; 0 = the query frontend's limit (query_frontend.search.max_duration).
   std::chrono::milliseconds max_search_duration{0};
+  // read.max_bytes_per_tag_values_query (legacy: max_bytes_per_tag_values_query): the values
+  // (or names) a tag query returns stay within this many bytes; the rest is dropped (0 = off).
+  int64_t max_bytes_per_tag_values_query = 1'000'000;
 
   friend bool operator==(const TenantLimits&, const TenantLimits&) = default;
 };

@@ -11,6 +11,7 @@
 #include "tempo/common/request_context.h"
 #include "tempo/common/status.h"
 #include "tempo/ingester/ingester.h"
+#include "tempo/querier/tag_values.h"
 #include "tempo/store/store.h"
 #include "tempo/traceql/engine.h"
 
@@ -89,10 +90,30 @@ class Querier {
                 const traceql::SearchOptions& options, tempopb::SearchResponse* out,
                 const SearchProgressFn& progress = nullptr) const;
 
+  // Tag names of `ctx.tenant` (spec/query-api.md §8.9, §8.10): the attribute keys of the spans
+  // overlapping the query's window, added to `names` as (scope name, key) in the order found.
+  // Tag values (§8.11, §8.12): the distinct typed values of one field, added to `values`.
+  // Both add to what the collector already holds (call once per tenant) under its limits and
+  // stop once it is complete; `stats` is added to.
+  //
+  // Execution: one job for live data (its traces are walked), then one per block overlapping
+  // the window, newest first, on the query pool and the calling thread; results are accounted
+  // in job order, so what a limit keeps does not depend on timing. Without a filter, or with a
+  // match-all one (`{}`), a block job reads only metadata (block::BlockTags: the column catalog,
+  // or the one column's dictionaries or pages in the row groups overlapping the window) and
+  // decodes no span. With a filter, live data and traces spread over several places are
+  // combined first, blocks are fetched with the filter's conditions pushed down, and only the
+  // spans the filter selects count. Errors: kCancelled / kDeadlineExceeded from `ctx` (checked
+  // per job, row group and trace), storage errors naming the block.
+  Status TagNames(const RequestContext& ctx, const TagNamesQuery& query, DistinctTagValues* names,
+                  TagQueryStats* stats) const;
+  Status TagValues(const RequestContext& ctx, const TagValuesQuery& query,
+                   DistinctTagValues* values, TagQueryStats* stats) const;
+
   // Calls `fn` with every trace of `ctx.tenant` (live data and blocks) overlapping
   // [start, end] (unix nanoseconds), newest data first, each trace combined from all its
   // fragments; stops when `fn` returns false. `inspected_bytes` / `blocks` (optional) count the
-  // bytes decoded and the blocks read. Used by search and by the tag endpoints.
+  // bytes decoded and the blocks read. Decodes everything: the reference of the tests.
   Status ForEachTrace(const RequestContext& ctx, uint64_t start_unix_nano, uint64_t end_unix_nano,
                       const std::function<bool(traceql::TraceView&&)>& fn,
                       uint64_t* inspected_bytes, uint32_t* blocks) const;

@@ -30,18 +30,28 @@ class Trace;
 
 namespace tempo::store {
 
+class Tombstones;
+
 // Knows every committed block of every tenant (their metas, in memory) and finds traces in them.
 // A block is committed once its meta.json exists. A block is *retired* (hidden from readers) once
 // it has meta.compacted.json, or once a visible block lists it in `replaces` (a compaction output
 // hides its inputs the moment it is visible, before they are marked), or once this process marked
 // it (MarkRetired). Every change of a tenant's visible set is one atomic swap, so a reader sees the
 // inputs of a compaction or its output, never both and never neither.
+// With tombstones attached (SetTombstones), deleted traces are invisible to FindTrace and
+// ForEachTrace; without (the CLI) the blocks are read as they are.
 // Readers are opened lazily and kept in a bounded LRU. `backend` and `registry` must outlive the
 // Store. Thread-safe; synchronous (call from a blocking pool).
 class Store : public Service {
  public:
   Store(StoreConfig config, const backend::RawReader& backend, metrics::Registry& registry);
   ~Store() override;
+
+  // Hides the traces `tombstones` lists from FindTrace and ForEachTrace (and tells searches which
+  // to skip). Call before Start; `tombstones` must outlive the Store.
+  void SetTombstones(const Tombstones* tombstones) { tombstones_ = tombstones; }
+  // The attached tombstones, or null.
+  const Tombstones* tombstones() const { return tombstones_; }
 
   // Lists the backend once and starts the poller.
   Status Start() override;
@@ -73,6 +83,11 @@ class Store : public Service {
                    std::optional<int64_t> start_seconds, std::optional<int64_t> end_seconds,
                    std::vector<std::string>* fragments, uint64_t* inspected_bytes) const;
 
+  // IDs of the visible blocks of `tenant` that hold trace `id` (ID range, bloom filter, then
+  // trace-ID directory; no trace is decoded), tombstones or not. Errors: as OpenReader.
+  Result<std::vector<std::string>> BlocksHolding(const std::string& tenant,
+                                                 const TraceId& id) const;
+
   // The open reader of block `meta` (from the LRU, opened if needed), shared with the caller,
   // who may keep it while the block is being read. For the querier's column scans. Errors:
   // kCorruption/kIOError naming the block.
@@ -92,6 +107,7 @@ class Store : public Service {
 
   StoreConfig config_;
   const backend::RawReader& backend_;
+  const Tombstones* tombstones_ = nullptr;
 
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<const BlockMap>> tenants_;  // guarded by mu_

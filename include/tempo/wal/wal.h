@@ -44,6 +44,10 @@ struct CutJournal {
   std::string block_id;
   uint32_t max_epoch_minute = 0;  // newest arrival minute of the records the block covers
   std::vector<std::pair<TraceId, uint64_t>> traces;  // trace -> highest sequence in the block
+  // Set by ReadCutJournals when MarkCutCommitted was called for the journal: its block reached
+  // meta.json. Such a journal covers its records even after a compaction replaced the block and
+  // the block was deleted (the data lives on in the compaction output).
+  bool committed = false;
 };
 
 // One record read back by Replay, in key order: tenant, arrival minute, then the pushes in
@@ -91,8 +95,14 @@ class Wal {
 
   // Durably stores a cut journal (synced). Synchronous; thread-safe.
   Status WriteCutJournal(const CutJournal& journal);
-  // Every stored cut journal. Errors: kCorruption for an entry that does not decode.
+  // Durably records that the block of journal (`tenant`, `block_id`) is committed (its meta.json
+  // is written), so that recovery keeps the journal whatever becomes of the block later. A no-op
+  // when no such journal exists. Synchronous; thread-safe.
+  Status MarkCutCommitted(const std::string& tenant, const std::string& block_id);
+  // Every stored cut journal, with `committed` filled in. Errors: kCorruption for an entry that
+  // does not decode.
   Result<std::vector<CutJournal>> ReadCutJournals() const;
+  // Deletes a journal and its commit mark (one synced batch).
   Status DeleteCutJournal(const std::string& tenant, const std::string& block_id);
 
   // Stops accepting appends, writes and completes everything queued, stops the writer and closes

@@ -61,6 +61,7 @@ Params TagNamesParamsOf(const tempopb::SearchTagsRequest& request) {
   SetIfNonEmpty("scope", request.scope(), &params);
   SetIfNonEmpty("q", request.query(), &params);
   SetIfNonZero("limit", request.maxtagsperscope(), &params);
+  SetIfNonZero("maxStaleValues", request.stalevaluesthreshold(), &params);
   SetWindow(request.start(), request.end(), &params);
   return params;
 }
@@ -69,6 +70,7 @@ Params TagValuesParamsOf(const tempopb::SearchTagValuesRequest& request) {
   Params params;
   SetIfNonEmpty("q", request.query(), &params);
   SetIfNonZero("limit", request.maxtagvalues(), &params);
+  SetIfNonZero("maxStaleValues", request.stalevaluethreshold(), &params);
   SetWindow(request.start(), request.end(), &params);
   return params;
 }

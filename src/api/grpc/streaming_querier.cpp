@@ -213,8 +213,9 @@ grpc::Status StreamingQuerierService::SearchTags(
     grpc::ServerWriter<tempopb::SearchTagsResponse>* writer) {
   return Serve(
       *context, multitenancy_enabled_, "SearchTags",
-      [&](const std::vector<std::string>&) {
-        return query::PrepareTagNames(TagNamesParamsOf(*request), NowUnixNano());
+      [&](const std::vector<std::string>& tenants) {
+        return query::PrepareTagNames(TagNamesParamsOf(*request), NowUnixNano(),
+                                      query::TagBytesLimitFor(overrides_, tenants));
       },
       [&](const RequestContext& ctx, const std::vector<std::string>& tenants,
           const query::TagNamesRequest& prepared) {
@@ -228,8 +229,9 @@ grpc::Status StreamingQuerierService::SearchTagsV2(
     grpc::ServerWriter<tempopb::SearchTagsV2Response>* writer) {
   return Serve(
       *context, multitenancy_enabled_, "SearchTagsV2",
-      [&](const std::vector<std::string>&) {
-        return query::PrepareTagNames(TagNamesParamsOf(*request), NowUnixNano());
+      [&](const std::vector<std::string>& tenants) {
+        return query::PrepareTagNames(TagNamesParamsOf(*request), NowUnixNano(),
+                                      query::TagBytesLimitFor(overrides_, tenants));
       },
       [&](const RequestContext& ctx, const std::vector<std::string>& tenants,
           const query::TagNamesRequest& prepared) {
@@ -243,9 +245,9 @@ grpc::Status StreamingQuerierService::SearchTagValues(
     grpc::ServerWriter<tempopb::SearchTagValuesResponse>* writer) {
   return Serve(
       *context, multitenancy_enabled_, "SearchTagValues",
-      [&](const std::vector<std::string>&) {
+      [&](const std::vector<std::string>& tenants) {
         return query::PrepareTagValues(request->tagname(), false, TagValuesParamsOf(*request),
-                                       NowUnixNano());
+                                       NowUnixNano(), query::TagBytesLimitFor(overrides_, tenants));
       },
       [&](const RequestContext& ctx, const std::vector<std::string>& tenants,
           const query::TagValuesRequest& prepared) {
@@ -259,9 +261,9 @@ grpc::Status StreamingQuerierService::SearchTagValuesV2(
     grpc::ServerWriter<tempopb::SearchTagValuesV2Response>* writer) {
   return Serve(
       *context, multitenancy_enabled_, "SearchTagValuesV2",
-      [&](const std::vector<std::string>&) {
+      [&](const std::vector<std::string>& tenants) {
         return query::PrepareTagValues(request->tagname(), true, TagValuesParamsOf(*request),
-                                       NowUnixNano());
+                                       NowUnixNano(), query::TagBytesLimitFor(overrides_, tenants));
       },
       [&](const RequestContext& ctx, const std::vector<std::string>& tenants,
           const query::TagValuesRequest& prepared) {

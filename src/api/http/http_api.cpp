@@ -157,10 +157,19 @@ net::Router HttpApi::BuildRouter() {
                       });
   router.HandlePrefix("/api/v2/traces/", "api_v2_traces_traceid",
                       [this](net::IncomingRequest&& req, net::Responder respond) {
+                        if (req.message.method() == http::verb::delete_) {
+                          respond(Text(req.message, http::status::method_not_allowed,
+                                       "delete a trace with DELETE /api/traces/<id>\n"));
+                          return;
+                        }
                         HandleTraceById(std::move(req), std::move(respond), true);
                       });
   router.HandlePrefix("/api/traces/", "api_traces_traceid",
                       [this](net::IncomingRequest&& req, net::Responder respond) {
+                        if (req.message.method() == http::verb::delete_) {
+                          HandleDeleteTrace(std::move(req), std::move(respond));
+                          return;
+                        }
                         HandleTraceById(std::move(req), std::move(respond), false);
                       });
   return router;

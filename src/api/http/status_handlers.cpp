@@ -42,6 +42,8 @@ std::string LimitsYaml(const overrides::TenantLimits& l, const std::string& inde
   out += i2 + "block_retention: " + FormatMillis(l.block_retention) + "\n";
   out += indent + "read:\n";
   out += i2 + "max_search_duration: " + FormatMillis(l.max_search_duration) + "\n";
+  out += i2 + "max_bytes_per_tag_values_query: " +
+         std::to_string(l.max_bytes_per_tag_values_query) + "\n";
   return out;
 }
 

@@ -37,7 +37,8 @@ void HttpApi::HandleSearchTags(net::IncomingRequest&& incoming, net::Responder r
   std::vector<std::string> tenants;
   if (!RequestTenants(request, respond, &tenants)) return;
   Result<query::TagNamesRequest> prepared =
-      query::PrepareTagNames(net::ParseQuery(incoming.query), NowUnixNano());
+      query::PrepareTagNames(net::ParseQuery(incoming.query), NowUnixNano(),
+                             query::TagBytesLimitFor(overrides_, tenants));
   if (!prepared.ok()) {
     respond(BadRequest(request, prepared.status().message()));
     return;
@@ -66,7 +67,8 @@ void HttpApi::HandleTagValues(net::IncomingRequest&& incoming, net::Responder re
   }
   std::string tag = net::PercentDecode(rest.substr(0, rest.size() - kSuffix.size()));
   Result<query::TagValuesRequest> prepared =
-      query::PrepareTagValues(tag, v2, net::ParseQuery(incoming.query), NowUnixNano());
+      query::PrepareTagValues(tag, v2, net::ParseQuery(incoming.query), NowUnixNano(),
+                              query::TagBytesLimitFor(overrides_, tenants));
   if (!prepared.ok()) {
     respond(BadRequest(request, prepared.status().message()));
     return;

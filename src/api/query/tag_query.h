@@ -9,10 +9,11 @@
 
 #include "tempo/common/request_context.h"
 #include "tempo/common/result.h"
+#include "tempo/overrides/overrides.h"
 #include "tempo/querier/querier.h"
+#include "tempo/traceql/ast.h"
 #include "tempo/traceql/engine.h"
 #include "tempo/traceql/token.h"
-#include "tempo/traceql/trace_view.h"
 #include "tempopb/tempo.pb.h"
 
 // The tag name and tag value queries as both transports run them (HTTP /api/search/tags,
@@ -28,18 +29,29 @@ struct TimeWindow {
   uint64_t end_nano = 0;
 };
 
+// The most OR-expanded condition groups a tag query's `q` may have (Tempo's default of
+// max_condition_groups_per_tag_query); more is 400 "maximum condition groups reached".
+inline constexpr uint64_t kMaxConditionGroups = 100;
+
 // A validated tag-names request. Immutable once built; copyable across threads.
 struct TagNamesRequest {
-  std::string scope;   // "" = all scopes
-  uint32_t limit = 0;  // per scope; 0 = unlimited
+  std::string scope;              // "" = all scopes
+  uint32_t limit = 0;             // per scope; 0 = unlimited
+  uint32_t max_stale_values = 0;  // maxStaleValues; 0 = off
+  uint64_t max_bytes = 0;         // max_bytes_per_tag_values_query of the tenants; 0 = off
   TimeWindow window;
   std::optional<traceql::SearchQuery> filter;  // q, when it compiles (Tempo ignores a bad q)
 };
 
-// Validates the parameters of the tag-names endpoints (scope, q, start, end, limit). Errors:
-// kInvalidArgument with the body of Tempo's 400 ("invalid scope: foo", ...).
+// The smallest max_bytes_per_tag_values_query of `tenants` (0 when none sets one).
+uint64_t TagBytesLimitFor(const overrides::Overrides& overrides,
+                          const std::vector<std::string>& tenants);
+
+// Validates the parameters of the tag-names endpoints (scope, q, start, end, since, limit,
+// maxStaleValues); `max_bytes` caps the response. Errors: kInvalidArgument with the body of
+// Tempo's 400 ("invalid scope: foo", "maximum condition groups reached", ...).
 Result<TagNamesRequest> PrepareTagNames(const std::map<std::string, std::string>& params,
-                                        uint64_t now_unix_nano);
+                                        uint64_t now_unix_nano, uint64_t max_bytes);
 // Tag names of the spans the filter selects, for every tenant, per scope (v2) or merged (v1).
 Result<tempopb::SearchTagsV2Response> RunTagNamesV2(const querier::Querier& querier,
                                                     const RequestContext& ctx,
@@ -63,15 +75,18 @@ struct TagValuesRequest {
   ParsedTag tag;
   bool v2 = true;      // v2 understands scopes and intrinsics and applies q; v1 takes a bare name
   uint32_t limit = 0;  // 0 = unlimited
+  uint32_t max_stale_values = 0;  // maxStaleValues; 0 = off
+  uint64_t max_bytes = 0;         // max_bytes_per_tag_values_query of the tenants; 0 = off
   TimeWindow window;
   std::optional<traceql::SearchQuery> filter;
 };
 
-// Validates a tag (already percent-decoded) and the parameters (q, start, end, limit). Errors:
-// kInvalidArgument with the body of Tempo's 400 ("please provide a valid tagName: ...").
+// Validates a tag (already percent-decoded) and the parameters (q, start, end, since, limit,
+// maxStaleValues); `max_bytes` caps the response. Errors: kInvalidArgument with the body of
+// Tempo's 400 ("please provide a valid tagName: ...", "maximum condition groups reached").
 Result<TagValuesRequest> PrepareTagValues(const std::string& tag, bool v2,
                                           const std::map<std::string, std::string>& params,
-                                          uint64_t now_unix_nano);
+                                          uint64_t now_unix_nano, uint64_t max_bytes);
 // Typed values (v2) or plain values (v1) of the tag over every tenant.
 Result<tempopb::SearchTagValuesV2Response> RunTagValuesV2(const querier::Querier& querier,
                                                           const RequestContext& ctx,
@@ -84,17 +99,24 @@ Result<tempopb::SearchTagValuesResponse> RunTagValuesV1(const querier::Querier& 
 
 // Shared by the two .cpp files of the tag queries.
 namespace internal {
-// start/end in seconds, both or neither (default: the 15 minutes before `now`).
+// start/end in seconds, both or neither (default: the 15 minutes before `now`); `since` (a
+// Prometheus duration) overrides them with [now - since, now].
 Status ParseTagWindow(const std::map<std::string, std::string>& params, uint64_t now_unix_nano,
                       TimeWindow* window);
-// `limit`: a non-numeric or missing value means unlimited (0).
-uint32_t LenientLimit(const std::map<std::string, std::string>& params);
-// `q` compiled, or nullopt when absent or invalid (Tempo ignores it then).
-std::optional<traceql::SearchQuery> LenientFilter(const std::map<std::string, std::string>& params);
-// The spans of `trace` the filter selects (every span without a filter or on evaluation error).
-std::vector<uint32_t> SelectedSpans(const std::optional<traceql::SearchQuery>& filter,
-                                    const traceql::TraceView& trace);
-void FillMetrics(uint64_t bytes, uint32_t blocks, tempopb::MetadataMetrics* metrics);
+// Prometheus' duration syntax ("90s", "1h30m", "2d", "1w", "1y", "500ms"), in nanoseconds.
+// Errors: kInvalidArgument `not a valid duration string: "x"`.
+Result<uint64_t> ParsePrometheusDuration(const std::string& text);
+// An unsigned parameter (`limit`, `maxStaleValues`): a non-numeric or missing value means 0.
+uint32_t LenientUint(const std::map<std::string, std::string>& params, const std::string& name);
+// `q` compiled, or nullopt when absent or invalid (Tempo ignores it then). Errors:
+// kInvalidArgument "maximum condition groups reached" when its first spanset filter has more
+// than kMaxConditionGroups OR-expanded condition groups.
+Result<std::optional<traceql::SearchQuery>> LenientFilter(
+    const std::map<std::string, std::string>& params);
+// The OR-expanded condition groups of the first spanset filter of `root` (`a && (b || c)`: 2),
+// at most kMaxConditionGroups + 1; 0 when the query starts with a spanset operation.
+uint64_t ConditionGroups(const traceql::RootExpr& root);
+void FillMetrics(const querier::TagQueryStats& stats, tempopb::MetadataMetrics* metrics);
 // Whether `tag` is one of the intrinsic tag names listed by the tag-names queries.
 bool IsIntrinsicTag(std::string_view tag);
 }  // namespace internal

@@ -1,6 +1,6 @@
 // Tag values (spec/query-api.md §8.11, §8.12).
-#include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <utility>
@@ -13,37 +13,7 @@
 namespace tempo::api::query {
 namespace {
 
-namespace common_pb = opentelemetry::proto::common::v1;
 using Scope = traceql::AttributeScope;
-
-// A typed tag value (§8.11) of an attribute value; false for arrays, lists and bytes.
-bool TypedValue(const common_pb::AnyValue& value, std::string* type, std::string* text) {
-  switch (value.value_case()) {
-    case common_pb::AnyValue::kStringValue:
-      *type = "string";
-      *text = value.string_value();
-      return true;
-    case common_pb::AnyValue::kIntValue:
-      *type = "int";
-      *text = std::to_string(value.int_value());
-      return true;
-    case common_pb::AnyValue::kBoolValue:
-      *type = "bool";
-      *text = value.bool_value() ? "true" : "false";
-      return true;
-    case common_pb::AnyValue::kDoubleValue: {
-      *type = "float";
-      std::string out;
-      model::AppendJsonDouble(out, value.double_value());
-      if (!out.empty() && out.front() == '"') out = out.substr(1, out.size() - 2);
-      if (out.find_first_of(".eIN") == std::string::npos) out += ".0";
-      *text = out;
-      return true;
-    }
-    default:
-      return false;
-  }
-}
 
 std::optional<ParsedTag> RecognizeTag(std::string_view tag) {
   ParsedTag parsed;
@@ -113,83 +83,87 @@ std::string TagError(std::string_view tag) {
          detail;
 }
 
-// The (type, value) pairs of the tag, sorted, at most `limit`; and what reading them cost.
+// The (type, value) pairs of the tag in the order found (at most `limit`, within the byte
+// cap), and what reading them cost.
 struct TagValues {
-  std::set<std::pair<std::string, std::string>> values;
-  uint64_t bytes = 0;
-  uint32_t blocks = 0;
+  std::vector<querier::TagValue> values;
+  querier::TagQueryStats stats;
 };
 
-// Values of a custom (attribute) tag of the selected spans of one trace.
-void AddAttributeValues(const TagValuesRequest& request, const traceql::SpanRef& ref,
-                        const std::function<void(std::string, std::string)>& add) {
-  auto add_attrs = [&](const auto& attributes) {
-    for (const auto& kv : attributes) {
-      if (kv.key() != request.tag.name) continue;
-      std::string type, text;
-      if (TypedValue(kv.value(), &type, &text)) add(std::move(type), std::move(text));
-    }
-  };
+// What the querier reads for a tag; nullopt for tags whose values are fixed or empty.
+std::optional<block::TagColumn> ColumnOf(const TagValuesRequest& request) {
+  using Kind = block::TagColumn::Kind;
+  block::TagColumn column;
+  switch (request.tag.kind) {
+    case ParsedTag::kName:
+      column.kind = Kind::kSpanName;
+      return column;
+    case ParsedTag::kStatusMessage:
+      column.kind = Kind::kSpanStatusMessage;
+      return column;
+    case ParsedTag::kRootName:
+      column.kind = Kind::kRootSpanName;
+      return column;
+    case ParsedTag::kRootService:
+      column.kind = Kind::kRootServiceName;
+      return column;
+    case ParsedTag::kCustom:
+      break;
+    default:
+      return std::nullopt;  // status and kind: fixed keyword lists (KeywordValues); others: none
+  }
+  column.kind = Kind::kAttribute;
+  column.key = request.tag.name;
+  using block::AttributeOwner;
+  using block::OwnerBit;
   if (!request.v2) {
-    add_attrs(ref.span->attributes());
-    add_attrs(ref.resource->attributes());
-    return;
+    // v1: a bare name, matched on span and resource attributes.
+    column.owners = OwnerBit(AttributeOwner::kSpan) | OwnerBit(AttributeOwner::kResource);
+    return column;
   }
-  Scope scope = request.tag.scope;
-  if (scope == Scope::kNone || scope == Scope::kSpan) add_attrs(ref.span->attributes());
-  if (scope == Scope::kNone || scope == Scope::kResource) add_attrs(ref.resource->attributes());
-  if (scope == Scope::kNone || scope == Scope::kEvent) {
-    for (const auto& e : ref.span->events()) add_attrs(e.attributes());
+  switch (request.tag.scope) {
+    case Scope::kSpan:
+      column.owners = OwnerBit(AttributeOwner::kSpan);
+      break;
+    case Scope::kResource:
+      column.owners = OwnerBit(AttributeOwner::kResource);
+      break;
+    case Scope::kEvent:
+      column.owners = OwnerBit(AttributeOwner::kEvent);
+      break;
+    case Scope::kLink:
+      column.owners = OwnerBit(AttributeOwner::kLink);
+      break;
+    case Scope::kInstrumentation:
+      column.owners = OwnerBit(AttributeOwner::kScope);
+      break;
+    default:
+      column.owners = block::kAllAttributeOwners;  // unscoped `.x`: every scope
+      break;
   }
-  if (scope == Scope::kNone || scope == Scope::kLink) {
-    for (const auto& l : ref.span->links()) add_attrs(l.attributes());
-  }
-  if (scope == Scope::kNone || scope == Scope::kInstrumentation) {
-    add_attrs(ref.scope->attributes());
-  }
+  return column;
 }
 
 Result<TagValues> Collect(const querier::Querier& querier, const RequestContext& ctx,
                           const std::vector<std::string>& tenants,
                           const TagValuesRequest& request) {
   TagValues out;
-  std::function<void(std::string, std::string)> add = [&](std::string type, std::string value) {
-    if (request.limit && out.values.size() >= request.limit) return;
-    out.values.emplace(std::move(type), std::move(value));
-  };
-  const ParsedTag::Kind kind = request.tag.kind;
-  if (kind == ParsedTag::kStatus || kind == ParsedTag::kKind || kind == ParsedTag::kEmpty) {
-    return out;  // fixed keyword lists (see KeywordValues) or nothing: no data to read
-  }
+  std::optional<block::TagColumn> column = ColumnOf(request);
+  if (!column) return out;
+  querier::DistinctTagValues found({.max_values = request.limit,
+                                    .max_stale_values = request.max_stale_values,
+                                    .max_bytes = request.max_bytes});
+  querier::TagValuesQuery query;
+  query.column = *column;
+  query.start_unix_nano = request.window.start_nano;
+  query.end_unix_nano = request.window.end_nano;
+  query.filter = request.filter;
   for (const std::string& tenant : tenants) {
     RequestContext tenant_ctx = ctx;
     tenant_ctx.tenant = tenant;
-    TEMPO_RETURN_IF_ERROR(querier.ForEachTrace(
-        tenant_ctx, request.window.start_nano, request.window.end_nano,
-        [&](traceql::TraceView&& trace) {
-          std::vector<uint32_t> spans = internal::SelectedSpans(request.filter, trace);
-          if (spans.empty()) return true;
-          if (kind == ParsedTag::kRootName || kind == ParsedTag::kRootService) {
-            if (trace.root() >= 0) {
-              add("string", std::string(kind == ParsedTag::kRootName ? trace.root_span_name()
-                                                                     : trace.root_service_name()));
-            }
-            return true;
-          }
-          for (uint32_t i : spans) {
-            const traceql::SpanRef& ref = trace.spans()[i];
-            if (kind == ParsedTag::kName) {
-              add("string", ref.span->name());
-            } else if (kind == ParsedTag::kStatusMessage) {
-              add("string", ref.span->status().message());
-            } else {
-              AddAttributeValues(request, ref, add);
-            }
-          }
-          return true;
-        },
-        &out.bytes, &out.blocks));
+    TEMPO_RETURN_IF_ERROR(querier.TagValues(tenant_ctx, query, &found, &out.stats));
   }
+  out.values = found.values();
   return out;
 }
 
@@ -208,7 +182,7 @@ std::vector<std::string> KeywordValues(ParsedTag::Kind kind) {
 
 Result<TagValuesRequest> PrepareTagValues(const std::string& tag, bool v2,
                                           const std::map<std::string, std::string>& params,
-                                          uint64_t now_unix_nano) {
+                                          uint64_t now_unix_nano, uint64_t max_bytes) {
   if (tag.empty()) return InvalidArgumentError("please provide a non-empty tagName");
   TagValuesRequest request;
   request.v2 = v2;
@@ -223,8 +197,12 @@ Result<TagValuesRequest> PrepareTagValues(const std::string& tag, bool v2,
     return InvalidArgumentError(QueryTooLargeMessage());
   }
   TEMPO_RETURN_IF_ERROR(internal::ParseTagWindow(params, now_unix_nano, &request.window));
-  request.limit = internal::LenientLimit(params);
-  if (v2) request.filter = internal::LenientFilter(params);
+  request.limit = internal::LenientUint(params, "limit");
+  request.max_stale_values = internal::LenientUint(params, "maxStaleValues");
+  request.max_bytes = max_bytes;
+  if (v2) {
+    TEMPO_ASSIGN_OR_RETURN(request.filter, internal::LenientFilter(params));
+  }
   return request;
 }
 
@@ -239,12 +217,15 @@ Result<tempopb::SearchTagValuesV2Response> RunTagValuesV2(const querier::Querier
     value->set_type("keyword");
     value->set_value(keyword);
   }
-  for (const auto& [type, text] : collected.values) {
+  std::set<std::pair<std::string, std::string>> sorted;
+  for (querier::TagValue& v : collected.values)
+    sorted.emplace(std::move(v.type), std::move(v.value));
+  for (const auto& [type, text] : sorted) {
     auto* value = response.add_tagvalues();
     value->set_type(type);
     value->set_value(model::ToValidUtf8(text));
   }
-  internal::FillMetrics(collected.bytes, collected.blocks, response.mutable_metrics());
+  internal::FillMetrics(collected.stats, response.mutable_metrics());
   return response;
 }
 
@@ -254,10 +235,10 @@ Result<tempopb::SearchTagValuesResponse> RunTagValuesV1(const querier::Querier& 
                                                         const TagValuesRequest& request) {
   TEMPO_ASSIGN_OR_RETURN(TagValues collected, Collect(querier, ctx, tenants, request));
   std::set<std::string> unique;
-  for (const auto& [type, text] : collected.values) unique.insert(text);
+  for (querier::TagValue& v : collected.values) unique.insert(std::move(v.value));
   tempopb::SearchTagValuesResponse response;
   for (const std::string& text : unique) *response.add_tagvalues() = model::ToValidUtf8(text);
-  internal::FillMetrics(collected.bytes, collected.blocks, response.mutable_metrics());
+  internal::FillMetrics(collected.stats, response.mutable_metrics());
   return response;
 }
 

@@ -104,6 +104,49 @@ class LocalObjectWriter : public ObjectWriter {
 };
 
 // Local directory tree <root>/<tenant>/<block>/<name>. Stateless besides the root; thread-safe.
+// Reads `length` bytes at `offset` of the open file `fd` (of `size` bytes, named `path` in
+// errors).
+Result<std::string> PreadExact(int fd, const fs::path& path, uint64_t size, uint64_t offset,
+                               uint64_t length) {
+  if (offset > size || length > size - offset) {
+    return CorruptionError("read of " + std::to_string(length) + " bytes at " +
+                           std::to_string(offset) + " is past the end of " + path.string() + " (" +
+                           std::to_string(size) + " bytes)");
+  }
+  std::string out(length, '\0');
+  uint64_t done = 0;
+  while (done < length) {
+    ssize_t n = ::pread(fd, out.data() + done, length - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoError("cannot read", path);
+    if (n == 0) return CorruptionError("unexpected end of " + path.string());
+    done += static_cast<uint64_t>(n);
+  }
+  return out;
+}
+
+// One object file kept open: reads are single preads. Objects are immutable once committed (a
+// rewrite renames a new file over the name), so the open file stays consistent; a deleted block
+// stays readable until the reader is closed. Thread-safe (pread has no shared offset).
+class LocalRangeReader : public RangeReader {
+ public:
+  LocalRangeReader(int fd, fs::path path, uint64_t size)
+      : fd_(fd), path_(std::move(path)), size_(size) {}
+  ~LocalRangeReader() override { ::close(fd_); }
+  LocalRangeReader(const LocalRangeReader&) = delete;
+  LocalRangeReader& operator=(const LocalRangeReader&) = delete;
+
+  Result<std::string> ReadAt(uint64_t offset, uint64_t length) const override {
+    return PreadExact(fd_, path_, size_, offset, length);
+  }
+  bool small_reads_cheap() const override { return true; }
+
+ private:
+  int fd_;
+  fs::path path_;
+  uint64_t size_;
+};
+
 class LocalBackend : public Backend {
  public:
   explicit LocalBackend(fs::path root) : root_(std::move(root)) {}
@@ -144,6 +187,22 @@ class LocalBackend : public Backend {
                                 uint64_t length) const override {
     TEMPO_ASSIGN_OR_RETURN(fs::path path, ObjectPath(tenant, block, name));
     return ReadAt(path, offset, length);
+  }
+
+  Result<std::unique_ptr<RangeReader>> OpenRangeReader(const std::string& tenant,
+                                                       const std::string& block,
+                                                       const std::string& name) const override {
+    TEMPO_ASSIGN_OR_RETURN(fs::path path, ObjectPath(tenant, block, name));
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoError("cannot open", path);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+      Status s = ErrnoError("cannot stat", path);
+      ::close(fd);
+      return s;
+    }
+    return std::unique_ptr<RangeReader>(
+        std::make_unique<LocalRangeReader>(fd, std::move(path), static_cast<uint64_t>(st.st_size)));
   }
 
   Result<uint64_t> Size(const std::string& tenant, const std::string& block,
@@ -225,31 +284,10 @@ class LocalBackend : public Backend {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return ErrnoError("cannot open", path);
     struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-      Status s = ErrnoError("cannot stat", path);
-      ::close(fd);
-      return s;
-    }
-    uint64_t size = static_cast<uint64_t>(st.st_size);
-    if (offset > size || length > size - offset) {
-      ::close(fd);
-      return CorruptionError("read of " + std::to_string(length) + " bytes at " +
-                             std::to_string(offset) + " is past the end of " + path.string() +
-                             " (" + std::to_string(size) + " bytes)");
-    }
-    std::string out(length, '\0');
-    uint64_t done = 0;
-    while (done < length) {
-      ssize_t n = ::pread(fd, out.data() + done, length - done, static_cast<off_t>(offset + done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        Status s = n < 0 ? ErrnoError("cannot read", path)
-                         : CorruptionError("unexpected end of " + path.string());
-        ::close(fd);
-        return s;
-      }
-      done += static_cast<uint64_t>(n);
-    }
+    Result<std::string> out = ::fstat(fd, &st) != 0
+                                  ? Result<std::string>(ErrnoError("cannot stat", path))
+                                  : PreadExact(fd, path, static_cast<uint64_t>(st.st_size),
+                                               offset, length);
     ::close(fd);
     return out;
   }

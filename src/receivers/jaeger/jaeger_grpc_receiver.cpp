@@ -1,12 +1,9 @@
 #include <grpcpp/grpcpp.h>
 
-#include <chrono>
-
 #include "jaeger/collector.grpc.pb.h"
+#include "receivers/common/grpc_receiver_util.h"
 #include "receivers/jaeger/jaeger_decoder.h"
 #include "receivers/otlp/status_mapping.h"
-#include "tempo/common/endpoint.h"
-#include "tempo/common/log.h"
 #include "tempo/receivers/jaeger_receivers.h"
 
 namespace tempo::receivers {
@@ -29,24 +26,6 @@ grpc::StatusCode JaegerGrpcCode(const Status& status) {
   }
 }
 
-// Views the (decompressed) message: in place when it is a single slice (kept alive by
-// `slices`), else copied into `storage`.
-bool View(const grpc::ByteBuffer& buffer, std::vector<grpc::Slice>* slices, std::string* storage,
-          std::string_view* out) {
-  if (!buffer.Dump(slices).ok()) return false;
-  if (slices->size() == 1) {
-    *out =
-        std::string_view(reinterpret_cast<const char*>((*slices)[0].begin()), (*slices)[0].size());
-    return true;
-  }
-  storage->reserve(buffer.Length());
-  for (const grpc::Slice& slice : *slices) {
-    storage->append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  }
-  *out = *storage;
-  return true;
-}
-
 }  // namespace
 
 // The CollectorService implementation: one reactor per call, finished from the distributor's
@@ -67,7 +46,7 @@ class JaegerGrpcReceiver::Service final
     std::string storage;
     std::string_view bytes;
     model::OtlpRequest decoded;
-    Status s = View(*request, &slices, &storage, &bytes)
+    Status s = ViewByteBuffer(*request, &slices, &storage, &bytes)
                    ? jaeger::PostSpansToOtlp(bytes, &decoded)
                    : InvalidArgumentError("cannot read the message");
     if (!s.ok()) {
@@ -79,12 +58,7 @@ class JaegerGrpcReceiver::Service final
       Succeed(reactor, response);
       return reactor;
     }
-    std::vector<std::string_view> org_ids;
-    auto range = context->client_metadata().equal_range("x-scope-orgid");
-    for (auto it = range.first; it != range.second; ++it) {
-      org_ids.emplace_back(it->second.data(), it->second.size());
-    }
-    Result<std::string> tenant = distributor_.ResolveTenant(org_ids);
+    Result<std::string> tenant = distributor_.ResolveTenant(OrgIdsOf(*context));
     if (!tenant.ok()) {
       reactor->Finish(ToGrpcStatus(JaegerGrpcCode(tenant.status()), tenant.status()));
       return reactor;
@@ -119,33 +93,15 @@ JaegerGrpcReceiver::JaegerGrpcReceiver(const ReceiversConfig& config,
 JaegerGrpcReceiver::~JaegerGrpcReceiver() { Stop(); }
 
 Status JaegerGrpcReceiver::Start() {
-  std::string host;
-  uint16_t port = 0;
-  const std::string& endpoint = config_.jaeger_grpc.endpoint;
-  if (!SplitHostPort(endpoint, &host, &port)) {
-    return InvalidArgumentError("Jaeger gRPC endpoint '" + endpoint + "' is not host:port");
-  }
-  std::string address = (host.empty() ? "0.0.0.0" : host) + ":" + std::to_string(port);
   service_ = std::make_unique<Service>(distributor_);
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
   // grpc-go's default receive limit, which Tempo keeps for this receiver.
-  builder.SetMaxReceiveMessageSize(4 << 20);
-  builder.RegisterService(service_.get());
-  server_ = builder.BuildAndStart();
-  if (!server_ || port_ == 0) {
-    server_.reset();
-    return UnavailableError("cannot listen for Jaeger gRPC on " + address);
-  }
-  LOG_INFO << "Jaeger gRPC receiver listening on " << host << ":" << port_;
+  auto server = StartReceiverServer("Jaeger gRPC", config_.jaeger_grpc.endpoint, 4 << 20,
+                                    service_.get(), &port_);
+  if (!server.ok()) return server.status();
+  server_ = std::move(server).value();
   return Status::Ok();
 }
 
-void JaegerGrpcReceiver::Stop() {
-  if (!server_) return;
-  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  server_->Wait();
-  server_.reset();
-}
+void JaegerGrpcReceiver::Stop() { StopReceiverServer(&server_); }
 
 }  // namespace tempo::receivers

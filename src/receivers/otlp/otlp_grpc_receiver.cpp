@@ -1,11 +1,8 @@
-#include <chrono>
-
 #include <grpcpp/grpcpp.h>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
+#include "receivers/common/grpc_receiver_util.h"
 #include "receivers/otlp/status_mapping.h"
-#include "tempo/common/endpoint.h"
-#include "tempo/common/log.h"
 #include "tempo/model/otlp_wire.h"
 #include "tempo/receivers/otlp_receivers.h"
 
@@ -40,12 +37,7 @@ class OtlpGrpcReceiver::Service final
           "grpc: error unmarshalling request: proto: cannot parse invalid wire-format data"));
       return reactor;
     }
-    std::vector<std::string_view> org_ids;
-    auto range = context->client_metadata().equal_range("x-scope-orgid");
-    for (auto it = range.first; it != range.second; ++it) {
-      org_ids.emplace_back(it->second.data(), it->second.size());
-    }
-    Result<std::string> tenant = distributor_.ResolveTenant(org_ids);
+    Result<std::string> tenant = distributor_.ResolveTenant(OrgIdsOf(*context));
     if (!tenant.ok()) {
       reactor->Finish(ToGrpcStatus(OtlpGrpcCode(tenant.status()), tenant.status()));
       return reactor;
@@ -71,19 +63,8 @@ class OtlpGrpcReceiver::Service final
   // copied into `flat` first.
   static bool RequestBytes(const grpc::ByteBuffer& buffer, std::vector<grpc::Slice>* slices,
                            std::string* flat, model::OtlpWireRequest* out) {
-    if (!buffer.Dump(slices).ok()) return false;
     std::string_view bytes;
-    if (slices->size() == 1) {
-      bytes = std::string_view(reinterpret_cast<const char*>((*slices)[0].begin()),
-                               (*slices)[0].size());
-    } else {
-      flat->reserve(buffer.Length());
-      for (const grpc::Slice& slice : *slices) {
-        flat->append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-      }
-      bytes = *flat;
-    }
-    return out->Parse(bytes).ok();
+    return ViewByteBuffer(buffer, slices, flat, &bytes) && out->Parse(bytes).ok();
   }
 
   distributor::Distributor& distributor_;
@@ -96,33 +77,16 @@ OtlpGrpcReceiver::OtlpGrpcReceiver(const ReceiversConfig& config,
 OtlpGrpcReceiver::~OtlpGrpcReceiver() { Stop(); }
 
 Status OtlpGrpcReceiver::Start() {
-  std::string host;
-  uint16_t port = 0;
-  const std::string& endpoint = config_.otlp_grpc.endpoint;
-  if (!SplitHostPort(endpoint, &host, &port)) {
-    return InvalidArgumentError("OTLP gRPC endpoint '" + endpoint + "' is not host:port");
-  }
-  std::string address = (host.empty() ? "0.0.0.0" : host) + ":" + std::to_string(port);
   service_ = std::make_unique<Service>(distributor_);
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
-  builder.SetMaxReceiveMessageSize(static_cast<int>(config_.otlp_grpc_max_recv_msg_size_bytes));
-  builder.RegisterService(service_.get());
-  server_ = builder.BuildAndStart();
-  if (!server_ || port_ == 0) {
-    server_.reset();
-    return UnavailableError("cannot listen for OTLP gRPC on " + address);
-  }
-  LOG_INFO << "OTLP gRPC receiver listening on " << host << ":" << port_;
+  const int max_receive = static_cast<int>(config_.otlp_grpc_max_recv_msg_size_bytes);
+  auto server = StartReceiverServer("OTLP gRPC", config_.otlp_grpc.endpoint, max_receive,
+                                    service_.get(), &port_);
+  if (!server.ok()) return server.status();
+  server_ = std::move(server).value();
   return Status::Ok();
 }
 
-void OtlpGrpcReceiver::Stop() {
-  if (!server_) return;
-  // In-flight exports finish once their WAL group commit completes, well within the deadline.
-  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  server_->Wait();
-  server_.reset();
-}
+// In-flight exports finish once their WAL group commit completes, well within the deadline.
+void OtlpGrpcReceiver::Stop() { StopReceiverServer(&server_); }
 
 }  // namespace tempo::receivers

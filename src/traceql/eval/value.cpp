@@ -7,64 +7,12 @@
 #include <string>
 
 #include "opentelemetry/proto/common/v1/common.pb.h"
+#include "traceql/int_ops.h"
 
 namespace tempo::traceql::eval {
 namespace {
 
 using opentelemetry::proto::common::v1::AnyValue;
-
-constexpr int64_t kMinInt = std::numeric_limits<int64_t>::min();
-
-int64_t WrapAdd(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
-}
-int64_t WrapSub(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
-}
-int64_t WrapMul(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
-}
-
-// lhs^rhs with the mathematical operand order (§8.2 recommends it over Tempo's swapped order).
-// Negative exponents truncate towards zero; nullopt-like `ok = false` for 0^negative.
-int64_t IntPow(int64_t base, int64_t exp, bool* ok) {
-  *ok = true;
-  if (exp < 0) {
-    if (base == 0) {
-      *ok = false;
-      return 0;
-    }
-    if (base == 1) return 1;
-    if (base == -1) return (exp % 2 == 0) ? 1 : -1;
-    return 0;
-  }
-  int64_t result = 1;
-  while (exp > 0) {
-    if (exp & 1) result = WrapMul(result, base);
-    base = WrapMul(base, base);
-    exp >>= 1;
-  }
-  return result;
-}
-
-bool OrderHolds(BinaryOp op, int cmp) {
-  switch (op) {
-    case BinaryOp::kEq:
-      return cmp == 0;
-    case BinaryOp::kNeq:
-      return cmp != 0;
-    case BinaryOp::kLt:
-      return cmp < 0;
-    case BinaryOp::kLte:
-      return cmp <= 0;
-    case BinaryOp::kGt:
-      return cmp > 0;
-    case BinaryOp::kGte:
-      return cmp >= 0;
-    default:
-      return false;
-  }
-}
 
 // The typed-storage rule of §8.2: under an int literal only ints (and durations) take part, under
 // a float literal only floats.
@@ -251,30 +199,12 @@ bool Compare(BinaryOp op, const Value& a, const Value& b, ValueType strict) {
 Value Arithmetic(BinaryOp op, const Value& a, const Value& b, Status* error) {
   if (!a.is_numeric() || !b.is_numeric()) return Value();
   if (a.type == ValueType::kInt && b.type == ValueType::kInt) {
-    int64_t x = a.i, y = b.i;
-    switch (op) {
-      case BinaryOp::kAdd:
-        return Value::Int(WrapAdd(x, y));
-      case BinaryOp::kSub:
-        return Value::Int(WrapSub(x, y));
-      case BinaryOp::kMul:
-        return Value::Int(WrapMul(x, y));
-      case BinaryOp::kDiv:
-      case BinaryOp::kMod:
-        if (y == 0) {
-          if (error->ok()) *error = InvalidArgumentError("integer divide by zero");
-          return Value();
-        }
-        if (op == BinaryOp::kDiv) return Value::Int(x == kMinInt && y == -1 ? kMinInt : x / y);
-        return Value::Int(y == -1 ? 0 : x % y);
-      case BinaryOp::kPow: {
-        bool ok;
-        int64_t p = IntPow(x, y, &ok);
-        return ok ? Value::Int(p) : Value();
-      }
-      default:
-        return Value();
+    if (b.i == 0 && (op == BinaryOp::kDiv || op == BinaryOp::kMod)) {
+      if (error->ok()) *error = InvalidArgumentError("integer divide by zero");
+      return Value();
     }
+    std::optional<int64_t> v = IntArithmetic(op, a.i, b.i);
+    return v ? Value::Int(*v) : Value();
   }
   double x = a.AsDouble(), y = b.AsDouble();
   switch (op) {
