@@ -11,7 +11,7 @@ DESTDIR    ?=
 UNITDIR    ?= /etc/systemd/system
 SYSUSERSDIR ?= /usr/lib/sysusers.d
 
-.PHONY: all deps configure build test unit-test run bench install clean
+.PHONY: all deps configure build test unit-test run bench bench-full install clean
 
 all: build
 
@@ -36,12 +36,24 @@ run: build
 	@mkdir -p data
 	@$(BUILD_DIR)/tempo -config.file=config/tempo.yaml
 
-bench:
+# `make bench`: the short run (microbenchmarks, ingest, query benchmark + DuckDB reference, one
+# summary table); `make bench-full`: the long one (100 M spans, 30 min steady load, kill -9
+# restart, memory limit). Both are described in bench/README.md; results go to
+# $(BUILD_DIR)-bench/bench/results/.
+define bench_build
 	@scripts/install-deps.sh
 	@cmake -S . -B $(BUILD_DIR)-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DTEMPO_BUILD_BENCH=ON \
 	  -DTEMPO_BUILD_TESTS=OFF > /dev/null
 	@cmake --build $(BUILD_DIR)-bench -j $(JOBS)
-	@bench/run.sh $(BUILD_DIR)-bench
+endef
+
+bench:
+	$(bench_build)
+	@BENCH_COMMAND="make bench" bench/run.sh $(BUILD_DIR)-bench
+
+bench-full:
+	$(bench_build)
+	@BENCH_COMMAND="make bench-full" bench/run_full.sh $(BUILD_DIR)-bench
 
 # Binary, systemd unit, sysusers entry and (unless one exists) /etc/tempo/tempo.yaml; see
 # docs/operations.md. The `tempo` user is created only on a real install (no DESTDIR).

@@ -1,13 +1,72 @@
 #!/usr/bin/env bash
-# Runs the microbenchmarks of a bench build dir and prints one table.
+# `make bench`: the short benchmark run (10–25 minutes on the shared 2 cores today, half or more
+# of it the searches; the corpus is generated once, a few minutes more):
+#   1. microbenchmarks: tempo_ingest_bench (decode, regroup, WAL append, push pipeline) and
+#      tempo_trace_by_id_bench on 1 M spans in 4 blocks;
+#   2. end-to-end ingest over OTLP/gRPC and OTLP/HTTP (bench/load/run_ingest.sh, DURATION=30 s
+#      per protocol);
+#   3. the query benchmark over the 2 M-span corpus with the DuckDB reference
+#      (bench/load/run_query.sh, ITERATIONS=3 timed runs per search);
+#   4. one summary table (bench/summary.py) of everything.
+# Every step's output and JSON goes to RESULTS_DIR (default <build>/bench/results/<UTC time>/);
+# a failing step is reported and the others still run.
+#
 # Usage: bench/run.sh <build-dir>   (make bench does this)
-set -euo pipefail
+# Environment: DURATION (ingest seconds per protocol, default 30), CORPUS_SPANS, SEED, ITERATIONS,
+# LOOKUPS, DUCKDB, MEMORY_MAX, ... of run_ingest.sh and run_query.sh; SKIP="micro ingest query"
+# skips steps; RESULTS_DIR.
+set -uo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:-build-bench}"
-echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)  machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB"
-"$build/bench/tempo_ingest_bench" --benchmark_min_time=0.5 --benchmark_counters_tabular=true
-# Blocks: 1 M spans in 4 blocks, trace by ID (RESULTS.md's figure uses --spans=10000000).
-"$build/bench/tempo_trace_by_id_bench" --spans=1000000 --block_spans=250000 --lookups=2000 \
-  --dir="$build/bench/trace-by-id-1m"
-# End-to-end ingest over OTLP/gRPC and OTLP/HTTP against <build-dir>/tempo (short run: 60 s per
-# protocol; DURATION, CORPUS_SPANS, ... tune it, see bench/README.md).
-"$(dirname "$0")/load/run_ingest.sh" "$build"
+results="${RESULTS_DIR:-$build/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}"
+mkdir -p "$results"
+skip=" ${SKIP:-} "
+
+source "$here/bench_meta.sh"
+bench_write_meta "$results/meta.json" "${BENCH_COMMAND:-bench/run.sh $*}" \
+  "short: DURATION=${DURATION:-30} CORPUS_SPANS=${CORPUS_SPANS:-2000000}"
+echo "results: $results"
+cat "$results/meta.json"
+
+failed=()
+step() {
+  local name="$1"
+  shift
+  if [[ "$skip" == *" $name "* ]]; then echo "== $name: skipped"; return; fi
+  echo
+  echo "== $name ($(date -u +%H:%M:%S) UTC, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  if ! "$@"; then
+    failed+=("$name")
+    echo "== $name FAILED" >&2
+  fi
+}
+
+micro() {
+  "$build/bench/tempo_ingest_bench" --benchmark_min_time=0.5 --benchmark_counters_tabular=true \
+    --benchmark_out="$results/ingest_bench.json" --benchmark_out_format=json || return 1
+  # Blocks: 1 M spans in 4 blocks, trace by ID (RESULTS.md's figure uses --spans=10000000).
+  "$build/bench/tempo_trace_by_id_bench" --spans="${TBI_SPANS:-1000000}" \
+    --block_spans="${TBI_BLOCK_SPANS:-250000}" --lookups=2000 \
+    --dir="$build/bench/trace-by-id-${TBI_SPANS:-1000000}" | tee "$results/trace_by_id.txt"
+  return "${PIPESTATUS[0]}"
+}
+ingest() {
+  DURATION="${DURATION:-30}" JSON_OUT="$results/ingest.jsonl" "$here/load/run_ingest.sh" "$build"
+}
+query() {
+  # 1 unrecorded + 3 timed runs per search (run_query.sh alone: 5): the searches take seconds each
+  # at 2 M spans today, which makes the query step most of the run.
+  ITERATIONS="${ITERATIONS:-3}" RESULTS_DIR="$results" "$here/load/run_query.sh" "$build"
+}
+
+step micro micro
+step ingest ingest
+step query query
+
+echo
+echo "== summary"
+python3 "$here/summary.py" "$results" | tee "$results/summary.txt"
+if ((${#failed[@]})); then
+  echo "failed steps: ${failed[*]}" | tee -a "$results/summary.txt" >&2
+  exit 1
+fi

@@ -11,6 +11,7 @@
 // The header counts are written last (the generator seeks back), so a torn file is detected.
 
 #include <cstdint>
+#include <cstdio>
 #include <iosfwd>
 #include <memory>
 #include <string>
@@ -71,6 +72,47 @@ struct Corpus {
 
 // Reads only the header (for a cache check without loading gigabytes).
 [[nodiscard]] Result<CorpusHeader> ReadCorpusHeader(const std::string& path);
+
+// Reads a corpus file record by record without holding it in memory (tools that only look at
+// the spans: the CSV export, the query benchmark's trace-ID sample). Owns the file; not
+// thread-safe.
+class CorpusReader {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<CorpusReader>> Open(const std::string& path);
+  ~CorpusReader();
+  CorpusReader(const CorpusReader&) = delete;
+  CorpusReader& operator=(const CorpusReader&) = delete;
+
+  const CorpusHeader& header() const { return header_; }
+  // Reads the next record into `payload` and `spans`; false after the last one, kCorruption on
+  // a torn file. With `payload` null the bytes are skipped (a seek).
+  [[nodiscard]] Result<bool> Next(std::string* payload, uint32_t* spans);
+
+ private:
+  CorpusReader(std::FILE* file, std::string path) : file_(file), path_(std::move(path)) {}
+  std::FILE* file_;
+  std::string path_;
+  CorpusHeader header_;
+  uint64_t read_ = 0;
+};
+
+// Writes every span of the first batches of the corpus at `corpus_path` (whole batches, until
+// `max_spans` spans, as tempo_load --max-spans sends them; 0 = all) as one CSV row each to
+// `out_path`, with the columns the DuckDB reference of the query benchmark needs (header row
+// first; the list is kSpanCsvColumns in corpus_export.cpp): batch index, trace ID as two
+// big-endian u64 halves, span and parent IDs as big-endian u64 (0 = root), name, service.name,
+// start/end/duration in corpus time (not shifted), status code, kind, and the span attributes
+// http.status_code, http.response.status_code, http.method, http.request.method, db.system
+// (empty = absent). Also writes `out_path`.json: spans, batches, first_start_ns, last_end_ns and
+// the pass step tempo_load uses when it loops (so a reader can replicate later passes).
+[[nodiscard]] Status ExportSpansCsv(const std::string& corpus_path, const std::string& out_path,
+                                    uint64_t max_spans, std::ostream* progress);
+
+// The shift tempo_load adds to the timestamps of replay pass k (k × this) and the XOR it applies
+// to the first 4 bytes of every trace ID (byte i ^= pass >> 8i).
+inline int64_t PassTimeStepNs(const CorpusHeader& h) {
+  return static_cast<int64_t>(h.last_end_ns - h.first_start_ns) + 1'000'000'000;
+}
 
 // Copies `batch.payload` into `out` and patches it for replay pass `pass` (>= 1): XORs the pass
 // into the first 4 bytes of every trace ID and adds `time_shift_ns` to every timestamp.

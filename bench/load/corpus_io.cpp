@@ -242,6 +242,42 @@ Result<std::unique_ptr<Corpus>> LoadCorpus(const std::string& path, bool index_o
   return corpus;
 }
 
+Result<std::unique_ptr<CorpusReader>> CorpusReader::Open(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return NotFoundError("cannot open " + path + ": " + std::strerror(errno));
+  std::unique_ptr<CorpusReader> reader(new CorpusReader(f, path));
+  std::setvbuf(f, nullptr, _IOFBF, 1 << 20);
+  char buf[kHeaderBytes];
+  TEMPO_RETURN_IF_ERROR(ReadExact(f, buf, sizeof(buf), path));
+  TEMPO_ASSIGN_OR_RETURN(reader->header_, DecodeHeader(buf, path));
+  return reader;
+}
+
+CorpusReader::~CorpusReader() { std::fclose(file_); }
+
+Result<bool> CorpusReader::Next(std::string* payload, uint32_t* spans) {
+  if (read_ >= header_.batches) return false;
+  char prefix[8];
+  TEMPO_RETURN_IF_ERROR(ReadExact(file_, prefix, 8, path_));
+  uint32_t len = 0, count = 0;
+  for (int k = 0; k < 4; ++k) {
+    len |= static_cast<uint32_t>(static_cast<unsigned char>(prefix[k])) << (8 * k);
+    count |= static_cast<uint32_t>(static_cast<unsigned char>(prefix[4 + k])) << (8 * k);
+  }
+  if (len > kMaxRecordBytes) return CorruptionError(path_ + ": record too large");
+  if (payload == nullptr) {
+    if (std::fseek(file_, static_cast<long>(len), SEEK_CUR) != 0) {
+      return CorruptionError(path_ + ": truncated corpus file");
+    }
+  } else {
+    payload->resize(len);
+    TEMPO_RETURN_IF_ERROR(ReadExact(file_, payload->data(), len, path_));
+  }
+  *spans = count;
+  ++read_;
+  return true;
+}
+
 void PatchInPlace(const CorpusBatch& batch, uint32_t pass, int64_t time_shift_ns,
                   std::string* payload) {
   char* base = payload->data();

@@ -3,6 +3,8 @@
 //   tempo_corpus --out=corpus.bin [--seed=1] [--spans=2000000] [--batch-spans=512]
 //                [--huge-traces=-1]
 //   tempo_corpus --describe=corpus.bin
+//   tempo_corpus --export-csv=spans.csv --corpus=corpus.bin [--max-spans=0]
+//                (one CSV row per span for the DuckDB reference; see ExportSpansCsv)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -111,14 +113,33 @@ int main(int argc, char** argv) {
   options.target_spans = flags.U64("spans", 2'000'000);
   options.spans_per_batch = static_cast<uint32_t>(flags.U64("batch-spans", 512));
   options.huge_traces = static_cast<int>(flags.Num("huge-traces", -1));
+  std::string export_csv = flags.Str("export-csv", "");
+  std::string corpus_path = flags.Str("corpus", "");
+  uint64_t max_spans = flags.U64("max-spans", 0);
   for (const std::string& name : flags.Unknown()) {
     std::cerr << "unknown flag --" << name << "\n";
     return 2;
   }
   if (!describe.empty()) return Describe(describe);
+  if (!export_csv.empty()) {
+    if (corpus_path.empty()) {
+      std::cerr << "--export-csv needs --corpus=FILE\n";
+      return 2;
+    }
+    auto start = std::chrono::steady_clock::now();
+    tempo::Status s = tempo::bench::ExportSpansCsv(corpus_path, export_csv, max_spans, &std::cerr);
+    if (!s.ok()) {
+      std::cerr << s.ToString() << "\n";
+      return 1;
+    }
+    std::printf("wrote %s in %.1f s\n", export_csv.c_str(),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    return 0;
+  }
   if (out.empty()) {
     std::cerr << "usage: tempo_corpus --out=FILE [--seed=1] [--spans=2000000] [--batch-spans=512]"
-                 " [--huge-traces=-1]\n       tempo_corpus --describe=FILE\n";
+                 " [--huge-traces=-1]\n       tempo_corpus --describe=FILE\n"
+                 "       tempo_corpus --export-csv=OUT --corpus=FILE [--max-spans=0]\n";
     return 2;
   }
   auto start = std::chrono::steady_clock::now();

@@ -5,7 +5,10 @@
 namespace tempo::bench {
 
 Dispatcher::Dispatcher(const Corpus& corpus, const LoadOptions& options, int64_t pass_time_step_ns)
-    : corpus_(corpus), options_(options), pass_time_step_ns_(pass_time_step_ns) {}
+    : corpus_(corpus),
+      options_(options),
+      pass_time_step_ns_(pass_time_step_ns),
+      next_(static_cast<uint64_t>(options.first_pass) * corpus.batches.size()) {}
 
 void Dispatcher::Start() {
   start_ = Clock::now();

@@ -35,6 +35,9 @@ struct LoadOptions {
   // Per-request deadline.
   double timeout_s = 30;
   std::string tenant;  // sent as X-Scope-OrgID when not empty
+  // Replay pass to start at (0 = the corpus as it is): a later run against a server that
+  // already holds earlier passes sends new trace IDs.
+  uint32_t first_pass = 0;
 };
 
 // One request to send: the bytes (owned by the corpus or by the caller's scratch buffer).
@@ -86,7 +89,7 @@ class Dispatcher {
   int64_t pass_time_step_ns_;
   Clock::time_point start_;
   Clock::time_point end_;
-  uint64_t next_ = 0;  // batches handed out
+  uint64_t next_ = 0;  // next batch to hand out, counted over passes (pass × batches + index)
   uint64_t spans_issued_ = 0;
   LoadStats stats_;
 };

@@ -6,7 +6,12 @@
 //              [--connections=4] [--concurrency=16] [--rate=0] [--duration=60]
 //              [--max-spans=N] [--timeout=30] [--tenant=ID] [--server-pid=PID | --no-server]
 //              [--data-dir=DIR] [--metrics=127.0.0.1:3200] [--decode-ref=auto|0|SPANS_PER_S]
-//              [--label=NAME] [--json-out=FILE]
+//              [--label=NAME] [--json-out=FILE] [--first-pass=0] [--data-ends-now]
+//
+// Span times are shifted so that the first pass sent starts now, later passes following; with
+// --data-ends-now (needs --max-spans) they are shifted into the past instead, so that the last
+// pass ends now: servers do not search spans "in the future" (the search end is clamped to now),
+// so the query benchmark loads this way.
 #include <unistd.h>
 
 #include <chrono>
@@ -58,9 +63,12 @@ int main(int argc, char** argv) {
   o.concurrency = static_cast<int>(flags.U64("concurrency", 16));
   o.rate = flags.Num("rate", 0);
   o.duration_s = flags.Num("duration", 60);
+  const bool flags_max_spans_given = !flags.Str("max-spans", "").empty();
   o.max_spans = flags.U64("max-spans", 1'000'000'000);
   o.timeout_s = flags.Num("timeout", 30);
   o.tenant = flags.Str("tenant", "");
+  o.first_pass = static_cast<uint32_t>(flags.U64("first-pass", 0));
+  bool data_ends_now = flags.Bool("data-ends-now", false);
   uint64_t server_pid = flags.U64("server-pid", 0);
   bool no_server = flags.Bool("no-server", false);
   std::string data_dir = flags.Str("data-dir", "");
@@ -99,15 +107,23 @@ int main(int argc, char** argv) {
     report.decode_ref_spans_per_s = std::strtod(decode_ref.c_str(), nullptr);
   }
 
-  // Times start at "now"; each further pass over the corpus comes after the previous one.
+  // Times start at "now" (the first pass sent starts now); each further pass over the corpus
+  // comes after the previous one.
   int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
-  int64_t shift = now_ns - static_cast<int64_t>(corpus.header.first_start_ns);
+  int64_t pass_step = PassTimeStepNs(corpus.header);
+  int64_t shift = now_ns - static_cast<int64_t>(corpus.header.first_start_ns) -
+                  static_cast<int64_t>(o.first_pass) * pass_step;
+  if (data_ends_now) {
+    if (!flags_max_spans_given) return Fail("--data-ends-now needs --max-spans");
+    uint64_t passes =
+        (o.max_spans + corpus.header.spans - 1) / std::max<uint64_t>(corpus.header.spans, 1);
+    shift -= static_cast<int64_t>(passes) * pass_step;
+  }
   for (CorpusBatch& b : corpus.batches) PatchInPlace(b, 0, shift, &b.payload);
-  int64_t pass_step =
-      static_cast<int64_t>(corpus.header.last_end_ns - corpus.header.first_start_ns) +
-      1'000'000'000;
+  std::cerr << "time shift " << shift << " ns (corpus time + shift = sent time; pass k adds k * "
+            << pass_step << " ns)\n";
 
   std::unique_ptr<ProcSampler> sampler;
   if (!no_server) {
