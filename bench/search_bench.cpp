@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "load/flags.h"
+#include "support/realistic_block.h"
 #include "support/realistic_traces.h"
 #include "tempo/backend/backend.h"
 #include "tempo/block/block_meta.h"
@@ -63,34 +64,15 @@ double CpuSeconds() {
 }
 
 void BuildBlock(const Flags& flags, uint64_t b, tempo::backend::Backend& backend) {
-  tempo::bench::RealisticTraceOptions options;
-  options.seed = 2000 + b;
-  options.base_time_unix_nano = kBase + b * kWindow;
-  options.window_nanos = kWindow;
-  tempo::bench::RealisticTraceGenerator gen(options);
-  std::vector<std::string> ids = tempo::bench::SortedRandomTraceIds(flags.block_spans / 3, 9 + b);
-  tempo::block::BlockWriter writer;
-  uint64_t spans = 0;
-  for (uint64_t n = 0; spans < flags.block_spans && n < ids.size(); ++n) {
-    uint64_t s = 0;
-    tempopb::Trace trace = gen.Make(n, ids[n], &s);
-    spans += s;
-    tempo::Status st = writer.Append(tempo::TraceId::FromBytes(ids[n]), trace);
-    if (!st.ok()) Die("append", st);
-  }
-  tempo::block::BlockMeta meta;
-  auto data = writer.Finish(&meta);
-  if (!data.ok()) Die("finish", data.status());
-  char id[40];
-  std::snprintf(id, sizeof(id), "00000000-0000-4000-8000-%012" PRIx64, b + 1);
-  meta.block_id = id;
-  meta.tenant_id = kTenant;
-  tempo::Status s = backend.Write(kTenant, meta.block_id, tempo::backend::kDataName, *data);
-  if (s.ok()) {
-    s = backend.Write(kTenant, meta.block_id, tempo::backend::kMetaName,
-                      tempo::block::MetaToJson(meta));
-  }
-  if (!s.ok()) Die("write", s);
+  tempo::bench::RealisticBlockSpec spec;
+  spec.index = b;
+  spec.spans = flags.block_spans;
+  spec.seed = 2000 + b;
+  spec.id_seed = 9 + b;
+  spec.base_time_unix_nano = kBase + b * kWindow;
+  spec.window_nanos = kWindow;
+  tempo::Status s = tempo::bench::WriteRealisticBlock(backend, kTenant, spec);
+  if (!s.ok()) Die("write block", s);
 }
 
 struct Timing {
