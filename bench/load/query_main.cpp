@@ -31,6 +31,7 @@
 #include "flags.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "query_client.h"
+#include "query_report.h"
 
 namespace {
 
@@ -127,43 +128,6 @@ std::map<std::string, double> ParseMetrics(const std::string& body) {
   }
   return out;
 }
-
-// Latencies of one query and the percentiles of the report (nearest rank).
-struct Timings {
-  std::vector<double> ms;
-  double Pct(double q) const {
-    if (ms.empty()) return 0;
-    std::vector<double> v = ms;
-    std::sort(v.begin(), v.end());
-    size_t rank = static_cast<size_t>(std::ceil(q * static_cast<double>(v.size())));
-    return v[std::min(v.size() - 1, rank == 0 ? 0 : rank - 1)];
-  }
-  double Mean() const {
-    double sum = 0;
-    for (double x : ms) sum += x;
-    return ms.empty() ? 0 : sum / static_cast<double>(ms.size());
-  }
-};
-
-// One row of the report.
-struct Row {
-  std::string id, kind, text;
-  bool most_recent = false;
-  Timings t;
-  uint64_t errors = 0;
-  std::string error_sample;
-  uint64_t inspected_spans = 0, inspected_traces = 0, inspected_bytes = 0, total_blocks = 0;
-  uint64_t results = 0, response_bytes = 0;
-  std::vector<std::string> trace_ids;
-
-  void Error(const HttpResult& r) {
-    if (errors++ == 0) {
-      error_sample = r.status == 0
-                         ? r.error
-                         : "http " + std::to_string(r.status) + ": " + r.body.substr(0, 200);
-    }
-  }
-};
 
 // Trace IDs for the lookups, drawn from what was replayed, and the service names seen.
 struct Sample {
@@ -338,73 +302,6 @@ int RestartProbe(const std::string& host, uint16_t port, const std::string& otlp
               {"last_push_error", push_s < 0 ? last_push : ""}};
   std::cout << out.dump() << std::endl;
   return ready_s >= 0 && push_s >= 0 ? 0 : 1;
-}
-
-json RowJson(const Row& r, const std::string& label, uint64_t loaded_spans) {
-  double p50 = r.t.Pct(0.5);
-  json j = {{"type", "query"},
-            {"label", label},
-            {"id", r.id},
-            {"kind", r.kind},
-            {"query", r.text},
-            {"most_recent", r.most_recent},
-            {"n", r.t.ms.size()},
-            {"errors", r.errors},
-            {"p50_ms", p50},
-            {"p99_ms", r.t.Pct(0.99)},
-            {"max_ms", r.t.Pct(1.0)},
-            {"mean_ms", r.t.Mean()},
-            {"results", r.results},
-            {"response_bytes", r.response_bytes}};
-  if (!r.error_sample.empty()) j["error_sample"] = r.error_sample;
-  if (r.kind == "search") {
-    j["inspected_spans"] = r.inspected_spans;
-    j["inspected_traces"] = r.inspected_traces;
-    j["inspected_bytes"] = r.inspected_bytes;
-    j["total_blocks"] = r.total_blocks;
-    j["loaded_spans"] = loaded_spans;
-    if (p50 > 0) {
-      j["inspected_spans_per_s"] = static_cast<double>(r.inspected_spans) / (p50 / 1000);
-      j["loaded_spans_per_s"] = static_cast<double>(loaded_spans) / (p50 / 1000);
-    }
-    j["trace_ids"] = r.trace_ids;
-  }
-  return j;
-}
-
-std::string Fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), f, v);
-  return buf;
-}
-
-void PrintTable(const std::vector<Row>& rows, uint64_t loaded_spans) {
-  std::vector<std::vector<std::string>> t;
-  t.push_back({"query", "n", "p50 ms", "p99 ms", "max ms", "results", "inspected spans",
-               "inspected spans/s", "loaded spans/s", "blocks", "errors"});
-  for (const Row& r : rows) {
-    double p50 = r.t.Pct(0.5);
-    bool search = r.kind == "search";
-    t.push_back({r.text + (r.most_recent ? " with(most_recent=true)" : ""),
-                 std::to_string(r.t.ms.size()), Fmt("%.1f", p50), Fmt("%.1f", r.t.Pct(0.99)),
-                 Fmt("%.1f", r.t.Pct(1.0)), std::to_string(r.results),
-                 search ? std::to_string(r.inspected_spans) : "-",
-                 search && p50 > 0 ? Fmt("%.3g", r.inspected_spans / (p50 / 1000)) : "-",
-                 search && p50 > 0 ? Fmt("%.3g", loaded_spans / (p50 / 1000)) : "-",
-                 search ? std::to_string(r.total_blocks) : "-",
-                 r.errors ? std::to_string(r.errors) + " (" + r.error_sample.substr(0, 60) + ")"
-                          : "0"});
-  }
-  std::vector<size_t> w(t[0].size(), 0);
-  for (const auto& row : t)
-    for (size_t i = 0; i < row.size(); ++i) w[i] = std::max(w[i], row[i].size());
-  for (const auto& row : t) {
-    for (size_t i = 0; i < row.size(); ++i) {
-      std::string cell = row[i];
-      std::string pad(w[i] - cell.size(), ' ');
-      std::cout << (i == 0 ? cell + pad : pad + cell) << (i + 1 < row.size() ? "  " : "\n");
-    }
-  }
 }
 
 }  // namespace
