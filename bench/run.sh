@@ -20,35 +20,17 @@ here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:-build-bench}"
 results="${RESULTS_DIR:-$build/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$results"
-skip=" ${SKIP:-} "
 
+source "$here/load/lib.sh"
 source "$here/bench_meta.sh"
 bench_write_meta "$results/meta.json" "${BENCH_COMMAND:-bench/run.sh $*}" \
   "short: DURATION=${DURATION:-30} CORPUS_SPANS=${CORPUS_SPANS:-2000000}"
 echo "results: $results"
 cat "$results/meta.json"
 
-failed=()
-step() {
-  local name="$1"
-  shift
-  if [[ "$skip" == *" $name "* ]]; then echo "== $name: skipped"; return; fi
-  echo
-  echo "== $name ($(date -u +%H:%M:%S) UTC, load average $(cut -d' ' -f1-3 /proc/loadavg))"
-  if ! "$@"; then
-    failed+=("$name")
-    echo "== $name FAILED" >&2
-  fi
-}
-
 micro() {
-  "$build/bench/tempo_ingest_bench" --benchmark_min_time=0.5 --benchmark_counters_tabular=true \
-    --benchmark_out="$results/ingest_bench.json" --benchmark_out_format=json || return 1
   # Blocks: 1 M spans in 4 blocks, trace by ID (RESULTS.md's figure uses --spans=10000000).
-  "$build/bench/tempo_trace_by_id_bench" --spans="${TBI_SPANS:-1000000}" \
-    --block_spans="${TBI_BLOCK_SPANS:-250000}" --lookups=2000 \
-    --dir="$build/bench/trace-by-id-${TBI_SPANS:-1000000}" | tee "$results/trace_by_id.txt"
-  return "${PIPESTATUS[0]}"
+  bench_micro "$build" "$results" "${TBI_SPANS:-1000000}" "${TBI_BLOCK_SPANS:-250000}" 2000
 }
 ingest() {
   DURATION="${DURATION:-30}" JSON_OUT="$results/ingest.jsonl" "$here/load/run_ingest.sh" "$build"
@@ -59,14 +41,8 @@ query() {
   ITERATIONS="${ITERATIONS:-3}" RESULTS_DIR="$results" "$here/load/run_query.sh" "$build"
 }
 
-step micro micro
-step ingest ingest
-step query query
+bench_step micro micro
+bench_step ingest ingest
+bench_step query query
 
-echo
-echo "== summary"
-python3 "$here/summary.py" "$results" | tee "$results/summary.txt"
-if ((${#failed[@]})); then
-  echo "failed steps: ${failed[*]}" | tee -a "$results/summary.txt" >&2
-  exit 1
-fi
+bench_summary "$results" || exit 1

@@ -33,7 +33,6 @@ restart_load_s="${RESTART_LOAD_S:-30}"
 memory_max="${MEMORY_MAX-4G}"
 results="${RESULTS_DIR:-$build/bench/results/full-$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$results"
-skip=" ${SKIP:-} "
 
 bench_write_meta "$results/meta.json" "${BENCH_COMMAND:-bench/run_full.sh $*}" \
   "full: FULL_SPANS=$full_spans FULL_CORPUS_SPANS=$corpus_spans STEADY_RATE=$steady_rate STEADY_DURATION=$steady_duration RESTART_LOAD_S=$restart_load_s MEMORY_MAX=$memory_max INGEST_DURATION=${INGEST_DURATION:-300} TBI_SPANS=${TBI_SPANS:-10000000}"
@@ -49,26 +48,8 @@ fi
 python3 -c 'import json,sys; json.dump({"limit": sys.argv[1], "mode": sys.argv[2]}, open(sys.argv[3], "w"))' \
   "$memory_max" "$mem_mode" "$results/memory.json"
 
-failed=()
-step() {
-  local name="$1"
-  shift
-  if [[ "$skip" == *" $name "* ]]; then echo "== $name: skipped"; return; fi
-  echo
-  echo "== $name ($(date -u +%H:%M:%S) UTC, load average $(cut -d' ' -f1-3 /proc/loadavg))"
-  if ! "$@"; then
-    failed+=("$name")
-    echo "== $name FAILED" >&2
-  fi
-}
-
 micro() {
-  "$build/bench/tempo_ingest_bench" --benchmark_min_time=0.5 --benchmark_counters_tabular=true \
-    --benchmark_out="$results/ingest_bench.json" --benchmark_out_format=json || return 1
-  local tbi="${TBI_SPANS:-10000000}"
-  "$build/bench/tempo_trace_by_id_bench" --spans="$tbi" --block_spans=1000000 --lookups=10000 \
-    --dir="$build/bench/trace-by-id-$tbi" | tee "$results/trace_by_id.txt"
-  return "${PIPESTATUS[0]}"
+  bench_micro "$build" "$results" "${TBI_SPANS:-10000000}" 1000000 10000
 }
 ingest() {
   DURATION="${INGEST_DURATION:-300}" CORPUS_SPANS="$corpus_spans" SEED="$seed" \
@@ -191,17 +172,11 @@ EOF
   return "$probe"
 }
 
-step micro micro
-step ingest ingest
-step query query
-step steady steady
-step restart restart
+bench_step micro micro
+bench_step ingest ingest
+bench_step query query
+bench_step steady steady
+bench_step restart restart
 if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then bench_stop_server "$server_pid"; server_pid=""; fi
 
-echo
-echo "== summary"
-python3 "$here/summary.py" "$results" | tee "$results/summary.txt"
-if ((${#failed[@]})); then
-  echo "failed steps: ${failed[*]}" | tee -a "$results/summary.txt" >&2
-  exit 1
-fi
+bench_summary "$results" || exit 1

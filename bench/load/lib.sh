@@ -1,6 +1,49 @@
-# Shell helpers of the end-to-end bench scripts (run_query.sh, run_full.sh): the corpus cache,
-# free ports, a server config, starting a server (optionally under a memory limit), waiting for
-# /ready, stopping it, reading its RSS. Source it; every function is prefixed `bench_`.
+# Shell helpers of the bench scripts (bench/run.sh, bench/run_full.sh, run_ingest.sh,
+# run_query.sh): the steps of a run (skip, failure, summary) and its microbenchmarks; the corpus
+# cache, free ports, a server config, starting a server (optionally under a memory limit), waiting
+# for /ready, stopping it, reading its RSS. Source it; every name is prefixed `bench_`/`BENCH_`.
+
+BENCH_LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+BENCH_FAILED=()  # the steps bench_step saw fail
+
+# bench_step <name> <command...>: one step of a benchmark run. Skipped when <name> is listed in
+# SKIP (space-separated); a failing step is reported and added to BENCH_FAILED, and the run goes on.
+bench_step() {
+  local name="$1"
+  shift
+  if [[ " ${SKIP:-} " == *" $name "* ]]; then echo "== $name: skipped"; return; fi
+  echo
+  echo "== $name ($(date -u +%H:%M:%S) UTC, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  if ! "$@"; then
+    BENCH_FAILED+=("$name")
+    echo "== $name FAILED" >&2
+  fi
+}
+
+# bench_summary <results-dir>: the summary table of a run (bench/summary.py, also written to
+# <results-dir>/summary.txt) and the failed steps; returns 1 if a step failed.
+bench_summary() {
+  echo
+  echo "== summary"
+  python3 "$BENCH_LIB_DIR/../summary.py" "$1" | tee "$1/summary.txt"
+  if ((${#BENCH_FAILED[@]})); then
+    echo "failed steps: ${BENCH_FAILED[*]}" | tee -a "$1/summary.txt" >&2
+    return 1
+  fi
+}
+
+# bench_micro <build> <results-dir> <spans> <spans-per-block> <lookups>: the microbenchmarks of a
+# run: tempo_ingest_bench (JSON to ingest_bench.json), then tempo_trace_by_id_bench over <spans>
+# spans in blocks of <spans-per-block> (its blocks cached in <build>/bench/trace-by-id-<spans>,
+# its output also in trace_by_id.txt).
+bench_micro() {
+  local build="$1" results="$2" spans="$3"
+  "$build/bench/tempo_ingest_bench" --benchmark_min_time=0.5 --benchmark_counters_tabular=true \
+    --benchmark_out="$results/ingest_bench.json" --benchmark_out_format=json || return 1
+  "$build/bench/tempo_trace_by_id_bench" --spans="$spans" --block_spans="$4" --lookups="$5" \
+    --dir="$build/bench/trace-by-id-$spans" | tee "$results/trace_by_id.txt"
+  return "${PIPESTATUS[0]}"
+}
 
 # bench_corpus <build> <spans> <seed>: prints the corpus path, generating it first if missing.
 bench_corpus() {

@@ -17,6 +17,8 @@
 #   KEEP=1               keep the temporary directories (config, data, server log)
 set -euo pipefail
 
+here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/lib.sh"
 build="${1:-build-bench}"
 bench_bin="$build/bench"
 server_bin="${TEMPO_BIN:-$build/tempo}"
@@ -35,13 +37,7 @@ for exe in "$server_bin" "$bench_bin/tempo_corpus" "$bench_bin/tempo_load" "$ben
 done
 
 # The corpus is generated once per (generator version, seed, size).
-corpus_dir="$bench_bin/corpus"
-corpus="$corpus_dir/v1-seed$seed-spans$corpus_spans.bin"
-mkdir -p "$corpus_dir"
-if [[ ! -s "$corpus" ]]; then
-  echo "generating corpus $corpus ..."
-  "$bench_bin/tempo_corpus" --out="$corpus" --seed="$seed" --spans="$corpus_spans"
-fi
+corpus="$(bench_corpus "$build" "$corpus_spans" "$seed")"
 "$bench_bin/tempo_corpus" --describe="$corpus"
 
 results="$(mktemp)"
@@ -58,60 +54,15 @@ echo "decode reference (libprotobuf into an arena, one thread):"
 decode_ref="$("$bench_bin/tempo_decode_ref" --corpus="$corpus" --seconds=5 | tee /dev/stderr |
   sed -n 's/.*"decode_ref_spans_per_s":\([0-9.]*\).*/\1/p')"
 
-free_ports() {
-  python3 -c 'import socket
-s=[socket.socket() for _ in range(4)]
-[x.bind(("127.0.0.1",0)) for x in s]
-print(" ".join(str(x.getsockname()[1]) for x in s))'
-}
-
 run_one() {
   local protocol="$1"
   work_dir="$(mktemp -d /tmp/tempo-ingest.XXXXXX)"
-  read -r http_port grpc_port otlp_grpc_port otlp_http_port <<<"$(free_ports)"
-  cat >"$work_dir/tempo.yaml" <<EOF
-target: all
-multitenancy_enabled: false
-server:
-  http_listen_address: 127.0.0.1
-  http_listen_port: $http_port
-  grpc_listen_address: 127.0.0.1
-  grpc_listen_port: $grpc_port
-  log_level: warn
-distributor:
-  receivers:
-    otlp:
-      protocols:
-        grpc:
-          endpoint: 127.0.0.1:$otlp_grpc_port
-          max_recv_msg_size_mib: 16
-        http:
-          endpoint: 127.0.0.1:$otlp_http_port
-storage:
-  trace:
-    backend: local
-    local:
-      path: $work_dir/data/blocks
-    wal:
-      path: $work_dir/data/wal
-      sync: $wal_sync
-overrides:
-  defaults:
-    ingestion:
-      rate_limit_bytes: 100000000000
-      burst_size_bytes: 100000000000
-    global:
-      max_bytes_per_trace: 0
-EOF
-  "$server_bin" -config.file="$work_dir/tempo.yaml" >"$work_dir/server.log" 2>&1 &
-  server_pid=$!
-  local ready=0
-  for _ in $(seq 1 300); do
-    if curl -sf "http://127.0.0.1:$http_port/ready" >/dev/null 2>&1; then ready=1; break; fi
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if [[ $ready != 1 ]]; then
+  read -r http_port grpc_port otlp_grpc_port otlp_http_port <<<"$(bench_free_ports)"
+  bench_write_config "$work_dir/tempo.yaml" "$work_dir/data" "$http_port" "$grpc_port" \
+    "$otlp_grpc_port" "$otlp_http_port"
+  bench_start_server "$server_bin" "$work_dir/tempo.yaml" "$work_dir/server.log"
+  server_pid=$BENCH_SERVER_PID
+  if ! bench_wait_ready "$http_port" "$server_pid" 30; then
     echo "run_ingest.sh: the server did not become ready; its log:" >&2
     tail -20 "$work_dir/server.log" >&2
     exit 1
@@ -129,22 +80,10 @@ EOF
     --label="$protocol sync=$wal_sync" || echo "run_ingest.sh: tempo_load failed for $protocol" >&2
 
   # Stop: SIGTERM, then at most 60 s for the drain and flush.
-  local t0=$SECONDS stopped=0
-  kill -TERM "$server_pid"
-  for _ in $(seq 1 600); do
-    if ! kill -0 "$server_pid" 2>/dev/null; then stopped=1; break; fi
-    sleep 0.1
-  done
-  if [[ $stopped == 1 ]]; then
-    wait "$server_pid" && echo "server stopped cleanly in $((SECONDS - t0)) s" ||
-      echo "run_ingest.sh: server exited with status $? after SIGTERM" >&2
-  else
-    echo "run_ingest.sh: server still running 60 s after SIGTERM; killing it" >&2
-    kill -KILL "$server_pid"
-  fi
+  bench_stop_server "$server_pid"
   server_pid=""
   local problems
-  problems="$(grep -iE 'error|fatal|panic|check failed' "$work_dir/server.log" | head -5 || true)"
+  problems="$(bench_server_log_problems "$work_dir/server.log")"
   [[ -z "$problems" ]] || { echo "server log (first error lines):"; echo "$problems"; }
   if [[ "${KEEP:-0}" == 1 ]]; then echo "kept $work_dir"; else rm -rf "$work_dir"; fi
   work_dir=""

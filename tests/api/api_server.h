@@ -33,10 +33,13 @@ struct Reply {
   std::string content_type;
 };
 
-// The HTTP API on an ephemeral port over a SearchNode.
-struct ApiServer {
-  explicit ApiServer(bool multitenancy = false)
-      : node("single-tenant"), pool(2), guard(io.get_executor()) {
+// Runs an HttpApi under test on its own io thread with a blocking pool of two threads, HTTP and
+// gRPC on ephemeral loopback ports. The API serves `node`'s querier, overrides and registry, and
+// DELETE /api/traces/<id> through `deleter` when that is not null. `node` and `deleter` must
+// outlive this object; the destructor stops the API, then joins both threads.
+struct HttpApiHost {
+  HttpApiHost(SearchNode& node, bool multitenancy, tempo::store::TraceDeleter* deleter = nullptr)
+      : pool(2), guard(io.get_executor()) {
     config.http_listen_address = "127.0.0.1";
     config.http_listen_port = 0;
     config.grpc_listen_address = "127.0.0.1";
@@ -44,10 +47,11 @@ struct ApiServer {
     readiness.ready = true;
     api = std::make_unique<tempo::api::HttpApi>(io, pool, config, multitenancy, *node.querier,
                                                 node.overrides, node.registry, readiness);
+    if (deleter != nullptr) api->SetTraceDeleter(deleter);
     REQUIRE(api->Start().ok());
     thread = std::thread([this] { io.run(); });
   }
-  ~ApiServer() {
+  ~HttpApiHost() {
     api->Stop();
     guard.reset();
     io.stop();
@@ -55,14 +59,16 @@ struct ApiServer {
     pool.join();
   }
 
-  Reply Get(const std::string& target, const std::string& org = "",
-            const std::string& accept = "application/json") {
+  // Sends one request on a new connection to the HTTP port and reads the answer; an empty `org`
+  // or `accept` sends no such header.
+  Reply Send(http::verb verb, const std::string& target, const std::string& org = "",
+             const std::string& accept = "") {
     boost::asio::io_context client_io;
     boost::asio::ip::tcp::socket socket(client_io);
     socket.connect({boost::asio::ip::make_address("127.0.0.1"), api->port()});
-    http::request<http::string_body> request(http::verb::get, target, 11);
+    http::request<http::string_body> request(verb, target, 11);
     request.set(http::field::host, "localhost");
-    request.set(http::field::accept, accept);
+    if (!accept.empty()) request.set(http::field::accept, accept);
     if (!org.empty()) request.set("X-Scope-OrgID", org);
     http::write(socket, request);
     boost::beast::flat_buffer buffer;
@@ -72,7 +78,6 @@ struct ApiServer {
             std::string(response[http::field::content_type])};
   }
 
-  SearchNode node;
   boost::asio::io_context io;
   boost::asio::thread_pool pool;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard;
@@ -80,6 +85,21 @@ struct ApiServer {
   tempo::api::Readiness readiness;
   std::unique_ptr<tempo::api::HttpApi> api;
   std::thread thread;
+};
+
+// The HTTP API on an ephemeral port over a SearchNode of tenant "single-tenant".
+struct ApiServer {
+  explicit ApiServer(bool multitenancy = false)
+      : node("single-tenant"), host(node, multitenancy), api(host.api.get()) {}
+
+  Reply Get(const std::string& target, const std::string& org = "",
+            const std::string& accept = "application/json") {
+    return host.Send(http::verb::get, target, org, accept);
+  }
+
+  SearchNode node;
+  HttpApiHost host;
+  tempo::api::HttpApi* api;  // owned by `host`
 };
 
 }  // namespace tempo::testing

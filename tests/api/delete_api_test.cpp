@@ -1,19 +1,13 @@
 // DELETE /api/traces/<id> over HTTP: answers, tenant rules, and the trace gone at once.
 #include <catch2/catch.hpp>
 
-#include <thread>
+#include <string>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/thread_pool.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
 #include "api_server.h"
 #include "querier/delete_node.h"
-#include "tempo/api/http_api.h"
 
 namespace {
 
@@ -26,52 +20,17 @@ constexpr uint64_t kBase = 1'800'000'000'000'000'000ull;
 // The HTTP API on an ephemeral port over a DeleteNode (as ApiServer over a SearchNode).
 struct DeleteServer {
   explicit DeleteServer(bool multitenancy, const std::string& tenant = "single-tenant")
-      : d(tenant), pool(2), guard(io.get_executor()) {
-    config.http_listen_address = "127.0.0.1";
-    config.http_listen_port = 0;
-    config.grpc_listen_address = "127.0.0.1";
-    config.grpc_listen_port = 0;
-    readiness.ready = true;
-    api = std::make_unique<tempo::api::HttpApi>(io, pool, config, multitenancy, *d.node.querier,
-                                                d.node.overrides, d.node.registry, readiness);
-    api->SetTraceDeleter(d.deleter.get());
-    REQUIRE(api->Start().ok());
-    thread = std::thread([this] { io.run(); });
-  }
-  ~DeleteServer() {
-    api->Stop();
-    guard.reset();
-    io.stop();
-    thread.join();
-    pool.join();
-  }
+      : d(tenant), host(d.node, multitenancy, d.deleter.get()) {}
 
   Reply Send(http::verb verb, const std::string& target, const std::string& org = "") {
-    boost::asio::io_context client_io;
-    boost::asio::ip::tcp::socket socket(client_io);
-    socket.connect({boost::asio::ip::make_address("127.0.0.1"), api->port()});
-    http::request<http::string_body> request(verb, target, 11);
-    request.set(http::field::host, "localhost");
-    if (!org.empty()) request.set("X-Scope-OrgID", org);
-    http::write(socket, request);
-    boost::beast::flat_buffer buffer;
-    http::response<http::string_body> response;
-    http::read(socket, buffer, response);
-    return {static_cast<int>(response.result_int()), response.body(),
-            std::string(response[http::field::content_type])};
+    return host.Send(verb, target, org);
   }
   Reply Delete(const std::string& id, const std::string& org = "") {
     return Send(http::verb::delete_, "/api/traces/" + id, org);
   }
 
   DeleteNode d;
-  boost::asio::io_context io;
-  boost::asio::thread_pool pool;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard;
-  tempo::api::ServerConfig config;
-  tempo::api::Readiness readiness;
-  std::unique_ptr<tempo::api::HttpApi> api;
-  std::thread thread;
+  tempo::testing::HttpApiHost host;
 };
 
 }  // namespace

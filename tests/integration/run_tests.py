@@ -25,7 +25,7 @@ import harness  # noqa: E402
 import cases_push, cases_errors, cases_limits, cases_durability, cases_ops  # noqa: E402,F401
 import cases_blocks  # noqa: E402,F401
 import cases_compaction  # noqa: E402,F401
-import cases_jaeger_zipkin  # noqa: E402,F401
+import cases_jaeger, cases_zipkin, cases_receivers  # noqa: E402,F401
 import cases_search  # noqa: E402,F401
 import cases_overrides  # noqa: E402,F401
 import cases_grafana  # noqa: E402,F401

@@ -16,7 +16,7 @@ need=()
 command -v protoc >/dev/null || need+=(protobuf-compiler)
 command -v zstd >/dev/null || need+=(zstd)
 command -v curl >/dev/null || need+=(curl)
-# Jaeger/Zipkin clients (cases_jaeger_zipkin.py): Ruby jaeger-client (thrift compact over UDP)
+# Jaeger/Zipkin clients (cases_jaeger.py, cases_zipkin.py): Ruby jaeger-client (thrift compact over UDP)
 # and py_zipkin (Zipkin v2 JSON, v1 JSON, v1 thrift).
 ruby -e 'require "jaeger/client"' 2>/dev/null || need+=(ruby-jaeger-client)
 /usr/bin/python3 -c 'import py_zipkin' 2>/dev/null || need+=(python3-py-zipkin)

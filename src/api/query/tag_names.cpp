@@ -5,7 +5,6 @@
 #include <set>
 #include <string_view>
 
-#include "api/query/search_params.h"
 #include "api/query/tag_query.h"
 
 namespace tempo::api::query {
@@ -119,14 +118,8 @@ Result<TagNamesRequest> PrepareTagNames(const std::map<std::string, std::string>
   if (!kScopes.count(request.scope)) {
     return InvalidArgumentError("invalid scope: " + request.scope);
   }
-  if (auto it = params.find("q"); it != params.end() && it->second.size() > kMaxQueryBytes) {
-    return InvalidArgumentError(QueryTooLargeMessage());
-  }
-  TEMPO_RETURN_IF_ERROR(internal::ParseTagWindow(params, now_unix_nano, &request.window));
-  request.limit = internal::LenientUint(params, "limit");
-  request.max_stale_values = internal::LenientUint(params, "maxStaleValues");
-  request.max_bytes = max_bytes;
-  TEMPO_ASSIGN_OR_RETURN(request.filter, internal::LenientFilter(params));
+  TEMPO_RETURN_IF_ERROR(internal::ParseTagQueryParams(params, now_unix_nano, max_bytes,
+                                                      /*with_filter=*/true, &request));
   return request;
 }
 

@@ -11,6 +11,21 @@
 namespace tempo::api::query {
 namespace internal {
 
+Status ParseTagQueryParams(const std::map<std::string, std::string>& params, uint64_t now_unix_nano,
+                           uint64_t max_bytes, bool with_filter, TagQueryParams* out) {
+  if (auto it = params.find("q"); it != params.end() && it->second.size() > kMaxQueryBytes) {
+    return InvalidArgumentError(QueryTooLargeMessage());
+  }
+  TEMPO_RETURN_IF_ERROR(ParseTagWindow(params, now_unix_nano, &out->window));
+  out->limit = LenientUint(params, "limit");
+  out->max_stale_values = LenientUint(params, "maxStaleValues");
+  out->max_bytes = max_bytes;
+  if (with_filter) {
+    TEMPO_ASSIGN_OR_RETURN(out->filter, LenientFilter(params));
+  }
+  return Status::Ok();
+}
+
 Status ParseTagWindow(const std::map<std::string, std::string>& params, uint64_t now_unix_nano,
                       TimeWindow* window) {
   if (auto it = params.find("since"); it != params.end() && !it->second.empty()) {

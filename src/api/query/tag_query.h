@@ -33,14 +33,18 @@ struct TimeWindow {
 // max_condition_groups_per_tag_query); more is 400 "maximum condition groups reached".
 inline constexpr uint64_t kMaxConditionGroups = 100;
 
-// A validated tag-names request. Immutable once built; copyable across threads.
-struct TagNamesRequest {
-  std::string scope;              // "" = all scopes
-  uint32_t limit = 0;             // per scope; 0 = unlimited
+// The parameters every tag query takes (internal::ParseTagQueryParams fills them).
+struct TagQueryParams {
+  uint32_t limit = 0;             // names: per scope; 0 = unlimited
   uint32_t max_stale_values = 0;  // maxStaleValues; 0 = off
   uint64_t max_bytes = 0;         // max_bytes_per_tag_values_query of the tenants; 0 = off
   TimeWindow window;
   std::optional<traceql::SearchQuery> filter;  // q, when it compiles (Tempo ignores a bad q)
+};
+
+// A validated tag-names request. Immutable once built; copyable across threads.
+struct TagNamesRequest : TagQueryParams {
+  std::string scope;  // "" = all scopes
 };
 
 // The smallest max_bytes_per_tag_values_query of `tenants` (0 when none sets one).
@@ -71,14 +75,9 @@ struct ParsedTag {
 };
 
 // A validated tag-values request. Immutable once built; copyable across threads.
-struct TagValuesRequest {
+struct TagValuesRequest : TagQueryParams {
   ParsedTag tag;
-  bool v2 = true;      // v2 understands scopes and intrinsics and applies q; v1 takes a bare name
-  uint32_t limit = 0;  // 0 = unlimited
-  uint32_t max_stale_values = 0;  // maxStaleValues; 0 = off
-  uint64_t max_bytes = 0;         // max_bytes_per_tag_values_query of the tenants; 0 = off
-  TimeWindow window;
-  std::optional<traceql::SearchQuery> filter;
+  bool v2 = true;  // v2 understands scopes and intrinsics and applies q; v1 takes a bare name
 };
 
 // Validates a tag (already percent-decoded) and the parameters (q, start, end, since, limit,
@@ -99,6 +98,12 @@ Result<tempopb::SearchTagValuesResponse> RunTagValuesV1(const querier::Querier& 
 
 // Shared by the two .cpp files of the tag queries.
 namespace internal {
+// The parameters both tag queries take, in Tempo's order: a `q` longer than kMaxQueryBytes is
+// refused, then the window (ParseTagWindow), limit and maxStaleValues (LenientUint), and, when
+// `with_filter`, `q` compiled (LenientFilter); `max_bytes` is stored as given. Errors:
+// kInvalidArgument with the body of Tempo's 400.
+Status ParseTagQueryParams(const std::map<std::string, std::string>& params, uint64_t now_unix_nano,
+                           uint64_t max_bytes, bool with_filter, TagQueryParams* out);
 // start/end in seconds, both or neither (default: the 15 minutes before `now`); `since` (a
 // Prometheus duration) overrides them with [now - since, now].
 Status ParseTagWindow(const std::map<std::string, std::string>& params, uint64_t now_unix_nano,

@@ -5,7 +5,6 @@
 #include <string_view>
 #include <utility>
 
-#include "api/query/search_params.h"
 #include "api/query/tag_query.h"
 #include "tempo/model/tempo_json.h"
 #include "tempo/traceql/parser.h"
@@ -193,16 +192,9 @@ Result<TagValuesRequest> PrepareTagValues(const std::string& tag, bool v2,
   } else {
     request.tag.name = tag;
   }
-  if (auto it = params.find("q"); it != params.end() && it->second.size() > kMaxQueryBytes) {
-    return InvalidArgumentError(QueryTooLargeMessage());
-  }
-  TEMPO_RETURN_IF_ERROR(internal::ParseTagWindow(params, now_unix_nano, &request.window));
-  request.limit = internal::LenientUint(params, "limit");
-  request.max_stale_values = internal::LenientUint(params, "maxStaleValues");
-  request.max_bytes = max_bytes;
-  if (v2) {
-    TEMPO_ASSIGN_OR_RETURN(request.filter, internal::LenientFilter(params));
-  }
+  // v1 ignores q (its size is still checked).
+  TEMPO_RETURN_IF_ERROR(internal::ParseTagQueryParams(params, now_unix_nano, max_bytes,
+                                                      /*with_filter=*/v2, &request));
   return request;
 }
 
