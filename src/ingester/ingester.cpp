@@ -284,21 +284,58 @@ std::vector<std::string> Ingester::CollectDueHeads(bool force) {
   return due;
 }
 
-HeadSnapshot Ingester::SnapshotHead(const std::string& tenant_name) const {
+HeadSnapshot Ingester::SnapshotHead(const std::string& tenant_name, uint64_t max_bytes) const {
   HeadSnapshot snapshot;
   snapshot.tenant = tenant_name;
   const Tenant* tenant = FindTenant(tenant_name);
   if (!tenant) return snapshot;
-  std::lock_guard<std::mutex> lock(tenant->mu);
-  for (const auto& [id, trace] : tenant->traces) {
-    if (!trace.in_head) continue;
-    snapshot.traces.push_back(HeadSnapshot::Trace{id, trace.data, trace.max_seq});
-    snapshot.max_epoch_minute = std::max(snapshot.max_epoch_minute, trace.max_epoch);
-    snapshot.bytes += trace.data.size();
+  struct Candidate {
+    TraceId id;
+    uint64_t bytes;
+    uint64_t max_seq;
+    uint32_t max_epoch;
+  };
+  std::vector<Candidate> head;
+  {
+    std::lock_guard<std::mutex> lock(tenant->mu);
+    for (const auto& [id, trace] : tenant->traces) {
+      if (trace.in_head) head.push_back({id, trace.data.size(), trace.max_seq, trace.max_epoch});
+    }
   }
-  std::sort(snapshot.traces.begin(), snapshot.traces.end(),
-            [](const auto& a, const auto& b) { return a.id < b.id; });
+  // Sorted outside the lock: pushes of the tenant wait for the scan only. The sizes and sequences
+  // taken stay valid, fragments only being appended until CompleteCut.
+  std::sort(head.begin(), head.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  for (const Candidate& c : head) {
+    // Trace-ID order and a prefix, so that consecutive blocks of one head cover disjoint ID
+    // ranges; a trace larger than the budget goes alone into its block.
+    if (!snapshot.traces.empty() && snapshot.bytes + c.bytes > max_bytes) break;
+    snapshot.traces.push_back(HeadSnapshot::Trace{c.id, c.bytes, c.max_seq});
+    snapshot.max_epoch_minute = std::max(snapshot.max_epoch_minute, c.max_epoch);
+    snapshot.bytes += c.bytes;
+  }
   return snapshot;
+}
+
+bool Ingester::HeadDue(const std::string& tenant_name, bool force) const {
+  const Tenant* tenant = FindTenant(tenant_name);
+  if (!tenant) return false;
+  const auto now = clock_.Monotonic();
+  std::lock_guard<std::mutex> lock(tenant->mu);
+  if (!tenant->head_since) return false;
+  return force || now - *tenant->head_since >= config_.max_block_duration ||
+         tenant->head_bytes >= config_.max_block_bytes;
+}
+
+std::optional<std::string> Ingester::ReadHeadTrace(const std::string& tenant_name,
+                                                   const HeadSnapshot::Trace& trace) const {
+  const Tenant* tenant = FindTenant(tenant_name);
+  if (!tenant) return std::nullopt;
+  std::lock_guard<std::mutex> lock(tenant->mu);
+  auto it = tenant->traces.find(trace.id);
+  // Fragments are only appended between a snapshot and its CompleteCut (one cut at a time), so a
+  // live trace shorter than the snapshot was erased and maybe pushed again: not the same data.
+  if (it == tenant->traces.end() || it->second.data.size() < trace.bytes) return std::nullopt;
+  return it->second.data.substr(0, trace.bytes);
 }
 
 Status Ingester::CompleteCut(const HeadSnapshot& snapshot) {
@@ -312,15 +349,16 @@ Status Ingester::CompleteCut(const HeadSnapshot& snapshot) {
       if (it == tenant.traces.end()) continue;
       LiveTrace& t = it->second;
       if (t.in_head) tenant.head_bytes -= std::min<uint64_t>(tenant.head_bytes, t.data.size());
-      if (t.data.size() <= cut.data.size()) {
+      if (t.data.size() <= cut.bytes) {
         freed += t.data.size();
         tenant.traces.erase(it);
         continue;
       }
       // Fragments that arrived after the snapshot stay live, as a new trace fragment. Their WAL
       // records may be older than the last append, so the oldest needed minute stays as it was.
-      freed += cut.data.size();
-      t.data.erase(0, cut.data.size());
+      freed += cut.bytes;
+      t.data.erase(0, cut.bytes);
+      t.data.shrink_to_fit();  // give back the capacity of what went into the block
       t.span_count = 0;
       t.in_head = false;
     }

@@ -2,116 +2,20 @@
 
 #include <future>
 
-#include "support/temp_dir.h"
-#include "support/trace_builder.h"
-#include "tempo/backend/backend.h"
-#include "tempo/blockbuilder/block_builder.h"
+#include "blockbuilder/block_builder_node.h"
 #include "tempo/block/block_meta.h"
 #include "tempo/block/block_writer.h"
-#include "tempo/model/batch.h"
 #include "tempo/model/combine.h"
-#include "tempo/querier/querier.h"
 #include "tempopb/tempo.pb.h"
 
-using tempo::FakeClock;
-using tempo::RequestContext;
-using tempo::Status;
 using tempo::TraceId;
-using tempo::testing::TempDir;
-using tempo::testing::TraceBuilder;
+using tempo::testing::BlockBuilderNode;
+using tempo::testing::Spans;
 using tempo::testing::TraceIdBytes;
 
-namespace {
-
-// Every module of the write and read path on a temp dir; Restart() simulates a process restart.
-struct Node {
-  Node() {
-    wal_config.path = dir.Sub("wal");
-    config.trace_idle_period = std::chrono::seconds(10);
-    config.max_block_duration = std::chrono::minutes(1);
-    config.max_block_bytes = 1ull << 30;
-    Restart();
-  }
-
-  void Restart() {
-    querier.reset();
-    builder.reset();
-    ingester.reset();
-    wal.reset();
-    store.reset();
-    backend.reset();
-    registry = std::make_unique<tempo::metrics::Registry>();
-    backend = tempo::backend::OpenLocalBackend(dir.Sub("blocks")).value();
-    store = std::make_unique<tempo::store::Store>(tempo::store::StoreConfig{}, *backend, *registry);
-    REQUIRE(store->Poll().ok());
-    wal = tempo::wal::Wal::Open(wal_config, *registry).value();
-    ingester = std::make_unique<tempo::ingester::Ingester>(config, *wal, overrides, *registry,
-                                                           clock);
-    builder = std::make_unique<tempo::blockbuilder::BlockBuilder>(config, *ingester, *wal,
-                                                                  *backend, *store, *registry,
-                                                                  clock);
-    REQUIRE(builder->Recover().ok());
-    REQUIRE(ingester->Start().ok());
-    querier = std::make_unique<tempo::querier::Querier>(*ingester, *store);
-  }
-
-  void Push(const tempo::testing::OtlpRequest& request) {
-    std::promise<Status> done;
-    RequestContext ctx;
-    ctx.tenant = "t";
-    ingester->Push(ctx, tempo::model::SplitByTrace(request),
-                   [&done](Status s) { done.set_value(std::move(s)); });
-    REQUIRE(done.get_future().get().ok());
-  }
-
-  // Spans of trace `n` as the querier returns them (0 if not found).
-  int Spans(uint64_t n) {
-    RequestContext ctx;
-    ctx.tenant = "t";
-    tempopb::Trace trace;
-    tempo::querier::TraceByIdStats stats;
-    Status s = querier->FindTraceByID(ctx, TraceId::FromBytes(TraceIdBytes(n)), {}, &trace, &stats);
-    if (s.code() == tempo::StatusCode::kNotFound) return 0;
-    REQUIRE(s.ok());
-    return static_cast<int>(stats.spans);
-  }
-
-  uint64_t WalRecords() {
-    uint64_t n = 0;
-    REQUIRE(wal->Replay([&](tempo::wal::ReplayedRecord&&) { ++n; }).ok());
-    return n;
-  }
-
-  uint64_t BlockSpans() {
-    uint64_t n = 0;
-    for (const auto& m : store->Blocks("t")) n += m.total_spans;
-    return n;
-  }
-
-  TempDir dir;
-  tempo::wal::WalConfig wal_config;
-  tempo::ingester::IngesterConfig config;
-  FakeClock clock;
-  tempo::overrides::Overrides overrides{tempo::overrides::OverridesConfig{}};
-  std::unique_ptr<tempo::metrics::Registry> registry;
-  std::unique_ptr<tempo::backend::Backend> backend;
-  std::unique_ptr<tempo::store::Store> store;
-  std::unique_ptr<tempo::wal::Wal> wal;
-  std::unique_ptr<tempo::ingester::Ingester> ingester;
-  std::unique_ptr<tempo::blockbuilder::BlockBuilder> builder;
-  std::unique_ptr<tempo::querier::Querier> querier;
-};
-
-tempo::testing::OtlpRequest Spans(uint64_t trace, int first, int count, uint64_t parent = 0) {
-  TraceBuilder b;
-  for (int i = 0; i < count; ++i) b.AddSpan("svc", trace, first + i, parent);
-  return b.Build();
-}
-
-}  // namespace
 
 TEST_CASE("Idle traces become a block once the head is due, and leave the WAL", "[blockbuilder]") {
-  Node node;
+  BlockBuilderNode node;
   node.Push(Spans(1, 1, 3));
   node.Push(Spans(2, 10, 2));
   REQUIRE(node.builder->CutOnce(false).ok());
@@ -148,7 +52,7 @@ TEST_CASE("Idle traces become a block once the head is due, and leave the WAL", 
 }
 
 TEST_CASE("A trace spread over several blocks and live data comes back whole", "[blockbuilder]") {
-  Node node;
+  BlockBuilderNode node;
   node.Push(Spans(1, 1, 2));
   REQUIRE(node.builder->CutOnce(true).ok());
   node.Push(Spans(1, 3, 2, 1));
@@ -162,7 +66,7 @@ TEST_CASE("A trace spread over several blocks and live data comes back whole", "
 }
 
 TEST_CASE("Spans that arrive while a head is being written stay live", "[blockbuilder]") {
-  Node node;
+  BlockBuilderNode node;
   node.Push(Spans(1, 1, 2));
   node.ingester->CollectDueHeads(true);
   auto head = node.ingester->SnapshotHead("t");
@@ -171,12 +75,12 @@ TEST_CASE("Spans that arrive while a head is being written stay live", "[blockbu
   REQUIRE(node.ingester->CompleteCut(head).ok());
   auto live = node.ingester->FindTraceByID("t", TraceId::FromBytes(TraceIdBytes(1)));
   REQUIRE(live.has_value());
-  CHECK(live->data.size() < head.traces[0].data.size() + 200);
+  CHECK(live->data.size() < head.traces[0].bytes + 200);
   CHECK(node.Spans(1) == 1);  // the snapshot itself was not written as a block in this test
 }
 
 TEST_CASE("Recovery deletes a block whose cut never reached meta.json", "[blockbuilder]") {
-  Node node;
+  BlockBuilderNode node;
   node.Push(Spans(1, 1, 2));
   // Simulate a crash after the journal and the data object, before meta.json.
   REQUIRE(node.wal->WriteCutJournal({"t", "dead-block", 0,
@@ -190,7 +94,7 @@ TEST_CASE("Recovery deletes a block whose cut never reached meta.json", "[blockb
 }
 
 TEST_CASE("Records of a committed block are not replayed a second time", "[blockbuilder]") {
-  Node node;
+  BlockBuilderNode node;
   node.Push(Spans(1, 1, 2));
   // The steps of a cut up to the commit point (journal, data, meta), then a "crash" before the
   // ingester forgets the data and the WAL drops it.
@@ -202,7 +106,8 @@ TEST_CASE("Records of a committed block are not replayed a second time", "[block
   REQUIRE(node.wal->WriteCutJournal(journal).ok());
   tempo::block::BlockWriter writer;
   tempopb::Trace trace;
-  REQUIRE(tempo::model::CombineFragments({head.traces[0].data}, &trace, nullptr).ok());
+  std::string fragments = node.ingester->ReadHeadTrace("t", head.traces[0]).value();
+  REQUIRE(tempo::model::CombineFragments({fragments}, &trace, nullptr).ok());
   REQUIRE(writer.Append(head.traces[0].id, trace).ok());
   tempo::block::BlockMeta meta;
   std::string data = writer.Finish(&meta).value();
@@ -229,7 +134,7 @@ TEST_CASE("A cut journal still covers its records after its block was compacted 
           "[blockbuilder]") {
   // Regression: recovery used to keep a journal only while the store knew its block, so a trace
   // whose WAL minute outlived a compacted-and-deleted block was replayed and cut a second time.
-  Node node;
+  BlockBuilderNode node;
   node.config.max_block_bytes = 1;  // a head is due as soon as it holds a trace
   node.Restart();
   node.Push(Spans(2, 10, 1));  // trace 2 stays live: it keeps this WAL minute

@@ -146,3 +146,71 @@ TEST_CASE("Pushes after Stop are refused as unavailable", "[ingester]") {
   b.AddSpan("svc", 1, 1);
   CHECK(f.Push(b.Build()).code() == StatusCode::kUnavailable);
 }
+
+TEST_CASE("A head snapshot takes traces in ID order up to the byte budget, at least one",
+          "[ingester]") {
+  Fixture f;
+  for (uint64_t n : {5, 3, 1, 4, 2}) {
+    TraceBuilder b;
+    for (int i = 0; i < static_cast<int>(n); ++i) b.AddSpan("svc", n, 10 * n + i);
+    REQUIRE(f.Push(b.Build()).ok());
+  }
+  uint64_t size[6] = {};
+  for (uint64_t n = 1; n <= 5; ++n) size[n] = f.ingester->FindTraceByID("t", Id(n))->data.size();
+  CHECK(f.ingester->SnapshotHead("t").traces.empty());  // nothing moved into the head yet
+  CHECK_FALSE(f.ingester->HeadDue("t", true));
+  REQUIRE(f.ingester->CollectDueHeads(true).size() == 1);
+  CHECK(f.ingester->HeadDue("t", true));
+  CHECK_FALSE(f.ingester->HeadDue("t", false));  // neither old nor large enough
+
+  SECTION("the budget cuts the ID-ordered prefix") {
+    auto head = f.ingester->SnapshotHead("t", size[1] + size[2] + size[3] - 1);
+    REQUIRE(head.traces.size() == 2);
+    CHECK(head.traces[0].id == Id(1));
+    CHECK(head.traces[1].id == Id(2));
+    CHECK(head.bytes == size[1] + size[2]);
+    REQUIRE(f.ingester->CompleteCut(head).ok());
+    // The rest stays in the head, live and still due when forced.
+    CHECK(f.ingester->live_traces() == 3);
+    CHECK(f.ingester->HeadDue("t", true));
+    auto rest = f.ingester->SnapshotHead("t");
+    REQUIRE(rest.traces.size() == 3);
+    CHECK(rest.traces[0].id == Id(3));
+    REQUIRE(f.ingester->CompleteCut(rest).ok());
+    CHECK_FALSE(f.ingester->HeadDue("t", true));
+    CHECK(f.ingester->live_traces() == 0);
+  }
+  SECTION("a trace larger than the budget is taken alone") {
+    auto head = f.ingester->SnapshotHead("t", 1);
+    REQUIRE(head.traces.size() == 1);
+    CHECK(head.traces[0].id == Id(1));
+    CHECK(head.bytes == size[1]);
+  }
+}
+
+TEST_CASE("ReadHeadTrace returns the fragments as of the snapshot, none once erased",
+          "[ingester]") {
+  Fixture f;
+  TraceBuilder first;
+  first.AddSpan("svc", 1, 1);
+  first.AddSpan("svc", 2, 2);
+  REQUIRE(f.Push(first.Build()).ok());
+  f.ingester->CollectDueHeads(true);
+  auto head = f.ingester->SnapshotHead("t");
+  REQUIRE(head.traces.size() == 2);
+  const std::string before = f.ingester->FindTraceByID("t", Id(1))->data;
+
+  TraceBuilder later;
+  later.AddSpan("svc", 1, 3, 1);
+  REQUIRE(f.Push(later.Build()).ok());  // arrives while the block is being written
+  const std::string after = f.ingester->FindTraceByID("t", Id(1))->data;
+  REQUIRE(after.size() > before.size());
+  CHECK(f.ingester->ReadHeadTrace("t", head.traces[0]) == before);
+
+  CHECK(f.ingester->EraseTrace("t", Id(2)));
+  CHECK_FALSE(f.ingester->ReadHeadTrace("t", head.traces[1]).has_value());
+  REQUIRE(f.ingester->CompleteCut(head).ok());
+  auto live = f.ingester->FindTraceByID("t", Id(1));
+  REQUIRE(live.has_value());  // the late fragment stays live
+  CHECK(live->data == after.substr(before.size()));
+}

@@ -47,10 +47,10 @@ using BlockSinkFn = std::function<Status(std::string_view bytes)>;
 // Traces must be appended in strictly ascending trace-ID order. Each finished row group is encoded
 // immediately. Two modes:
 //   * in memory (no sink): Finish returns the whole file; memory is the encoded block plus one
-//     row group of columns (what the block builder uses);
+//     row group of columns (tests and benchmarks);
 //   * streaming (with a sink): every finished row group is handed to the sink and dropped, so
 //     memory is one row group of columns plus the trace-ID directory (16 bytes per trace) and the
-//     bloom filter, whatever the block size (what the compactor uses).
+//     bloom filter, whatever the block size (what the block builder and the compactor use).
 // Not thread-safe; one writer per block.
 class BlockWriter {
  public:

@@ -17,12 +17,16 @@
 namespace tempo::blockbuilder {
 
 // Turns the ingester's heads into blocks. Every ingester.flush_check_period it moves idle traces
-// into heads and writes each due head (max_block_duration / max_block_bytes) as one block:
+// into heads and writes each due head (max_block_duration / max_block_bytes) as blocks holding at
+// most max_block_bytes of trace fragments each (a larger single trace goes alone into its block),
+// in trace-ID order, until the head is no longer due. Each block:
 //   1. cut journal (block ID, covered WAL sequences) synced to the WAL database;
-//   2. data.tcb written (temp file, fsync, rename);
+//   2. data.tcb streamed to the backend (temp object, fsync, rename), reading one head trace at a
+//      time from the ingester, so memory is one trace plus one row group of columns;
 //   3. meta.json written last: the commit point;
 //   4. the block registered in the store, then the ingester forgets the covered data and drops
-//      WAL minutes no live trace needs (journals covering only dropped minutes go with them).
+//      WAL minutes no live trace (the rest of the head included) needs (journals covering only
+//      dropped minutes go with them).
 // A crash between any two steps loses and duplicates nothing: Recover() deletes a block whose
 // meta is missing (its records are still in the WAL), and the ingester's replay skips records a
 // committed block holds. All references must outlive the builder. Thread-safe.
@@ -42,12 +46,26 @@ class BlockBuilder : public Service {
   // Stops the loop (a cut in progress finishes). No final cut: the WAL holds everything live.
   void Stop() override;
 
-  // One pass: idle traces to heads, then every due head to a block; `force` cuts every live trace
-  // now. Returns the first error (the head stays and is retried on the next pass).
+  // One pass: idle traces to heads, then every due head to blocks until it is no longer due (at
+  // most kMaxBlocksPerPass blocks per tenant; Stop() ends it after the block being written);
+  // `force` cuts every live trace now. Returns the first error (what is left of the head stays
+  // and is retried on the next pass).
   Status CutOnce(bool force);
 
+  // Bounds one pass over one tenant's head; what is left is still due on the next pass.
+  static constexpr int kMaxBlocksPerPass = 1000;
+
  private:
-  Status WriteHead(const std::string& tenant);
+  // Writes blocks from the head of `tenant` while it is due; counts them in `*blocks`.
+  Status WriteDueHead(const std::string& tenant, bool force, int* blocks);
+  // Writes one block of at most max_block_bytes from the head of `tenant`. `*taken` = head
+  // traces it covered (0: the head was empty).
+  Status WriteBlock(const std::string& tenant, size_t* taken);
+  // Streams data.tcb of the traces of `head` still held by the ingester and fills `meta`'s
+  // totals. `*traces` = traces written (0: every one was erased since the snapshot; then nothing
+  // is committed).
+  Status WriteData(const ingester::HeadSnapshot& head, block::BlockMeta* meta, uint64_t* traces);
+  bool stopping();
   void Loop();
 
   ingester::IngesterConfig config_;

@@ -30,17 +30,19 @@ struct LiveTraceView {
   uint64_t end_unix_nano = 0;
 };
 
-// The traces of a tenant's head taken for one block, sorted by trace ID.
+// The traces of a tenant's head taken for one block, sorted by trace ID. Holds only sizes and
+// sequence numbers, not the fragments: the block builder reads each trace's fragments with
+// ReadHeadTrace while it writes the block, so a cut never holds a second copy of the head.
 struct HeadSnapshot {
   struct Trace {
     TraceId id;
-    std::string data;      // concatenated fragments, as of the snapshot
+    uint64_t bytes = 0;    // length of the trace's fragments as of the snapshot
     uint64_t max_seq = 0;  // highest WAL sequence included
   };
   std::string tenant;
   std::vector<Trace> traces;
   uint32_t max_epoch_minute = 0;  // newest arrival minute of the included records
-  uint64_t bytes = 0;
+  uint64_t bytes = 0;             // sum of traces[i].bytes
 };
 
 // Holds the live (not yet blocked) traces of every tenant and makes pushes durable through the
@@ -48,8 +50,9 @@ struct HeadSnapshot {
 // is acknowledged once the WAL has synced them. Start() replays the WAL (skipping records that
 // committed cut journals say are in blocks already), so every acknowledged span is back after a
 // crash. Traces idle for trace_idle_period move to their tenant's head; the block builder writes
-// a head as a block (SnapshotHead) and then drops it (CompleteCut), which also range-deletes the
-// WAL records no live trace needs any more. `wal`, `overrides`, `registry` and `clock` must
+// the head as blocks of at most max_block_bytes of fragments each (SnapshotHead, ReadHeadTrace)
+// and drops what each block holds (CompleteCut), which also range-deletes the WAL records no live
+// trace needs any more. `wal`, `overrides`, `registry` and `clock` must
 // outlive the Ingester. Thread-safe.
 class Ingester : public model::TraceSink, public Service {
  public:
@@ -72,10 +75,21 @@ class Ingester : public model::TraceSink, public Service {
   // and returns the tenants whose head is due: older than max_block_duration, larger than
   // max_block_bytes, or any non-empty head when `force`.
   std::vector<std::string> CollectDueHeads(bool force);
-  // Copies the head of `tenant` (still queryable until CompleteCut).
-  HeadSnapshot SnapshotHead(const std::string& tenant) const;
-  // Forgets what `snapshot` covered (fragments that arrived since stay live) and drops WAL
-  // records older than the oldest arrival minute any remaining trace of the tenant needs.
+  // Takes the head traces of `tenant` in trace-ID order while their fragment bytes sum to at most
+  // `max_bytes` (always at least one trace, however large). The rest stays in the head; the whole
+  // head stays queryable until CompleteCut.
+  HeadSnapshot SnapshotHead(const std::string& tenant, uint64_t max_bytes = UINT64_MAX) const;
+  // Whether the head of `tenant` is non-empty and due (as CollectDueHeads decides, without
+  // moving traces into it).
+  bool HeadDue(const std::string& tenant, bool force) const;
+  // A copy of the fragments `trace` of the snapshot covered (the first trace.bytes bytes of the
+  // live trace; fragments that arrived since are left out). nullopt when the trace was erased
+  // since the snapshot (a deletion). Must be called before CompleteCut(snapshot).
+  std::optional<std::string> ReadHeadTrace(const std::string& tenant,
+                                           const HeadSnapshot::Trace& trace) const;
+  // Forgets what `snapshot` covered (fragments that arrived since stay live, and so do head traces
+  // the snapshot left out) and drops WAL records older than the oldest arrival minute any
+  // remaining trace of the tenant needs.
   Status CompleteCut(const HeadSnapshot& snapshot);
 
   // Copies of the live traces of `tenant` (head included) that may overlap [start, end] (unix

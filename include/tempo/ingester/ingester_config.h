@@ -12,7 +12,9 @@ struct IngesterConfig {
   // Longest time the head block stays open before it is cut. (Tempo 2.x: 30m; ours is shorter
   // because the head is held in memory until it is written.)
   std::chrono::milliseconds max_block_duration{std::chrono::minutes(5)};
-  // Size of the head (fragment bytes) at which it is cut. (Tempo 2.x: 500 MiB.)
+  // Size of the head (fragment bytes) at which it is cut, and the most fragment bytes one block
+  // takes: a larger due head becomes several blocks (a single larger trace goes alone into its
+  // block). (Tempo 2.x: 500 MiB.)
   uint64_t max_block_bytes = 100ull << 20;
   // How often idle traces are looked for.
   std::chrono::milliseconds flush_check_period{std::chrono::seconds(10)};
