@@ -1,12 +1,13 @@
-// Compaction throughput and memory (issue #8 item 7). Writes 4 input blocks of realistic spans
-// (bench/support/realistic_traces.h) into a local backend: trace n goes to block n % 4, and every
-// 10th trace is split, its resources spread over two blocks, so the merge has fragments to
+// Compaction throughput and memory (issue #8 item 7). Writes --inputs (4) input blocks of realistic
+// spans (bench/support/realistic_traces.h) into a local backend: trace n goes to block n % inputs,
+// and every 10th trace is split, its resources spread over two blocks, so the merge has fragments to
 // combine. Then a fresh process (this binary re-executed, so that the peak RSS is the
 // compaction's alone) runs one compaction job (streaming k-way merge, combine, streamed output
 // with local-backend append + fsync + rename, meta.json) and prints input MB/s and spans/s per
 // CPU-second of the compacting thread, wall time, and the peak RSS (getrusage ru_maxrss).
 //
 // Run: build-block-bench/bench/tempo_compaction_bench --spans=2000000 --dir=/tmp/tempo-cmp
+// Two inputs of about 1 GB each: --inputs=2 --spans=47000000 (~43 bytes per span).
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,11 +29,11 @@
 
 namespace {
 
-constexpr int kInputs = 4;
 constexpr char kTenant[] = "bench";
 
 struct Flags {
   uint64_t spans = 2'000'000;
+  int inputs = 4;
   std::string dir = "/tmp/tempo-compaction-bench";
   bool compact_only = false;
 };
@@ -56,7 +57,8 @@ void Generate(const Flags& flags, tempo::backend::Backend& backend) {
   std::vector<std::string> ids = tempo::bench::SortedRandomTraceIds(flags.spans / 3, 11);
   std::vector<std::unique_ptr<tempo::backend::ObjectWriter>> objects;
   std::vector<std::unique_ptr<tempo::block::BlockWriter>> writers;
-  for (int i = 0; i < kInputs; ++i) {
+  const int inputs = flags.inputs;
+  for (int i = 0; i < inputs; ++i) {
     auto object = backend.OpenObjectWriter(kTenant, InputId(i), tempo::backend::kDataName);
     if (!object.ok()) Die("open", object.status());
     objects.push_back(std::move(object).value());
@@ -71,7 +73,7 @@ void Generate(const Flags& flags, tempo::backend::Backend& backend) {
     tempopb::Trace trace = gen.Make(n, ids[n], &count);
     spans += count;
     const tempo::TraceId id = tempo::TraceId::FromBytes(ids[n]);
-    const int first = static_cast<int>(n % kInputs);
+    const int first = static_cast<int>(n % inputs);
     if (n % 10 == 0 && trace.resourcespans_size() > 1) {
       tempopb::Trace second;
       const int half = trace.resourcespans_size() / 2;
@@ -79,11 +81,11 @@ void Generate(const Flags& flags, tempo::backend::Backend& backend) {
         *second.add_resourcespans() = trace.resourcespans(r);
       }
       trace.mutable_resourcespans()->DeleteSubrange(half, trace.resourcespans_size() - half);
-      if (auto s = writers[(first + 1) % kInputs]->Append(id, second); !s.ok()) Die("append", s);
+      if (auto s = writers[(first + 1) % inputs]->Append(id, second); !s.ok()) Die("append", s);
     }
     if (auto s = writers[first]->Append(id, trace); !s.ok()) Die("append", s);
   }
-  for (int i = 0; i < kInputs; ++i) {
+  for (int i = 0; i < inputs; ++i) {
     tempo::block::BlockMeta meta;
     auto rest = writers[i]->Finish(&meta);
     if (!rest.ok()) Die("finish", rest.status());
@@ -96,14 +98,14 @@ void Generate(const Flags& flags, tempo::backend::Backend& backend) {
       Die("meta", s);
     }
   }
-  std::printf("generated %d blocks, %" PRIu64 " spans, in %s\n", kInputs, spans,
+  std::printf("generated %d blocks, %" PRIu64 " spans, in %s\n", inputs, spans,
               flags.dir.c_str());
 }
 
 int Compact(const Flags& flags, tempo::backend::Backend& backend) {
   std::vector<tempo::block::BlockMeta> inputs;
   uint64_t in_bytes = 0, in_spans = 0, in_traces = 0;
-  for (int i = 0; i < kInputs; ++i) {
+  for (int i = 0; i < flags.inputs; ++i) {
     auto json = backend.Read(kTenant, InputId(i), tempo::backend::kMetaName);
     if (!json.ok()) Die("read meta", json.status());
     auto meta = tempo::block::MetaFromJson(*json);
@@ -132,7 +134,7 @@ int Compact(const Flags& flags, tempo::backend::Backend& backend) {
       "input MB/s per core: %.1f\n"
       "spans/s per core: %.0f\n"
       "peak RSS: %.1f MB\n",
-      kInputs, in_bytes / 1e6, in_traces, in_spans, out->size_bytes / 1e6, st.traces_written,
+      flags.inputs, in_bytes / 1e6, in_traces, in_spans, out->size_bytes / 1e6, st.traces_written,
       st.traces_combined, out->total_spans, out->compaction_level, cpu, wall,
       in_bytes / 1e6 / cpu, in_spans / cpu, usage.ru_maxrss / 1024.0);
   return 0;
@@ -148,19 +150,27 @@ int main(int argc, char** argv) {
       flags.spans = std::strtoull(a.c_str() + 8, nullptr, 10);
     } else if (a.rfind("--dir=", 0) == 0) {
       flags.dir = a.substr(6);
+    } else if (a.rfind("--inputs=", 0) == 0) {
+      flags.inputs = std::atoi(a.c_str() + 9);
     } else if (a == "--compact_only") {
       flags.compact_only = true;
     } else {
-      std::fprintf(stderr, "usage: %s [--spans=N] [--dir=PATH] [--compact_only]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--spans=N] [--inputs=2..4] [--dir=PATH] [--compact_only]\n",
+                   argv[0]);
       return 2;
     }
+  }
+  if (flags.inputs < 2 || flags.inputs > 4) {
+    std::fprintf(stderr, "--inputs must be 2, 3 or 4 (a compaction merges 2-4 blocks)\n");
+    return 2;
   }
   auto backend = tempo::backend::OpenLocalBackend(flags.dir);
   if (!backend.ok()) Die("backend", backend.status());
   if (flags.compact_only) return Compact(flags, **backend);
   Generate(flags, **backend);
   // Compact in a fresh process so that ru_maxrss is not the generator's.
-  std::vector<std::string> args = {argv[0], "--dir=" + flags.dir, "--compact_only"};
+  std::vector<std::string> args = {argv[0], "--dir=" + flags.dir,
+                                   "--inputs=" + std::to_string(flags.inputs), "--compact_only"};
   std::vector<char*> cargs;
   for (auto& s : args) cargs.push_back(s.data());
   cargs.push_back(nullptr);

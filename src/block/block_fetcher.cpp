@@ -35,6 +35,62 @@ Status InRowGroup(Status s, uint32_t index) {
   return Status(s.code(), "row group " + std::to_string(index) + ": " + s.message());
 }
 
+// The chunks of `columns` present in `rg` (`chunk_of`: catalog column -> chunk index or -1),
+// read with neighbours in one request and handed to `reader`; `buffers` keeps their bytes.
+Status ReadChunks(const ReadAtFn& read, const RowGroupMeta& rg,
+                  const std::vector<int32_t>& chunk_of, const std::vector<uint32_t>& columns,
+                  ChunkReader* reader, std::vector<std::string>* buffers, uint64_t* bytes_read) {
+  std::vector<const ChunkMeta*> chunks;
+  for (uint32_t c : columns) {
+    if (chunk_of[c] >= 0) chunks.push_back(&rg.chunks[static_cast<size_t>(chunk_of[c])]);
+  }
+  std::sort(chunks.begin(), chunks.end(),
+            [](const ChunkMeta* a, const ChunkMeta* b) { return a->offset < b->offset; });
+  chunks.erase(std::unique(chunks.begin(), chunks.end()), chunks.end());
+  for (size_t i = 0; i < chunks.size();) {
+    size_t j = i + 1;
+    uint64_t end = chunks[i]->offset + chunks[i]->length;
+    while (j < chunks.size() && chunks[j]->offset <= end + kCoalesceGap) {
+      end = chunks[j]->offset + chunks[j]->length;
+      ++j;
+    }
+    const uint64_t begin = chunks[i]->offset;
+    TEMPO_ASSIGN_OR_RETURN(std::string bytes, ReadBlockRange(read, begin, end - begin));
+    *bytes_read += end - begin;
+    buffers->push_back(std::move(bytes));
+    const std::string& buffer = buffers->back();
+    for (; i < j; ++i) {
+      reader->Provide(chunks[i]->column, std::string_view(buffer).substr(chunks[i]->offset - begin,
+                                                                         chunks[i]->length));
+    }
+  }
+  return Status::Ok();
+}
+
+std::vector<int32_t> ChunkIndex(const Footer& footer, const RowGroupMeta& rg) {
+  std::vector<int32_t> chunk_of(footer.columns.size(), -1);
+  for (size_t c = 0; c < rg.chunks.size(); ++c) {
+    chunk_of[rg.chunks[c].column] = static_cast<int32_t>(c);
+  }
+  return chunk_of;
+}
+
+// Whether one copy of a trace cannot decide `plan` for the trace combined from several copies:
+// trace-level fields (duration, root span) belong to the combined trace only, undecidable
+// conditions are unknown anyway, and combining gives an attribute-less resource
+// service.name = "unknown_service", which the stored copy does not have.
+bool UndecidableOnCopy(const ConditionPlan& plan) {
+  if (plan.unknown) return true;
+  for (const ColumnSource& s : plan.sources) {
+    if (s.owner == Table::kTrace) return true;
+  }
+  const traceql::Condition& c = *plan.condition;
+  return !c.attribute.is_intrinsic() && c.attribute.name == "service.name" &&
+         (c.attribute.scope == traceql::AttributeScope::kResource ||
+          c.attribute.scope == traceql::AttributeScope::kNone) &&
+         traceql::MayMatchString(c, "unknown_service");
+}
+
 }  // namespace
 
 BlockFetchStats& BlockFetchStats::operator+=(const BlockFetchStats& o) {
@@ -97,10 +153,7 @@ Status BlockFetcher::FetchRowGroup(const RequestContext& ctx, const traceql::Fet
   const bool has_predicates = !plans.empty();
   bool skip = traces == 0 || (request.start_unix_nano && rg.max_end < *request.start_unix_nano) ||
               (request.end_unix_nano && rg.min_start > *request.end_unix_nano);
-  std::vector<int32_t> chunk_of(footer.columns.size(), -1);
-  for (size_t c = 0; c < rg.chunks.size(); ++c) {
-    chunk_of[rg.chunks[c].column] = static_cast<int32_t>(c);
-  }
+  const std::vector<int32_t> chunk_of = ChunkIndex(footer, rg);
   if (!skip && has_predicates) {
     size_t may = 0;
     for (const ConditionPlan& plan : plans) may += MayHoldInRowGroup(plan, rg, chunk_of);
@@ -112,36 +165,15 @@ Status BlockFetcher::FetchRowGroup(const RequestContext& ctx, const traceql::Fet
   }
 
   // 2. Read only the chunks the conditions need (neighbours in one request).
-  std::vector<uint32_t> columns = RowGroupScan::Columns(plans);
+  const bool same_span = request.same_span && request.all_conditions && plans.size() > 1;
+  std::vector<uint32_t> columns = RowGroupScan::Columns(plans, same_span);
   columns.push_back(static_cast<uint32_t>(Col::kTraceStart));
   columns.push_back(static_cast<uint32_t>(Col::kTraceDuration));
-  std::vector<const ChunkMeta*> chunks;
-  for (uint32_t c : columns) {
-    if (chunk_of[c] >= 0) chunks.push_back(&rg.chunks[static_cast<size_t>(chunk_of[c])]);
-  }
-  std::sort(chunks.begin(), chunks.end(),
-            [](const ChunkMeta* a, const ChunkMeta* b) { return a->offset < b->offset; });
-  chunks.erase(std::unique(chunks.begin(), chunks.end()), chunks.end());
   ChunkReader reader(footer, rg);
   std::vector<std::string> buffers;
-  for (size_t i = 0; i < chunks.size();) {
-    size_t j = i + 1;
-    uint64_t end = chunks[i]->offset + chunks[i]->length;
-    while (j < chunks.size() && chunks[j]->offset <= end + kCoalesceGap) {
-      end = chunks[j]->offset + chunks[j]->length;
-      ++j;
-    }
-    const uint64_t begin = chunks[i]->offset;
-    Result<std::string> bytes = ReadBlockRange(reader_->read_, begin, end - begin);
-    TEMPO_RETURN_IF_ERROR(InRowGroup(bytes.status(), index));
-    stats->bytes_read += end - begin;
-    buffers.push_back(std::move(bytes).value());
-    const std::string& buffer = buffers.back();
-    for (; i < j; ++i) {
-      reader.Provide(chunks[i]->column,
-                     std::string_view(buffer).substr(chunks[i]->offset - begin, chunks[i]->length));
-    }
-  }
+  TEMPO_RETURN_IF_ERROR(InRowGroup(
+      ReadChunks(reader_->read_, rg, chunk_of, columns, &reader, &buffers, &stats->bytes_read),
+      index));
 
   // 3. Decide every condition per trace; keep the traces that overlap the time range.
   stats->traces_scanned += traces;
@@ -163,7 +195,12 @@ Status BlockFetcher::FetchRowGroup(const RequestContext& ctx, const traceql::Fet
                 !(request.end_unix_nano && s > *request.end_unix_nano);
     }
   }
-  if (has_predicates) {
+  if (same_span) {
+    RowGroupScan scan(footer, rg, reader);
+    std::vector<uint8_t> hits(pass.size(), 0);
+    TEMPO_RETURN_IF_ERROR(InRowGroup(scan.SpanHits(plans, &hits), index));
+    for (size_t t = 0; t < pass.size(); ++t) pass[t] &= hits[t];
+  } else if (has_predicates) {
     RowGroupScan scan(footer, rg, reader);
     std::vector<uint8_t> hits(pass.size(), 0);
     for (const ConditionPlan& plan : plans) {
@@ -244,6 +281,97 @@ Status BlockFetcher::FetchRowGroup(const RequestContext& ctx, const traceql::Fet
     i = j;
   }
   return Status::Ok();
+}
+
+Status BlockFetcher::PredicatesOnRows(const RequestContext& ctx,
+                                      const traceql::FetchRequest& request,
+                                      const std::vector<uint64_t>& rows,
+                                      std::vector<uint8_t>* holds) const {
+  const BlockIndex& block = *reader_->index_;
+  const Footer& footer = block.footer;
+  const std::vector<ConditionPlan> plans = PlanConditions(footer, request);
+  const size_t np = plans.size();
+  holds->assign(rows.size() * np, 0);
+  std::vector<size_t> decidable;
+  for (size_t p = 0; p < np; ++p) {
+    if (!UndecidableOnCopy(plans[p])) {
+      decidable.push_back(p);
+      continue;
+    }
+    for (size_t i = 0; i < rows.size(); ++i) (*holds)[i * np + p] = 1;
+  }
+  for (size_t r = 0; r < rows.size(); ++r) {
+    if (rows[r] >= footer.total_traces || (r > 0 && rows[r] <= rows[r - 1])) {
+      return InvalidArgumentError("trace rows must be ascending and inside the block");
+    }
+  }
+  // Undecidable predicates hold on every span, so they drop out of a same-span conjunction.
+  const bool same_span = request.same_span && request.all_conditions && decidable.size() > 1;
+  BlockFetchStats stats;
+  Status status;
+  size_t i = 0;
+  while (i < rows.size() && !decidable.empty()) {
+    if (!(status = CheckContext(ctx)).ok()) break;
+    auto it = std::upper_bound(footer.row_groups.begin(), footer.row_groups.end(), rows[i],
+                               [](uint64_t r, const RowGroupMeta& g) { return r < g.first_trace; });
+    const uint32_t index = static_cast<uint32_t>(it - footer.row_groups.begin() - 1);
+    const RowGroupMeta& rg = footer.row_groups[index];
+    const uint64_t traces = rg.rows[static_cast<size_t>(Table::kTrace)];
+    size_t end = i + 1;
+    while (end < rows.size() && rows[end] < rg.first_trace + traces) ++end;
+    ++stats.row_groups;
+    const std::vector<int32_t> chunk_of = ChunkIndex(footer, rg);
+    std::vector<ConditionPlan> todo;
+    std::vector<size_t> todo_index;
+    for (size_t p : decidable) {
+      if (!MayHoldInRowGroup(plans[p], rg, chunk_of)) continue;
+      todo.push_back(plans[p]);
+      todo_index.push_back(p);
+    }
+    if (todo.empty() || (same_span && todo.size() < decidable.size())) {
+      ++stats.row_groups_skipped;
+      if (same_span) {
+        std::fill(holds->begin() + static_cast<ptrdiff_t>(i * np),
+                  holds->begin() + static_cast<ptrdiff_t>(end * np), 0);
+      }
+      i = end;
+      continue;
+    }
+    ChunkReader reader(footer, rg);
+    std::vector<std::string> buffers;
+    status =
+        InRowGroup(ReadChunks(reader_->read_, rg, chunk_of, RowGroupScan::Columns(todo, same_span),
+                              &reader, &buffers, &stats.bytes_read),
+                   index);
+    if (!status.ok()) break;
+    stats.traces_scanned += traces;
+    stats.spans_scanned += rg.rows[static_cast<size_t>(Table::kSpan)];
+    RowGroupScan scan(footer, rg, reader);
+    std::vector<uint8_t> hits;
+    if (same_span) {
+      // One span must satisfy every predicate: a row's entries become all 1 or all 0.
+      hits.assign(static_cast<size_t>(traces), 0);
+      status = InRowGroup(scan.SpanHits(todo, &hits), index);
+      for (size_t r = i; r < end && status.ok(); ++r) {
+        const uint8_t h = hits[static_cast<size_t>(rows[r] - rg.first_trace)];
+        std::fill(holds->begin() + static_cast<ptrdiff_t>(r * np),
+                  holds->begin() + static_cast<ptrdiff_t>((r + 1) * np), h);
+      }
+      todo.clear();
+    }
+    for (size_t k = 0; k < todo.size() && status.ok(); ++k) {
+      hits.assign(static_cast<size_t>(traces), 0);
+      status = InRowGroup(scan.Hits(todo[k], &hits), index);
+      for (size_t r = i; r < end && status.ok(); ++r) {
+        (*holds)[r * np + todo_index[k]] = hits[static_cast<size_t>(rows[r] - rg.first_trace)];
+      }
+    }
+    if (!status.ok()) break;
+    i = end;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  stats_ += stats;
+  return status;
 }
 
 }  // namespace tempo::block

@@ -38,11 +38,33 @@ RowGroupScan::RowGroupScan(const Footer& footer, const RowGroupMeta& row_group,
                            ChunkReader& reader)
     : footer_(footer), row_group_(row_group), reader_(reader) {}
 
-std::vector<uint32_t> RowGroupScan::Columns(const std::vector<ConditionPlan>& plans) {
+std::vector<uint32_t> RowGroupScan::Columns(const std::vector<ConditionPlan>& plans,
+                                            bool same_span) {
   std::vector<uint32_t> out;
+  if (same_span) AddColumn(Col::kTraceSpanBegin, &out);
   for (const ConditionPlan& plan : plans) {
     if (plan.unknown) continue;
     for (const ColumnSource& s : plan.sources) {
+      if (same_span) {
+        switch (s.owner) {
+          case Table::kResource:
+            AddColumn(Col::kTraceRsBegin, &out);
+            AddColumn(Col::kRsSsCount, &out);
+            [[fallthrough]];
+          case Table::kScope:
+            AddColumn(Col::kTraceSsBegin, &out);
+            AddColumn(Col::kSpanScopeSpans, &out);
+            break;
+          case Table::kEvent:
+            AddColumn(Col::kSpanEventCount, &out);
+            break;
+          case Table::kLink:
+            AddColumn(Col::kSpanLinkCount, &out);
+            break;
+          default:
+            break;
+        }
+      }
       if (s.has_values) AddColumn(s.column, &out);
       if (s.attribute) AddColumn(ShapeColumn(s.owner), &out);
       switch (s.owner) {
@@ -261,6 +283,163 @@ Status RowGroupScan::Hits(const ConditionPlan& plan, std::vector<uint8_t>* hits)
     bool any = false;
     TEMPO_RETURN_IF_ERROR(OwnerHits(source, &owner_hits, &any));
     if (any) TEMPO_RETURN_IF_ERROR(MarkTraces(source.owner, owner_hits, hits));
+  }
+  return Status::Ok();
+}
+
+Status RowGroupScan::ReadInts(Col c, uint64_t n, std::vector<int64_t>* out) {
+  ColumnValues values;
+  TEMPO_RETURN_IF_ERROR(reader_.Read(static_cast<uint32_t>(c), 0, n, &values));
+  if (values.defaulted) {
+    out->assign(static_cast<size_t>(n), 0);
+  } else {
+    out->assign(values.ints.begin(), values.ints.end());
+  }
+  if (out->size() != n) return Bad(std::string(Intrinsic(c).name) + " has a wrong value count");
+  return Status::Ok();
+}
+
+Result<const std::vector<int64_t>*> RowGroupScan::SpanScopeSpans() {
+  if (have_span_ss_) return &span_ss_;
+  TEMPO_ASSIGN_OR_RETURN(const std::vector<uint64_t>* spans, Bounds(Table::kSpan));
+  TEMPO_ASSIGN_OR_RETURN(const std::vector<uint64_t>* ss, Bounds(Table::kScopeSpans));
+  TEMPO_RETURN_IF_ERROR(ReadInts(Col::kSpanScopeSpans, Rows(Table::kSpan), &span_ss_));
+  for (size_t t = 0; t + 1 < spans->size(); ++t) {
+    for (uint64_t s = (*spans)[t]; s < (*spans)[t + 1]; ++s) {
+      int64_t& v = span_ss_[static_cast<size_t>(s)];
+      if (v < 0 || static_cast<uint64_t>(v) >= (*ss)[t + 1] - (*ss)[t]) {
+        return Bad("span.scope_spans out of range");
+      }
+      v += static_cast<int64_t>((*ss)[t]);
+    }
+  }
+  have_span_ss_ = true;
+  return &span_ss_;
+}
+
+Result<const std::vector<int64_t>*> RowGroupScan::ScopeSpansScope() {
+  if (have_ss_scope_) return &ss_scope_;
+  TEMPO_RETURN_IF_ERROR(ReadInts(Col::kSsScope, Rows(Table::kScopeSpans), &ss_scope_));
+  have_ss_scope_ = true;
+  return &ss_scope_;
+}
+
+Result<const std::vector<int64_t>*> RowGroupScan::ScopeSpansResource() {
+  if (have_ss_resource_) return &ss_resource_;
+  TEMPO_ASSIGN_OR_RETURN(const std::vector<uint64_t>* rs, Bounds(Table::kResourceSpans));
+  TEMPO_ASSIGN_OR_RETURN(const std::vector<uint64_t>* ss, Bounds(Table::kScopeSpans));
+  std::vector<int64_t> count, resource;
+  TEMPO_RETURN_IF_ERROR(ReadInts(Col::kRsSsCount, Rows(Table::kResourceSpans), &count));
+  TEMPO_RETURN_IF_ERROR(ReadInts(Col::kRsResource, Rows(Table::kResourceSpans), &resource));
+  ss_resource_.assign(static_cast<size_t>(Rows(Table::kScopeSpans)), -1);
+  for (size_t t = 0; t + 1 < rs->size(); ++t) {
+    uint64_t next = (*ss)[t];
+    for (uint64_t r = (*rs)[t]; r < (*rs)[t + 1]; ++r) {
+      const int64_t k = count[static_cast<size_t>(r)];
+      if (k < 0 || static_cast<uint64_t>(k) > (*ss)[t + 1] - next) {
+        return Bad("resource_spans.scope_spans_count out of range");
+      }
+      for (int64_t j = 0; j < k; ++j)
+        ss_resource_[static_cast<size_t>(next++)] = resource[static_cast<size_t>(r)];
+    }
+  }
+  have_ss_resource_ = true;
+  return &ss_resource_;
+}
+
+Status RowGroupScan::MarkSpans(Table owner, const std::vector<uint8_t>& owner_hits,
+                               std::vector<uint8_t>* span_hits) {
+  auto hit = [&owner_hits](int64_t o) {
+    return o >= 0 && static_cast<uint64_t>(o) < owner_hits.size() &&
+           owner_hits[static_cast<size_t>(o)];
+  };
+  switch (owner) {
+    case Table::kSpan:
+      for (size_t s = 0; s < span_hits->size(); ++s) (*span_hits)[s] |= owner_hits[s];
+      return Status::Ok();
+    case Table::kResource:
+    case Table::kScope: {
+      TEMPO_ASSIGN_OR_RETURN(const std::vector<int64_t>* span_ss, SpanScopeSpans());
+      const std::vector<int64_t>* ss_owner;
+      if (owner == Table::kScope) {
+        TEMPO_ASSIGN_OR_RETURN(ss_owner, ScopeSpansScope());
+      } else {
+        TEMPO_ASSIGN_OR_RETURN(ss_owner, ScopeSpansResource());
+      }
+      for (size_t s = 0; s < span_hits->size(); ++s) {
+        const int64_t g = (*span_ss)[s];  // spans outside every trace's bounds: unchecked
+        if (g >= 0 && static_cast<uint64_t>(g) < ss_owner->size() &&
+            hit((*ss_owner)[static_cast<size_t>(g)])) {
+          (*span_hits)[s] = 1;
+        }
+      }
+      return Status::Ok();
+    }
+    default:
+      break;
+  }
+  TEMPO_ASSIGN_OR_RETURN(const std::vector<uint64_t>* spans, Bounds(Table::kSpan));
+  if (owner == Table::kTrace) {
+    for (size_t t = 0; t + 1 < spans->size(); ++t) {
+      if (!owner_hits[t]) continue;
+      std::fill(span_hits->begin() + static_cast<ptrdiff_t>((*spans)[t]),
+                span_hits->begin() + static_cast<ptrdiff_t>((*spans)[t + 1]), 1);
+    }
+    return Status::Ok();
+  }
+  // Events and links: each span's are the next span.event_count (link_count) rows of its trace.
+  TEMPO_ASSIGN_OR_RETURN(const std::vector<uint64_t>* b, Bounds(owner));
+  std::vector<int64_t> count;
+  TEMPO_RETURN_IF_ERROR(
+      ReadInts(owner == Table::kEvent ? Col::kSpanEventCount : Col::kSpanLinkCount,
+               Rows(Table::kSpan), &count));
+  for (size_t t = 0; t + 1 < spans->size(); ++t) {
+    uint64_t next = (*b)[t];
+    for (uint64_t s = (*spans)[t]; s < (*spans)[t + 1]; ++s) {
+      const int64_t k = count[static_cast<size_t>(s)];
+      if (k < 0 || static_cast<uint64_t>(k) > (*b)[t + 1] - next) {
+        return Bad(std::string(TableName(owner)) + " count of a span out of range");
+      }
+      for (int64_t j = 0; j < k; ++j) {
+        if (owner_hits[static_cast<size_t>(next + j)]) (*span_hits)[s] = 1;
+      }
+      next += static_cast<uint64_t>(k);
+    }
+  }
+  return Status::Ok();
+}
+
+Status RowGroupScan::SpanHits(const std::vector<ConditionPlan>& plans, std::vector<uint8_t>* hits) {
+  const size_t spans = static_cast<size_t>(Rows(Table::kSpan));
+  std::vector<uint8_t> pass(spans, 1), plan_hits, owner_hits;
+  bool decided = false;
+  for (const ConditionPlan& plan : plans) {
+    if (plan.unknown) continue;
+    decided = true;
+    plan_hits.assign(spans, 0);
+    for (const ColumnSource& source : plan.sources) {
+      if (Rows(source.owner) == 0) continue;
+      bool any = false;
+      TEMPO_RETURN_IF_ERROR(OwnerHits(source, &owner_hits, &any));
+      if (any) TEMPO_RETURN_IF_ERROR(MarkSpans(source.owner, owner_hits, &plan_hits));
+    }
+    bool any = false;
+    for (size_t s = 0; s < spans; ++s) any |= (pass[s] &= plan_hits[s]);
+    if (!any) return Status::Ok();
+  }
+  if (!decided) {
+    std::fill(hits->begin(), hits->end(), 1);
+    return Status::Ok();
+  }
+  TEMPO_ASSIGN_OR_RETURN(const std::vector<uint64_t>* b, Bounds(Table::kSpan));
+  for (size_t t = 0; t < hits->size(); ++t) {
+    if ((*hits)[t]) continue;
+    for (uint64_t s = (*b)[t]; s < (*b)[t + 1]; ++s) {
+      if (pass[static_cast<size_t>(s)]) {
+        (*hits)[t] = 1;
+        break;
+      }
+    }
   }
   return Status::Ok();
 }

@@ -49,7 +49,13 @@ Status CombineFragments(const std::vector<std::string_view>& fragments, tempopb:
 
   for (std::string_view data : fragments) {
     local.input_bytes += data.size();
-    tempopb::Trace fragment;
+    // On `out`'s arena when it has one: parsing then allocates from the arena, and moving spans
+    // into `out` swaps pointers instead of copying across arenas.
+    tempopb::Trace heap_fragment;
+    tempopb::Trace& fragment =
+        out->GetArena() != nullptr
+            ? *google::protobuf::Arena::CreateMessage<tempopb::Trace>(out->GetArena())
+            : heap_fragment;
     if (!fragment.ParseFromArray(data.data(), static_cast<int>(data.size()))) {
       return CorruptionError("a stored trace fragment does not parse (" +
                              std::to_string(data.size()) + " bytes)");

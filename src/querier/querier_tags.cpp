@@ -149,7 +149,7 @@ Status RunFiltered(const TagEnv& env, const RequestContext& ctx, uint64_t start,
     };
     if (index == 0) {
       traceql::InMemoryFetcher combined;
-      TEMPO_RETURN_IF_ERROR(sources->BuildCombined(ctx, &combined, &job_out->inspected_bytes));
+      TEMPO_RETURN_IF_ERROR(sources->BuildCombined(ctx, request, &combined, &job_out->inspected_bytes));
       TEMPO_RETURN_IF_ERROR(combined.Fetch(ctx, request, consume));
       return error;
     }

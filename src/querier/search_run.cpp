@@ -138,7 +138,8 @@ void SearchRun::Work() {
 Status SearchRun::RunJob(const Job& job, JobResult* result) {
   if (job.block < 0) {
     traceql::InMemoryFetcher combined;
-    TEMPO_RETURN_IF_ERROR(sources_->BuildCombined(ctx_, &combined, &result->bytes));
+    TEMPO_RETURN_IF_ERROR(
+        sources_->BuildCombined(ctx_, query_.fetch_request(), &combined, &result->bytes));
     return traceql::Search(ctx_, query_, StoppableFetcher(combined, stop_), options_,
                            &result->response);
   }

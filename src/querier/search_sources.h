@@ -14,6 +14,7 @@
 #include "tempo/common/status.h"
 #include "tempo/ingester/ingester.h"
 #include "tempo/store/store.h"
+#include "tempo/traceql/fetcher.h"
 #include "tempo/traceql/memory_fetcher.h"
 
 namespace tempo::querier {
@@ -68,16 +69,28 @@ class SearchSources {
   bool IsShared(const TraceId& id) const;
   size_t combined_traces() const { return shared_ids_.size(); }
 
-  // Builds the combined traces (live data plus every block fragment of each shared trace) into
-  // `out`. `inspected_bytes` receives the bytes combined. Errors: decoding, `ctx`.
-  Status BuildCombined(const RequestContext& ctx, traceql::InMemoryFetcher* out,
-                       uint64_t* inspected_bytes) const;
+  // Builds into `out` the combined traces (live data plus every block fragment of each shared
+  // trace) that may match `request`; `inspected_bytes` receives the bytes combined. Errors:
+  // decoding, `ctx`. The predicates are decided on the
+  // fragments' columns first (block::BlockFetcher::PredicatesOnRows): a predicate holds on a
+  // combined trace if it holds on one of its fragments or the trace has live data (undecided),
+  // since every span of the combined trace is a span of one fragment. With all_conditions a
+  // trace is kept when every predicate holds somewhere, else when one does (no predicates: every
+  // trace). Only the kept traces are read, decoded and combined; the time range is checked on
+  // the combined trace. `inspected_bytes` also counts the condition columns read.
+  Status BuildCombined(const RequestContext& ctx, const traceql::FetchRequest& request,
+                       traceql::InMemoryFetcher* out, uint64_t* inspected_bytes) const;
 
  private:
   struct LiveTrace {
     TraceId id;
     std::string data;
   };
+
+  // Per block, the shared rows of the traces BuildCombined(request) combines (see there).
+  Status CandidateRows(const RequestContext& ctx, const traceql::FetchRequest& request,
+                       std::vector<std::vector<uint64_t>>* rows, uint64_t* inspected_bytes) const;
+  bool HasLive(const TraceId& id) const;
 
   uint64_t start_ = 0, end_ = 0;
   std::vector<BlockSource> blocks_;

@@ -209,6 +209,16 @@ const char* kQueries[] = {
     "{ duration > 1h }",
     "{ .a = nil }",
     "{ !(.a = 3) }",
+    // Conditions on one span (FetchRequest::same_span), through every owner table.
+    "{ event:name = \"exception\" && status = error }",
+    "{ instrumentation:name = \"lib-2\" && kind = server }",
+    "{ link.b < 100 && duration > 10ms }",
+    "{ .a = \"v3\" && name =~ \"GET.*\" }",
+    "{ trace:duration > 500ms && kind = client }",
+    "{ resource.service.name = \"svc-1\" && instrumentation:name = \"lib-0\" && status = error }",
+    "{ span.b != nil && resource.a != nil } | count() > 1",
+    "{ .service.name = \"svc-3\" && event.a != nil && duration < 200ms }",
+    "{ resource.service.name = \"svc-2\" && (duration > 100ms || kind = server) }",
 };
 
 }  // namespace
@@ -332,6 +342,128 @@ TEST_CASE("The search conformance cases hold through a block", "[block][fetch]")
       CHECK(found == (std::string(category) == "match"));
       CHECK(Same(fast, RunSearch(block.decoded, *query, options)));
     }
+  }
+}
+
+}  // namespace tempo::block
+
+namespace tempo::block {
+
+TEST_CASE("Predicates decided on stored copies never rule out a matching trace", "[block][fetch]") {
+  std::mt19937_64 rng(11);
+  std::map<TraceId, tempopb::Trace> traces;
+  for (int i = 0; i < 300; ++i) {
+    TraceId id;
+    for (auto& b : id.bytes) b = static_cast<uint8_t>(rng());
+    traces[id] = StructuredTrace(id, rng);
+  }
+  // An attribute-less resource: combining gives it service.name = "unknown_service".
+  traces.begin()->second.mutable_resourcespans(0)->mutable_resource()->clear_attributes();
+  TestBlock block;
+  WriteBlock(traces, 150, &block);
+  BlockFetcher fetcher(block.reader);
+  std::vector<uint64_t> rows;
+  for (uint64_t r = 0; r < block.reader->traces(); r += 1 + rng() % 3) rows.push_back(r);
+  const std::string_view dir = block.reader->trace_ids();
+  std::map<TraceId, std::string> id_text;
+  for (const auto& [id, trace] : traces) {
+    id_text[id] = traceql::TraceView::Build(id, tempopb::Trace(trace)).id_text();
+  }
+  std::vector<const char*> queries(std::begin(kQueries), std::end(kQueries));
+  queries.push_back("{ resource.service.name = \"unknown_service\" }");
+  queries.push_back("{ .service.name != \"svc-1\" && duration > 10ms }");
+  size_t pruned = 0;
+  for (const char* text : queries) {
+    INFO("query: " << text);
+    auto query = traceql::SearchQuery::Compile(text).value();
+    const traceql::FetchRequest& request = query.fetch_request();
+    const size_t np = static_cast<size_t>(
+        std::count_if(request.conditions.begin(), request.conditions.end(),
+                      [](const traceql::Condition& c) { return c.op.has_value(); }));
+    std::vector<uint8_t> holds;
+    REQUIRE(fetcher.PredicatesOnRows(RequestContext{}, request, rows, &holds).ok());
+    REQUIRE(holds.size() == rows.size() * np);
+    if (std::string(text).find("unknown_service") != std::string::npos) {
+      CHECK(holds[0] == 1);  // row 0: the attribute-less resource
+    }
+    traceql::SearchOptions options;
+    options.limit = 0;
+    std::set<std::string> matches;
+    const tempopb::SearchResponse slow = RunSearch(block.decoded, query, options);
+    for (const auto& t : slow.traces()) {
+      matches.insert(t.traceid());
+    }
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const size_t held =
+          static_cast<size_t>(std::count(holds.begin() + static_cast<ptrdiff_t>(i * np),
+                                         holds.begin() + static_cast<ptrdiff_t>((i + 1) * np), 1));
+      const bool candidate = np == 0 || (request.all_conditions ? held == np : held > 0);
+      pruned += !candidate;
+      if (matches.count(id_text[TraceId::FromBytes(dir.substr(rows[i] * 16, 16))])) {
+        CHECK(candidate);
+      }
+    }
+  }
+  CHECK(pruned > 0);
+  std::vector<uint8_t> holds;
+  auto query = traceql::SearchQuery::Compile("{ duration > 1ms }").value();
+  CHECK(fetcher.PredicatesOnRows(RequestContext{}, query.fetch_request(), {3, 2}, &holds).code() ==
+        StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("Conditions of one filter joined by && are decided per span", "[block][fetch]") {
+  for (const char* text : {"{ name = \"a\" && duration > 1ms }",
+                           "{ name = \"a\" && duration > 1ms && kind = server } | count() > 1",
+                           "{ name = \"a\" && !(duration > 1ms) }"}) {
+    INFO(text);
+    CHECK(traceql::SearchQuery::Compile(text).value().fetch_request().same_span);
+  }
+  for (const char* text :
+       {"{ name = \"a\" } && { duration > 1ms }", "{ name = \"a\" || duration > 1ms }",
+        "{ name = \"a\" && (duration > 1ms || kind = server) }",
+        "{ name = \"a\" && duration > 1ms } | { kind = server }",
+        "{ name = \"a\" && duration > 1ms } >> { kind = server }", "{ name = \"a\" }"}) {
+    INFO(text);
+    const traceql::FetchRequest& request =
+        traceql::SearchQuery::Compile(text).value().fetch_request();
+    CHECK((!request.same_span || request.conditions.size() == 1));
+  }
+
+  std::mt19937_64 rng(5);
+  std::map<TraceId, tempopb::Trace> traces;
+  g_no_arrays = true;
+  for (int i = 0; i < 300; ++i) {
+    TraceId id;
+    for (auto& b : id.bytes) b = static_cast<uint8_t>(rng());
+    traces[id] = StructuredTrace(id, rng);
+  }
+  g_no_arrays = false;
+  TestBlock block;
+  WriteBlock(traces, 200, &block);
+  BlockFetcher fetcher(block.reader);
+  for (const char* text : {"{ resource.service.name = \"svc-2\" && duration > 250ms }",
+                           "{ instrumentation:name = \"lib-1\" && kind = server }",
+                           "{ event:name = \"exception\" && status = error }"}) {
+    INFO(text);
+    auto query = traceql::SearchQuery::Compile(text).value();
+    REQUIRE(query.fetch_request().same_span);
+    traceql::FetchRequest per_trace = query.fetch_request();
+    per_trace.same_span = false;
+    std::set<std::string> per_span, wide;
+    auto collect = [](std::set<std::string>* ids) {
+      return [ids](traceql::TraceView&& view) {
+        ids->insert(view.id_text());
+        return true;
+      };
+    };
+    REQUIRE(fetcher.Fetch(RequestContext{}, query.fetch_request(), collect(&per_span)).ok());
+    REQUIRE(fetcher.Fetch(RequestContext{}, per_trace, collect(&wide)).ok());
+    traceql::SearchOptions options;
+    options.limit = 0;
+    const tempopb::SearchResponse slow = RunSearch(block.decoded, query, options);
+    for (const auto& t : slow.traces()) CHECK(per_span.count(t.traceid()) == 1);
+    for (const std::string& id : per_span) CHECK(wide.count(id) == 1);
+    CHECK(per_span.size() < wide.size());
   }
 }
 

@@ -31,7 +31,8 @@ struct BlockFetchStats {
 // condition columns (page min/max, string bounds); in the others only the condition columns are
 // read and decoded (dictionary entries are tested once, integer comparisons become interval
 // tests), each condition is decided per trace (all or any of them, FetchRequest::all_conditions;
-// unscoped attributes in every scope), and only the traces that may match are decoded whole.
+// with FetchRequest::same_span all of them on one span; unscoped attributes in every scope), and
+// only the traces that may match are decoded whole.
 // Pruning is exact to the engine's comparisons and never drops a match; the engine re-evaluates
 // every candidate.
 //
@@ -62,6 +63,23 @@ class BlockFetcher : public traceql::SpansetFetcher {
                const std::function<bool(traceql::TraceView&&)>& consume) const override;
 
   BlockFetchStats stats() const;
+
+  // For callers that combine traces spread over several places before evaluating them: decides
+  // the predicates of `request` (its conditions with an operator, in request order; P of them)
+  // on this block's copies of the traces at directory positions `rows` (ascending, < traces()),
+  // reading only the condition columns of the row groups holding them and none of a row group
+  // whose statistics rule a condition out. Fills `holds` with rows.size() * P entries:
+  // (*holds)[i * P + p] = 0 when no span of the copy at rows[i] (with its resource, scope, events
+  // and links) satisfies predicate p, so neither does any span this copy adds to a combined
+  // trace; 1 when it may. Predicates that a copy cannot decide for the combined trace (trace-level
+  // fields, nested sets, parents, resource service.name values a combine may add) are 1. The
+  // time range of `request` is ignored (a copy's times do not bound the combined trace). With
+  // request.same_span, the entries of a row are all 0 when no span of the copy may satisfy every
+  // predicate together (the span satisfying a same-span filter in a combined trace is one
+  // fragment's span, with that fragment's resource, scope, events and links). Errors:
+  // kInvalidArgument for bad rows, kCorruption / read errors naming the row group, `ctx`.
+  Status PredicatesOnRows(const RequestContext& ctx, const traceql::FetchRequest& request,
+                          const std::vector<uint64_t>& rows, std::vector<uint8_t>* holds) const;
 
  private:
   Status FetchRowGroup(const RequestContext& ctx, const traceql::FetchRequest& request,

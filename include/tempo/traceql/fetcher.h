@@ -56,6 +56,11 @@ struct FetchRequest {
   // false: a trace can match only if *at least one* condition with an operator holds on some span
   // of it; when no condition has an operator nothing may be pruned.
   bool all_conditions = false;
+  // true (only with all_conditions): a trace can match only if one and the same span satisfies
+  // every condition with an operator (counting, as for each condition, its resource, scope,
+  // events and links). Set when the query's only spanset is one filter whose pushed conditions
+  // are joined by && alone.
+  bool same_span = false;
   // The query uses structural operators or nested-set intrinsics (so parent links matter).
   bool needs_structure = false;
 

@@ -182,6 +182,39 @@ bool CanMatchExpr(const SpansetExpr& e) {
   return true;
 }
 
+// A filter expression whose pushed conditions are all reached through && only: a span passing
+// the filter satisfies each of them (an || would make them alternatives).
+bool IsConjunction(const FieldExpr& e) {
+  if (e.kind != FieldExprKind::kBinary) return true;
+  if (e.op == BinaryOp::kOr) return false;
+  if (e.op == BinaryOp::kAnd) return IsConjunction(*e.lhs) && IsConjunction(*e.rhs);
+  return true;  // a comparison or arithmetic: one pushed condition at most, or none
+}
+
+bool HasPipeline(const ScalarExpr& e) {
+  return e.pipeline || (e.lhs && HasPipeline(*e.lhs)) || (e.rhs && HasPipeline(*e.rhs));
+}
+
+// Whether every span of a result passed one filter that is a conjunction, and the query has no
+// other spanset: then the pushed conditions must all hold on one span.
+bool SameSpan(const Pipeline& p) {
+  const SpansetExpr* filter = nullptr;
+  for (const Stage& s : p.stages) {
+    if (s.kind == StageKind::kSpanset) {
+      if (filter != nullptr || !s.spanset) return false;
+      filter = s.spanset.get();
+      continue;
+    }
+    if (s.spanset) return false;
+    if (s.scalar_filter && ((s.scalar_filter->lhs && HasPipeline(*s.scalar_filter->lhs)) ||
+                            (s.scalar_filter->rhs && HasPipeline(*s.scalar_filter->rhs)))) {
+      return false;
+    }
+  }
+  return filter != nullptr && filter->kind == SpansetExprKind::kFilter && filter->filter &&
+         !filter->pipeline && IsConjunction(*filter->filter);
+}
+
 bool IsNestedSet(Intrinsic i) {
   return i == Intrinsic::kNestedSetLeft || i == Intrinsic::kNestedSetRight ||
          i == Intrinsic::kNestedSetParent || i == Intrinsic::kChildCount;
@@ -200,6 +233,7 @@ FetchRequest BuildFetchRequest(const RootExpr& root) {
   FetchRequest request;
   Need need = PipelineNeed(root.pipeline);
   request.all_conditions = need.kind != Need::Kind::kNone && need.all_able();
+  request.same_span = request.all_conditions && SameSpan(root.pipeline);
   for (Condition& c : need.conditions) {
     if (std::find(request.conditions.begin(), request.conditions.end(), c) ==
         request.conditions.end()) {

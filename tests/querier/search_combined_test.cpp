@@ -1,0 +1,136 @@
+// The combined search job (traces spread over several blocks or also live) decides the query's
+// conditions on the fragments' columns before decoding: traces that cannot match are never
+// read, while conditions satisfied by different fragments still make the combined trace match.
+#include <algorithm>
+#include <catch2/catch.hpp>
+
+#include "querier/search_node.h"
+#include "tempo/traceql/engine.h"
+
+using tempo::RequestContext;
+using tempo::testing::SearchNode;
+
+namespace {
+
+constexpr uint64_t kBase = 1'800'000'000'000'000'000ull;
+constexpr uint64_t kSecond = 1'000'000'000ull;
+
+tempopb::SearchResponse Run(SearchNode& node, const std::string& text) {
+  auto query = tempo::traceql::SearchQuery::Compile(text);
+  REQUIRE(query.ok());
+  tempo::traceql::SearchOptions options;
+  options.start_unix_nano = kBase - 3600 * kSecond;
+  options.end_unix_nano = kBase + 3600 * kSecond;
+  RequestContext ctx;
+  ctx.tenant = node.tenant;
+  tempopb::SearchResponse response;
+  REQUIRE(node.querier->Search(ctx, *query, options, &response).ok());
+  return response;
+}
+
+std::vector<std::string> Ids(SearchNode& node, const std::string& text) {
+  INFO(text);
+  tempopb::SearchResponse response = Run(node, text);
+  std::vector<std::string> ids;
+  for (const auto& t : response.traces()) ids.push_back(t.traceid());
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("The combined job decodes no shared trace that the columns rule out",
+          "[querier][search]") {
+  SearchNode node;
+  // Trace 1 is in both blocks; 2 and 3 in one each.
+  node.WriteBlock({{.trace = 1,
+                    .span = 1,
+                    .service = "a",
+                    .name = "op",
+                    .start_unix_nano = kBase,
+                    .attributes = {{"k", "w"}}},
+                   {.trace = 2,
+                    .span = 2,
+                    .service = "b",
+                    .name = "op",
+                    .start_unix_nano = kBase,
+                    .attributes = {{"k", "z"}}}});
+  node.WriteBlock({{.trace = 1,
+                    .span = 11,
+                    .service = "b",
+                    .name = "op",
+                    .start_unix_nano = kBase,
+                    .attributes = {{"k", "z"}}},
+                   {.trace = 3,
+                    .span = 3,
+                    .service = "c",
+                    .name = "op",
+                    .start_unix_nano = kBase,
+                    .attributes = {{"k", "w"}}}});
+  REQUIRE(Ids(node, "{}") == std::vector<std::string>{"1", "2", "3"});
+
+  SECTION("ruled out by statistics: nothing is read") {
+    tempopb::SearchResponse r = Run(node, "{ name = \"nope\" }");
+    CHECK(r.traces_size() == 0);
+    CHECK(r.metrics().inspectedtraces() == 0);
+    CHECK(r.metrics().inspectedbytes() == 0);
+  }
+  SECTION("ruled out by the condition columns: only those are read") {
+    tempopb::SearchResponse r = Run(node, "{ span.k = \"x\" }");
+    CHECK(r.traces_size() == 0);
+    CHECK(r.metrics().inspectedtraces() == 0);
+    CHECK(r.metrics().inspectedbytes() > 0);
+  }
+  SECTION("a shared trace that may match is still decoded and matches") {
+    tempopb::SearchResponse r = Run(node, "{ span.k = \"z\" }");
+    CHECK(r.metrics().inspectedtraces() == 2);  // 1 (combined) and 2
+    CHECK(Ids(node, "{ span.k = \"z\" }") == std::vector<std::string>{"1", "2"});
+    CHECK(Ids(node, "{ resource.service.name = \"a\" }") == std::vector<std::string>{"1"});
+  }
+}
+
+TEST_CASE("Conditions held by different fragments in different blocks still match",
+          "[querier][search]") {
+  SearchNode node;
+  node.WriteBlock({{.trace = 1, .span = 1, .service = "a", .name = "x", .start_unix_nano = kBase},
+                   {.trace = 2, .span = 2, .service = "a", .name = "q", .start_unix_nano = kBase}});
+  node.WriteBlock({{.trace = 1, .span = 11, .service = "b", .name = "y", .start_unix_nano = kBase},
+                   {.trace = 3, .span = 3, .service = "b", .name = "q", .start_unix_nano = kBase}});
+  CHECK(Ids(node, "{ resource.service.name = \"a\" } && { name = \"y\" }") ==
+        std::vector<std::string>{"1"});
+  CHECK(Ids(node, "{ resource.service.name = \"a\" } >> { name = \"y\" }").empty());
+  CHECK(Ids(node, "{ resource.service.name = \"a\" && name = \"y\" }").empty());
+  // One filter: both conditions must hold on one span, which is one fragment's: not decoded.
+  CHECK(
+      Run(node, "{ resource.service.name = \"a\" && name = \"y\" }").metrics().inspectedtraces() ==
+      0);
+  CHECK(Ids(node, "{ resource.service.name = \"b\" && name = \"y\" }") ==
+        std::vector<std::string>{"1"});
+  CHECK(Ids(node, "{ resource.service.name = \"b\" || name = \"nope\" }") ==
+        std::vector<std::string>{"1", "3"});
+  CHECK(Ids(node, "{ name = \"x\" } && { name = \"nope\" }").empty());
+  // Trace-level fields are only known on the combined trace: span 11 ends 2s after span 1.
+  node.WriteBlock(
+      {{.trace = 4, .span = 4, .name = "r", .start_unix_nano = kBase, .duration_nanos = kSecond},
+       {.trace = 5, .span = 5, .name = "r", .start_unix_nano = kBase}});
+  node.WriteBlock({{.trace = 4,
+                    .span = 41,
+                    .name = "s",
+                    .start_unix_nano = kBase + 2 * kSecond,
+                    .duration_nanos = kSecond,
+                    .parent = 4}});
+  CHECK(Ids(node, "{ trace:duration > 2500ms }") == std::vector<std::string>{"4"});
+  CHECK(Ids(node, "{ trace:rootName = \"r\" && name = \"s\" }") == std::vector<std::string>{"4"});
+}
+
+TEST_CASE("A shared trace with live data matches on its live spans", "[querier][search]") {
+  SearchNode node;
+  node.WriteBlock({{.trace = 1, .span = 1, .service = "a", .name = "x", .start_unix_nano = kBase},
+                   {.trace = 2, .span = 2, .service = "a", .name = "x", .start_unix_nano = kBase}});
+  node.Push({{.trace = 1, .span = 12, .service = "c", .name = "z", .start_unix_nano = kBase}});
+  CHECK(Ids(node, "{ name = \"z\" }") == std::vector<std::string>{"1"});
+  CHECK(Ids(node, "{ resource.service.name = \"a\" } && { name = \"z\" }") ==
+        std::vector<std::string>{"1"});
+  CHECK(Ids(node, "{ name = \"x\" }") == std::vector<std::string>{"1", "2"});
+  CHECK(Ids(node, "{ name = \"nope\" }").empty());
+}
