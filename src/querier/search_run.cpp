@@ -51,14 +51,19 @@ SearchRun::SearchRun(RequestContext ctx, traceql::SearchQuery query,
       progress_(std::move(progress)) {
   const uint64_t start = options_.start_unix_nano.value_or(0);
   const uint64_t end = options_.end_unix_nano.value_or(UINT64_MAX);
-  jobs_.push_back(Job{});
+  // The combined traces are split by trace ID into parts of about kCombinedPartTraces, so that
+  // decoding them (the bulk of a search over recent data) runs on every pool thread.
+  combined_parts_ = static_cast<uint32_t>(std::clamp<size_t>(
+      sources_->combined_traces() / kCombinedPartTraces, 1, kMaxCombinedParts));
+  for (uint32_t p = 0; p < combined_parts_; ++p) jobs_.push_back(Job{.part = p});
   std::vector<Job> row_groups;
   for (size_t b = 0; b < sources_->blocks().size(); ++b) {
     const auto& groups = sources_->blocks()[b].row_groups;
     for (size_t g = 0; g < groups.size(); ++g) {
       if (groups[g].max_end < start || groups[g].min_start > end) continue;
-      row_groups.push_back(
-          Job{static_cast<int32_t>(b), static_cast<uint32_t>(g), groups[g].max_end});
+      row_groups.push_back(Job{.block = static_cast<int32_t>(b),
+                               .row_group = static_cast<uint32_t>(g),
+                               .newest = groups[g].max_end});
     }
   }
   std::stable_sort(row_groups.begin(), row_groups.end(),
@@ -138,8 +143,8 @@ void SearchRun::Work() {
 Status SearchRun::RunJob(const Job& job, JobResult* result) {
   if (job.block < 0) {
     traceql::InMemoryFetcher combined;
-    TEMPO_RETURN_IF_ERROR(
-        sources_->BuildCombined(ctx_, query_.fetch_request(), &combined, &result->bytes));
+    TEMPO_RETURN_IF_ERROR(sources_->BuildCombined(ctx_, query_.fetch_request(), &combined,
+                                                  &result->bytes, job.part, combined_parts_));
     return traceql::Search(ctx_, query_, StoppableFetcher(combined, stop_), options_,
                            &result->response);
   }

@@ -15,8 +15,8 @@
 
 namespace tempo::querier {
 
-// One search split into jobs: the combined job (live traces and traces spread over several
-// blocks), then one job per block row group overlapping the window, newest first. Jobs run on a
+// One search split into jobs: the combined jobs (live traces and traces spread over several
+// blocks, split by trace ID), then one job per block row group overlapping the window, newest first. Jobs run on a
 // QueryPool and on the calling thread; results are accounted in job order, which makes early
 // stop and the final result independent of timing (see Querier::Search). Owned through a
 // shared_ptr by the caller and by the pool tasks (a task may start after Run returned and then
@@ -32,10 +32,13 @@ class SearchRun : public std::enable_shared_from_this<SearchRun> {
 
  private:
   struct Job {
-    int32_t block = -1;  // -1: the combined job
+    int32_t block = -1;  // -1: a combined job
     uint32_t row_group = 0;
     uint64_t newest = UINT64_MAX;  // no trace of the job starts later than this
+    uint32_t part = 0;  // combined jobs: which part of the combined traces
   };
+  static constexpr size_t kCombinedPartTraces = 1000;
+  static constexpr size_t kMaxCombinedParts = 16;
   struct JobResult {
     bool done = false;
     Status status;
@@ -55,6 +58,7 @@ class SearchRun : public std::enable_shared_from_this<SearchRun> {
   const std::shared_ptr<const SearchSources> sources_;
   const SearchProgressFn progress_;
   std::vector<Job> jobs_;
+  uint32_t combined_parts_ = 1;
   std::atomic<bool> stop_{false};  // set under mu_; read by running jobs
 
   std::mutex mu_;

@@ -5,6 +5,7 @@
 #include <map>
 #include <queue>
 
+#include "querier/raw_trace_filter.h"
 #include "tempo/block/block_fetcher.h"
 #include "tempo/model/combine.h"
 #include "tempo/store/tombstones.h"
@@ -169,50 +170,67 @@ Result<std::shared_ptr<const SearchSources>> SearchSources::Prepare(
 }
 
 Status SearchSources::CandidateRows(const RequestContext& ctx, const traceql::FetchRequest& request,
+                                    uint32_t part, uint32_t parts,
                                     std::vector<std::vector<uint64_t>>* rows,
-                                    uint64_t* inspected_bytes) const {
+                                    std::vector<bool>* live_kept, uint64_t* inspected_bytes) const {
+  auto in_part = [&](const TraceId& id) { return parts <= 1 || TraceIdHash{}(id) % parts == part; };
   rows->clear();
-  for (const BlockSource& b : blocks_) rows->push_back(b.shared_rows);
-  const size_t np = static_cast<size_t>(
-      std::count_if(request.conditions.begin(), request.conditions.end(),
-                    [](const traceql::Condition& c) { return c.op.has_value(); }));
-  if (np == 0) return Status::Ok();
-  // Per shared trace without live data: which predicates hold on some fragment so far.
-  std::map<TraceId, std::vector<uint8_t>> holds;
   for (const BlockSource& b : blocks_) {
-    if (b.shared_rows.empty()) continue;
+    std::vector<uint64_t>& r = rows->emplace_back();
+    const std::string_view dir = b.reader->trace_ids();
+    for (uint64_t row : b.shared_rows) {
+      if (in_part(TraceId::FromBytes(dir.substr(row * 16, 16)))) r.push_back(row);
+    }
+  }
+  live_kept->assign(live_.size(), false);
+  for (size_t i = 0; i < live_.size(); ++i) (*live_kept)[i] = in_part(live_[i].id);
+  const RawTraceFilter raw(request);
+  const size_t np = raw.predicates();
+  if (np == 0) return Status::Ok();
+  // Per shared trace: which predicates hold on some part of it so far. Live data is decided on
+  // its raw bytes (RawTraceFilter), block fragments on their columns.
+  std::map<TraceId, std::vector<uint8_t>> holds;
+  for (size_t i = 0; i < live_.size(); ++i) {
+    if (!(*live_kept)[i]) continue;
+    const LiveTrace& live = live_[i];
+    std::vector<uint8_t>& h = holds[live.id];
+    h.resize(np, 0);
+    for (size_t p = 0; p < np; ++p) h[p] |= raw.MayHold(p, live.data) ? 1 : 0;
+  }
+  for (size_t i = 0; i < blocks_.size(); ++i) {
+    const BlockSource& b = blocks_[i];
+    const std::vector<uint64_t>& shared_rows = (*rows)[i];
+    if (shared_rows.empty()) continue;
     TEMPO_RETURN_IF_ERROR(CheckContext(ctx));
     block::BlockFetcher fetcher(b.reader);
     std::vector<uint8_t> on_rows;
-    Status s = fetcher.PredicatesOnRows(ctx, request, b.shared_rows, &on_rows);
+    Status s = fetcher.PredicatesOnRows(ctx, request, shared_rows, &on_rows);
     if (inspected_bytes) *inspected_bytes += fetcher.stats().bytes_read;
     if (!s.ok()) return InBlock(b, s);
     const std::string_view dir = b.reader->trace_ids();
-    for (size_t r = 0; r < b.shared_rows.size(); ++r) {
-      const TraceId id = TraceId::FromBytes(dir.substr(b.shared_rows[r] * 16, 16));
-      if (HasLive(id)) continue;
-      std::vector<uint8_t>& h = holds[id];
+    for (size_t r = 0; r < shared_rows.size(); ++r) {
+      std::vector<uint8_t>& h = holds[TraceId::FromBytes(dir.substr(shared_rows[r] * 16, 16))];
       h.resize(np, 0);
       for (size_t p = 0; p < np; ++p) h[p] |= on_rows[r * np + p];
     }
   }
+  auto pruned = [&](const TraceId& id) {
+    auto it = holds.find(id);
+    if (it == holds.end()) return false;
+    const std::vector<uint8_t>& h = it->second;
+    const size_t held = static_cast<size_t>(std::count(h.begin(), h.end(), 1));
+    return request.all_conditions ? held < np : held == 0;
+  };
   for (size_t i = 0; i < blocks_.size(); ++i) {
     const std::string_view dir = blocks_[i].reader->trace_ids();
     std::erase_if((*rows)[i], [&](uint64_t row) {
-      auto it = holds.find(TraceId::FromBytes(dir.substr(row * 16, 16)));
-      if (it == holds.end()) return false;  // live data: undecided
-      const std::vector<uint8_t>& h = it->second;
-      const size_t held = static_cast<size_t>(std::count(h.begin(), h.end(), 1));
-      return request.all_conditions ? held < np : held == 0;
+      return pruned(TraceId::FromBytes(dir.substr(row * 16, 16)));
     });
   }
+  for (size_t i = 0; i < live_.size(); ++i) {
+    if ((*live_kept)[i]) (*live_kept)[i] = !pruned(live_[i].id);
+  }
   return Status::Ok();
-}
-
-bool SearchSources::HasLive(const TraceId& id) const {
-  auto it = std::lower_bound(live_.begin(), live_.end(), id,
-                             [](const LiveTrace& t, const TraceId& v) { return t.id < v; });
-  return it != live_.end() && !(id < it->id);
 }
 
 bool SearchSources::IsShared(const TraceId& id) const {
@@ -220,12 +238,16 @@ bool SearchSources::IsShared(const TraceId& id) const {
 }
 
 Status SearchSources::BuildCombined(const RequestContext& ctx, const traceql::FetchRequest& request,
-                                    traceql::InMemoryFetcher* out,
-                                    uint64_t* inspected_bytes) const {
+                                    traceql::InMemoryFetcher* out, uint64_t* inspected_bytes,
+                                    uint32_t part, uint32_t parts) const {
   std::vector<std::vector<uint64_t>> rows;
-  TEMPO_RETURN_IF_ERROR(CandidateRows(ctx, request, &rows, inspected_bytes));
+  std::vector<bool> live_kept;
+  TEMPO_RETURN_IF_ERROR(
+      CandidateRows(ctx, request, part, parts, &rows, &live_kept, inspected_bytes));
   std::map<TraceId, std::string> fragments;
-  for (const LiveTrace& live : live_) fragments[live.id].append(live.data);
+  for (size_t i = 0; i < live_.size(); ++i) {
+    if (live_kept[i]) fragments[live_[i].id].append(live_[i].data);
+  }
   for (size_t i = 0; i < blocks_.size(); ++i) {
     const BlockSource& b = blocks_[i];
     if (rows[i].empty()) continue;

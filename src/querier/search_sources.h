@@ -71,15 +71,18 @@ class SearchSources {
 
   // Builds into `out` the combined traces (live data plus every block fragment of each shared
   // trace) that may match `request`; `inspected_bytes` receives the bytes combined. Errors:
-  // decoding, `ctx`. The predicates are decided on the
-  // fragments' columns first (block::BlockFetcher::PredicatesOnRows): a predicate holds on a
-  // combined trace if it holds on one of its fragments or the trace has live data (undecided),
-  // since every span of the combined trace is a span of one fragment. With all_conditions a
+  // decoding, `ctx`. The predicates are decided first, on the block fragments' columns
+  // (block::BlockFetcher::PredicatesOnRows) and on the live data's raw bytes (RawTraceFilter):
+  // a predicate holds on a combined trace if it holds on one of its parts, since every span of
+  // the combined trace is a span of one part. With all_conditions a
   // trace is kept when every predicate holds somewhere, else when one does (no predicates: every
   // trace). Only the kept traces are read, decoded and combined; the time range is checked on
   // the combined trace. `inspected_bytes` also counts the condition columns read.
+  // Only the traces of part `part` of `parts` (split by trace-ID hash) are built, so that the
+  // combined work can run as several jobs.
   Status BuildCombined(const RequestContext& ctx, const traceql::FetchRequest& request,
-                       traceql::InMemoryFetcher* out, uint64_t* inspected_bytes) const;
+                       traceql::InMemoryFetcher* out, uint64_t* inspected_bytes,
+                       uint32_t part = 0, uint32_t parts = 1) const;
 
  private:
   struct LiveTrace {
@@ -87,10 +90,11 @@ class SearchSources {
     std::string data;
   };
 
-  // Per block, the shared rows of the traces BuildCombined(request) combines (see there).
+  // Per block, the shared rows of the traces BuildCombined(request, part, parts) combines, and
+  // per live trace (live_ order) whether it is combined (see there).
   Status CandidateRows(const RequestContext& ctx, const traceql::FetchRequest& request,
-                       std::vector<std::vector<uint64_t>>* rows, uint64_t* inspected_bytes) const;
-  bool HasLive(const TraceId& id) const;
+                       uint32_t part, uint32_t parts, std::vector<std::vector<uint64_t>>* rows,
+                       std::vector<bool>* live_kept, uint64_t* inspected_bytes) const;
 
   uint64_t start_ = 0, end_ = 0;
   std::vector<BlockSource> blocks_;

@@ -134,3 +134,57 @@ TEST_CASE("A shared trace with live data matches on its live spans", "[querier][
   CHECK(Ids(node, "{ name = \"x\" }") == std::vector<std::string>{"1", "2"});
   CHECK(Ids(node, "{ name = \"nope\" }").empty());
 }
+
+TEST_CASE("Live traces are ruled out on their raw bytes before they are decoded",
+          "[querier][search]") {
+  SearchNode node;
+  node.Push({{.trace = 5,
+              .span = 1,
+              .service = "live-svc",
+              .name = "GET /cart",
+              .start_unix_nano = kBase,
+              .attributes = {{"http.route", "/cart"}}},
+             {.trace = 6, .span = 2, .service = "live-svc", .name = "other",
+              .start_unix_nano = kBase}});
+  SECTION("a literal or a key that occurs nowhere: nothing decoded") {
+    for (const char* q : {"{ name = \"GET /checkout\" }", "{ span.http.route = \"/pay\" }",
+                          "{ span.db.system != nil }", "{ .absent > 3 }",
+                          "{ name = \"other\" && span.http.route = \"/cart\" }"}) {
+      INFO(q);
+      tempopb::SearchResponse r = Run(node, q);
+      CHECK(r.traces().empty());
+      CHECK(r.metrics().inspectedtraces() == 0);
+    }
+  }
+  SECTION("what the bytes cannot decide is still evaluated") {
+    CHECK(Ids(node, "{ name = \"GET /cart\" }") == std::vector<std::string>{"5"});
+    CHECK(Ids(node, "{ span.http.route != \"/pay\" }") == std::vector<std::string>{"5"});
+    CHECK(Ids(node, "{ span.http.route =~ \"/ca.*\" }") == std::vector<std::string>{"5"});
+    CHECK(Ids(node, "{ resource.service.name = \"live-svc\" && name = \"other\" }") ==
+          std::vector<std::string>{"6"});
+    CHECK(Ids(node, "{ name = \"nope\" || duration > 0 }") ==
+          std::vector<std::string>{"5", "6"});
+  }
+}
+
+TEST_CASE("Many combined traces are split into parts that together find every match",
+          "[querier][search]") {
+  SearchNode node;
+  std::vector<tempo::testing::TestSpan> spans;
+  for (uint64_t t = 1; t <= 2500; ++t) {
+    tempo::testing::TestSpan s{.trace = t, .span = t, .start_unix_nano = kBase + t};
+    if (t == 7 || t == 1500 || t == 2400) s.attributes = {{"k", "hit"}};
+    spans.push_back(std::move(s));
+  }
+  node.Push(spans);
+  tempopb::SearchResponse r = Run(node, "{ span.k = \"hit\" }");
+  CHECK(r.metrics().totaljobs() >= 2);
+  std::vector<std::string> ids;
+  for (const auto& t : r.traces()) ids.push_back(t.traceid());
+  std::sort(ids.begin(), ids.end());
+  CHECK(ids == std::vector<std::string>{"5dc", "7", "960"});  // 1500, 7, 2400 in hex
+  // Newest first across the parts.
+  REQUIRE(r.traces_size() == 3);
+  CHECK(r.traces(0).traceid() == "960");
+  CHECK(r.traces(2).traceid() == "7");
+}

@@ -1,0 +1,51 @@
+#include "querier/raw_trace_filter.h"
+
+#include <string.h>
+
+namespace tempo::querier {
+namespace {
+
+constexpr std::string_view kServiceName = "service.name";
+constexpr std::string_view kUnknownService = "unknown_service";
+
+// The byte strings that must occur in a serialized trace for `c` (which has an operator) to hold.
+std::vector<std::string> NeedlesOf(const traceql::Condition& c) {
+  std::vector<std::string> needles;
+  const traceql::Attribute& a = c.attribute;
+  const bool string_eq =
+      *c.op == traceql::BinaryOp::kEq && c.operand.type == traceql::ValueType::kString;
+  if (!a.is_intrinsic()) {
+    if (a.parent || a.name == kServiceName) return needles;  // combining may add service.name
+    if (!a.name.empty()) needles.push_back(a.name);
+    if (string_eq && !c.operand.string_value.empty()) needles.push_back(c.operand.string_value);
+    return needles;
+  }
+  switch (a.intrinsic) {
+    case traceql::Intrinsic::kName:
+    case traceql::Intrinsic::kStatusMessage:
+    case traceql::Intrinsic::kEventName:
+      if (string_eq && !c.operand.string_value.empty()) needles.push_back(c.operand.string_value);
+      break;
+    default:
+      break;
+  }
+  return needles;
+}
+
+}  // namespace
+
+RawTraceFilter::RawTraceFilter(const traceql::FetchRequest& request) {
+  for (const traceql::Condition& c : request.conditions) {
+    if (c.op) needles_.push_back(NeedlesOf(c));
+  }
+}
+
+bool RawTraceFilter::MayHold(size_t p, std::string_view data) const {
+  for (const std::string& needle : needles_[p]) {
+    if (needle == kUnknownService) continue;  // may be added by combining
+    if (memmem(data.data(), data.size(), needle.data(), needle.size()) == nullptr) return false;
+  }
+  return true;
+}
+
+}  // namespace tempo::querier
