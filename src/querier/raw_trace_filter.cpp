@@ -26,6 +26,23 @@ std::vector<std::string> NeedlesOf(const traceql::Condition& c) {
     case traceql::Intrinsic::kEventName:
       if (string_eq && !c.operand.string_value.empty()) needles.push_back(c.operand.string_value);
       break;
+    case traceql::Intrinsic::kStatus:
+      // Status.code is field 3 (varint): tag byte 0x18, then the code. Unset (0) is never written.
+      // Protobuf encoders write minimal varints, the only form this looks for; the bytes are as
+      // the client sent them (the receivers split requests without re-encoding spans).
+      if (*c.op == traceql::BinaryOp::kEq && c.operand.type == traceql::ValueType::kStatus &&
+          c.operand.status != traceql::SpanStatusCode::kUnset) {
+        needles.push_back({'\x18', static_cast<char>(c.operand.status)});
+      }
+      break;
+    case traceql::Intrinsic::kKind:
+      // Span.kind is field 6 (varint): tag byte 0x30, then the kind. Unspecified (0) is never
+      // written.
+      if (*c.op == traceql::BinaryOp::kEq && c.operand.type == traceql::ValueType::kKind &&
+          c.operand.kind != traceql::SpanKind::kUnspecified) {
+        needles.push_back({'\x30', static_cast<char>(c.operand.kind)});
+      }
+      break;
     default:
       break;
   }

@@ -12,8 +12,9 @@ namespace tempo::querier {
 // decoding them. Protobuf stores strings as their raw bytes, so a predicate on a custom attribute
 // can hold only if the attribute's key occurs in the bytes (a span lacking the field never
 // satisfies a condition with an operator), and an equality with a string literal only if the
-// literal occurs. Anything else (intrinsics other than span/event name and status message,
-// regexes, `parent.` attributes, the `service.name` = "unknown_service" that combining adds to
+// literal occurs; `status = error|ok` and `kind = server|...` need the field's tag byte followed by
+// the enum value (the OTLP encoding of a non-default code or kind). Anything else (other
+// intrinsics, regexes, `parent.` attributes, the `service.name` = "unknown_service" that combining adds to
 // resources without attributes) is left undecided. Answers are a superset: false only when the
 // predicate cannot hold. Immutable after construction; thread-safe.
 class RawTraceFilter {

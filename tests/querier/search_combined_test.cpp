@@ -188,3 +188,35 @@ TEST_CASE("Many combined traces are split into parts that together find every ma
   CHECK(r.traces(0).traceid() == "960");
   CHECK(r.traces(2).traceid() == "7");
 }
+
+TEST_CASE("Live traces without the status or kind a query asks for are not decoded",
+          "[querier][search]") {
+  SearchNode node;
+  tempo::testing::OtlpRequest request = tempo::testing::BuildRequest(
+      {{.trace = 8, .span = 1, .start_unix_nano = kBase},
+       {.trace = 9, .span = 2, .start_unix_nano = kBase}});
+  for (auto& rs : *request.mutable_resource_spans()) {
+    for (auto& ss : *rs.mutable_scope_spans()) {
+      for (auto& span : *ss.mutable_spans()) {
+        if (span.span_id().back() == 1) {  // trace 8: an error server span
+          span.mutable_status()->set_code(opentelemetry::proto::trace::v1::Status::STATUS_CODE_ERROR);
+          span.set_kind(opentelemetry::proto::trace::v1::Span::SPAN_KIND_SERVER);
+        } else {  // trace 9: ok client span
+          span.mutable_status()->set_code(opentelemetry::proto::trace::v1::Status::STATUS_CODE_OK);
+          span.set_kind(opentelemetry::proto::trace::v1::Span::SPAN_KIND_CLIENT);
+        }
+      }
+    }
+  }
+  node.PushRequest(request);
+  CHECK(Ids(node, "{ status = error }") == std::vector<std::string>{"8"});
+  CHECK(Ids(node, "{ status = ok }") == std::vector<std::string>{"9"});
+  CHECK(Ids(node, "{ kind = server }") == std::vector<std::string>{"8"});
+  CHECK(Ids(node, "{ kind = client && status = ok }") == std::vector<std::string>{"9"});
+  CHECK(Ids(node, "{ status != error }") == std::vector<std::string>{"9"});
+  CHECK(Ids(node, "{ status = unset }").empty());
+  CHECK(Ids(node, "{ kind = consumer || status = error && kind = client }").empty());
+  tempopb::SearchResponse r = Run(node, "{ kind = producer }");
+  CHECK(r.traces().empty());
+  CHECK(r.metrics().inspectedtraces() == 0);
+}

@@ -68,11 +68,13 @@ struct SearchNode {
     ingester->Stop();
   }
 
-  void Push(const std::vector<TestSpan>& spans) {
+  void Push(const std::vector<TestSpan>& spans) { PushRequest(BuildRequest(spans)); }
+
+  void PushRequest(const OtlpRequest& request) {
     std::promise<Status> done;
     RequestContext ctx;
     ctx.tenant = tenant;
-    ingester->Push(ctx, model::SplitByTrace(BuildRequest(spans)),
+    ingester->Push(ctx, model::SplitByTrace(request),
                    [&done](Status s) { done.set_value(std::move(s)); });
     REQUIRE(done.get_future().get().ok());
   }
