@@ -321,14 +321,15 @@ Status BlockFetcher::PredicatesOnRows(const RequestContext& ctx,
     while (end < rows.size() && rows[end] < rg.first_trace + traces) ++end;
     ++stats.row_groups;
     const std::vector<int32_t> chunk_of = ChunkIndex(footer, rg);
-    std::vector<ConditionPlan> todo;
-    std::vector<size_t> todo_index;
+    // The predicates the row group's statistics leave open, decided on its columns below.
+    std::vector<ConditionPlan> scanned;
+    std::vector<size_t> scanned_index;
     for (size_t p : decidable) {
       if (!MayHoldInRowGroup(plans[p], rg, chunk_of)) continue;
-      todo.push_back(plans[p]);
-      todo_index.push_back(p);
+      scanned.push_back(plans[p]);
+      scanned_index.push_back(p);
     }
-    if (todo.empty() || (same_span && todo.size() < decidable.size())) {
+    if (scanned.empty() || (same_span && scanned.size() < decidable.size())) {
       ++stats.row_groups_skipped;
       if (same_span) {
         std::fill(holds->begin() + static_cast<ptrdiff_t>(i * np),
@@ -340,7 +341,7 @@ Status BlockFetcher::PredicatesOnRows(const RequestContext& ctx,
     ChunkReader reader(footer, rg);
     std::vector<std::string> buffers;
     status =
-        InRowGroup(ReadChunks(reader_->read_, rg, chunk_of, RowGroupScan::Columns(todo, same_span),
+        InRowGroup(ReadChunks(reader_->read_, rg, chunk_of, RowGroupScan::Columns(scanned, same_span),
                               &reader, &buffers, &stats.bytes_read),
                    index);
     if (!status.ok()) break;
@@ -351,19 +352,19 @@ Status BlockFetcher::PredicatesOnRows(const RequestContext& ctx,
     if (same_span) {
       // One span must satisfy every predicate: a row's entries become all 1 or all 0.
       hits.assign(static_cast<size_t>(traces), 0);
-      status = InRowGroup(scan.SpanHits(todo, &hits), index);
+      status = InRowGroup(scan.SpanHits(scanned, &hits), index);
       for (size_t r = i; r < end && status.ok(); ++r) {
         const uint8_t h = hits[static_cast<size_t>(rows[r] - rg.first_trace)];
         std::fill(holds->begin() + static_cast<ptrdiff_t>(r * np),
                   holds->begin() + static_cast<ptrdiff_t>((r + 1) * np), h);
       }
-      todo.clear();
+      scanned.clear();
     }
-    for (size_t k = 0; k < todo.size() && status.ok(); ++k) {
+    for (size_t k = 0; k < scanned.size() && status.ok(); ++k) {
       hits.assign(static_cast<size_t>(traces), 0);
-      status = InRowGroup(scan.Hits(todo[k], &hits), index);
+      status = InRowGroup(scan.Hits(scanned[k], &hits), index);
       for (size_t r = i; r < end && status.ok(); ++r) {
-        (*holds)[r * np + todo_index[k]] = hits[static_cast<size_t>(rows[r] - rg.first_trace)];
+        (*holds)[r * np + scanned_index[k]] = hits[static_cast<size_t>(rows[r] - rg.first_trace)];
       }
     }
     if (!status.ok()) break;

@@ -20,17 +20,6 @@ MASK64 = (1 << 64) - 1
 
 
 # ---- a server with every Jaeger/Zipkin receiver on free loopback ports -------------------------
-def free_udp_ports(n):
-    socks = []
-    try:
-        for _ in range(n):
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 class ReceiverServer(TempoServer):
@@ -39,7 +28,7 @@ class ReceiverServer(TempoServer):
     def __init__(self, binary, **kw):
         super().__init__(binary, **kw)
         self.zipkin_port, self.jaeger_grpc_port, self.jaeger_http_port = free_ports(3)
-        self.jaeger_compact_port, self.jaeger_binary_port = free_udp_ports(2)
+        self.jaeger_compact_port, self.jaeger_binary_port = free_ports(2, socket.SOCK_DGRAM)
         receivers = {
             "zipkin": {"endpoint": f"127.0.0.1:{self.zipkin_port}"},
             "jaeger": {"protocols": {

@@ -17,12 +17,13 @@ import time
 PR_SET_PDEATHSIG = 1
 
 
-def free_ports(n):
-    """Returns n distinct free TCP ports on 127.0.0.1 (all bound at once, then closed)."""
+def free_ports(n, kind=socket.SOCK_STREAM):
+    """Returns n distinct free ports on 127.0.0.1 (TCP, or UDP with kind=socket.SOCK_DGRAM; all
+    bound at once, then closed)."""
     socks = []
     try:
         for _ in range(n):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s = socket.socket(socket.AF_INET, kind)
             s.bind(("127.0.0.1", 0))
             socks.append(s)
         return [s.getsockname()[1] for s in socks]
