@@ -195,7 +195,7 @@ Status SearchSources::CandidateRows(const RequestContext& ctx, const traceql::Fe
     const LiveTrace& live = live_[i];
     std::vector<uint8_t>& h = holds[live.id];
     h.resize(np, 0);
-    for (size_t p = 0; p < np; ++p) h[p] |= raw.MayHold(p, live.data) ? 1 : 0;
+    raw.Evaluate(live.data, h.data());
   }
   for (size_t i = 0; i < blocks_.size(); ++i) {
     const BlockSource& b = blocks_[i];
