@@ -44,6 +44,7 @@ struct Flags {
   int iterations = 10;
   unsigned threads = 0;
   std::string only;  // run only the queries containing this text
+  std::string most_recent = "both";  // both | off | only: which variants of each query to run
   std::string dir = "/tmp/tempo-search-bench";
 };
 
@@ -119,9 +120,11 @@ int main(int argc, char** argv) {
   flags.threads = static_cast<unsigned>(args.U64("threads", flags.threads));
   flags.only = args.Str("only", flags.only);
   flags.dir = args.Str("dir", flags.dir);
+  flags.most_recent = args.Str("most_recent", flags.most_recent);
   for (const std::string& unknown : args.Unknown()) {
     std::fprintf(stderr,
-                 "unknown flag --%s (--spans --block_spans --iterations --threads --only --dir)\n",
+                 "unknown flag --%s (--spans --block_spans --iterations --threads --only "
+                 "--most_recent=both|off|only --dir)\n",
                  unknown.c_str());
     return 2;
   }
@@ -181,6 +184,7 @@ int main(int argc, char** argv) {
     for (const std::string& q : queries) {
       if (q.find(flags.only) == std::string::npos) continue;
       for (bool most_recent : {false, true}) {
+        if (flags.most_recent == (most_recent ? "off" : "only")) continue;
         const std::string text = most_recent ? q + " with(most_recent=true)" : q;
         Timing t = Run(querier, text, options, flags.iterations, spans);
         std::printf("%-62s %7u %9.2f %9.2f %14.1f  (%d traces)\n", text.c_str(), threads,

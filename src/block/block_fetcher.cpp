@@ -91,6 +91,30 @@ bool UndecidableOnCopy(const ConditionPlan& plan) {
          traceql::MayMatchString(c, "unknown_service");
 }
 
+// The attribute columns a consumer with FetchRequest::named_attributes_only reads: those named
+// by a condition (in any table: unscoped and `parent.` names may be in several), resource
+// service.name and link opentracing.ref_type.
+std::vector<uint8_t> NamedAttributeColumns(const Footer& footer,
+                                           const traceql::FetchRequest& request) {
+  std::vector<uint8_t> keep(footer.columns.size(), 0);
+  for (size_t i = 0; i < footer.columns.size(); ++i) {
+    const ColumnDesc& d = footer.columns[i];
+    if (d.role != ColumnRole::kAttribute) continue;
+    if ((d.table == Table::kResource && d.name == "service.name") ||
+        (d.table == Table::kLink && d.name == "opentracing.ref_type")) {
+      keep[i] = 1;
+      continue;
+    }
+    for (const traceql::Condition& c : request.conditions) {
+      if (!c.attribute.is_intrinsic() && c.attribute.name == d.name) {
+        keep[i] = 1;
+        break;
+      }
+    }
+  }
+  return keep;
+}
+
 }  // namespace
 
 BlockFetchStats& BlockFetchStats::operator+=(const BlockFetchStats& o) {
@@ -237,6 +261,7 @@ Status BlockFetcher::FetchRowGroup(const RequestContext& ctx, const traceql::Fet
     });
   }
   TraceAssembler assembler(footer, rg, *bytes);
+  if (request.named_attributes_only) assembler.KeepAttributes(NamedAttributeColumns(footer, request));
   std::vector<std::pair<uint64_t, traceql::TraceView>> views;
   size_t batch = kFirstNewestBatch;
   for (size_t i = 0; i < rows.size();) {

@@ -205,7 +205,9 @@ Status TraceAssembler::DecodeAttributes(Table table) {
     range_before_[c] = range_within_[c] = 0;  // leave the scratch arrays zeroed
     range_used_[c] = 0;
     PhysicalType unused;
-    if (!status.ok() || !AttrValueType(footer_.columns[c].attr_type, &unused)) continue;
+    if (!status.ok() || !kept(c) || !AttrValueType(footer_.columns[c].attr_type, &unused)) {
+      continue;
+    }
     const ChunkMeta* chunk = reader_.Chunk(c);
     const uint64_t stored = chunk ? chunk->num_values : 0;
     // Validated against the shape chunk's page count when the footer was decoded.
@@ -229,6 +231,7 @@ Status TraceAssembler::FillAttributes(Table table, uint64_t row, KeyValues* out)
       shapes.distinct[shapes.of_row[static_cast<size_t>(row - bounds_[Idx(table)].front())]];
   out->Reserve(static_cast<int>(shape.size()));
   for (uint32_t c : shape) {
+    if (!kept(c)) continue;
     const ColumnDesc& desc = footer_.columns[c];
     otlp_common::KeyValue* kv = out->Add();
     kv->set_key(desc.name);

@@ -35,6 +35,11 @@ class TraceAssembler {
   TraceAssembler(const Footer& footer, const RowGroupMeta& row_group, const ReadAtFn& fetch);
   ~TraceAssembler();
 
+  // Limits the attributes decoded and put into traces to the attribute columns whose entry in
+  // `keep` (by catalog index, one per footer column) is non-zero; the others are neither
+  // decoded nor added. Empty (the default): every attribute. Call before Run.
+  void KeepAttributes(std::vector<uint8_t> keep) { keep_ = std::move(keep); }
+
   // Decodes trace rows [first, last) of the row group and calls `fn(row, trace)` for each in
   // order, stopping at the first error. `ids` holds their 16-byte trace IDs back to back (spans
   // whose trace_id equals their trace's are stored without it). With `use_arena` the traces are
@@ -83,6 +88,8 @@ class TraceAssembler {
   // Scratch of DecodeAttributes by catalog index, all zero between calls.
   std::vector<uint64_t> range_before_, range_within_;
   std::vector<uint8_t> range_used_;
+  std::vector<uint8_t> keep_;  // KeepAttributes; empty: all
+  bool kept(uint32_t column) const { return keep_.empty() || keep_[column] != 0; }
   bool resources_built_ = false;  // resources_ and scopes_ hold the whole row group's
   std::vector<opentelemetry::proto::resource::v1::Resource> resources_;
   std::vector<opentelemetry::proto::common::v1::InstrumentationScope> scopes_;

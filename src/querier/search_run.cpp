@@ -161,6 +161,7 @@ Status SearchRun::RunJob(const Job& job, JobResult* result) {
   traceql::FetchRequest request = query_.fetch_request();
   request.start_unix_nano = options_.start_unix_nano;
   request.end_unix_nano = options_.end_unix_nano;
+  request.named_attributes_only = true;  // the engine and the search results read no other
   // Candidates come newest first, so once `limit` traces matched, a candidate that starts
   // earlier than all of them cannot be among the newest: the job ends there, with or without
   // most_recent (ties on the start time are all evaluated).

@@ -162,6 +162,21 @@ bool Same(const tempopb::SearchResponse& a, const tempopb::SearchResponse& b) {
   return same;
 }
 
+// Passes requests on with FetchRequest::named_attributes_only set, as the querier's search does.
+class Projecting : public traceql::SpansetFetcher {
+ public:
+  explicit Projecting(const BlockFetcher& inner) : inner_(inner) {}
+  Status Fetch(const RequestContext& ctx, const traceql::FetchRequest& request,
+               const std::function<bool(traceql::TraceView&&)>& consume) const override {
+    traceql::FetchRequest projected = request;
+    projected.named_attributes_only = true;
+    return inner_.Fetch(ctx, projected, consume);
+  }
+
+ private:
+  const BlockFetcher& inner_;
+};
+
 const char* kQueries[] = {
     "{ }",
     "{ span.http.status_code = 500 }",
@@ -250,6 +265,7 @@ TEST_CASE("Block fetch with pushdown matches decoding every trace", "[block][fet
     tempopb::SearchResponse fast = RunSearch(fetcher, *query, options);
     CHECK(Same(fast, slow));
     CHECK(fast.traces_size() == slow.traces_size());
+    CHECK(Same(RunSearch(Projecting(fetcher), *query, options), slow));
 
     // A time window prunes row groups and traces the same way.
     options.start_unix_nano = kBase + 300 * 1'000'000'000ull;
@@ -315,6 +331,45 @@ TEST_CASE("Block fetch prunes row groups and traces", "[block][fetch]") {
   }
 }
 
+TEST_CASE("A fetch for named attributes only leaves the others out", "[block][fetch]") {
+  std::mt19937_64 rng(5);
+  std::map<TraceId, tempopb::Trace> traces;
+  for (int i = 0; i < 50; ++i) {
+    TraceId id;
+    for (auto& b : id.bytes) b = static_cast<uint8_t>(rng());
+    traces[id] = StructuredTrace(id, rng);
+  }
+  TestBlock block;
+  WriteBlock(traces, 100, &block);
+  BlockFetcher fetcher(block.reader);
+  traceql::FetchRequest request =
+      traceql::SearchQuery::Compile("{ span.a != nil }").value().fetch_request();
+  request.named_attributes_only = true;
+  std::set<std::string> keys;
+  size_t fetched = 0;
+  REQUIRE(fetcher
+              .Fetch(RequestContext{}, request,
+                     [&](traceql::TraceView&& view) {
+                       ++fetched;
+                       for (const auto& rs : view.trace().resourcespans()) {
+                         for (const auto& kv : rs.resource().attributes()) keys.insert(kv.key());
+                         for (const auto& ss : rs.scope_spans()) {
+                           for (const auto& kv : ss.scope().attributes()) keys.insert(kv.key());
+                           for (const auto& span : ss.spans()) {
+                             for (const auto& kv : span.attributes()) keys.insert(kv.key());
+                             for (const auto& e : span.events()) {
+                               for (const auto& kv : e.attributes()) keys.insert(kv.key());
+                             }
+                           }
+                         }
+                       }
+                       return true;
+                     })
+              .ok());
+  CHECK(fetched > 10);
+  CHECK(keys == std::set<std::string>{"a", "service.name"});
+}
+
 TEST_CASE("The search conformance cases hold through a block", "[block][fetch]") {
   std::map<TraceId, tempopb::Trace> traces;
   traceql::TraceView fixture = traceql::testing::FixtureTrace();
@@ -341,6 +396,7 @@ TEST_CASE("The search conformance cases hold through a block", "[block][fetch]")
       for (const auto& t : fast.traces()) found = found || t.traceid() == fixture.id_text();
       CHECK(found == (std::string(category) == "match"));
       CHECK(Same(fast, RunSearch(block.decoded, *query, options)));
+      CHECK(Same(RunSearch(Projecting(fetcher), *query, options), fast));
     }
   }
 }

@@ -63,6 +63,11 @@ struct FetchRequest {
   bool same_span = false;
   // The query uses structural operators or nested-set intrinsics (so parent links matter).
   bool needs_structure = false;
+  // true: the consumer reads no attribute other than those named by `conditions` (any scope),
+  // resource `service.name` and link `opentracing.ref_type` (search results: root service,
+  // service stats, root detection), so storage may leave every other attribute out of the traces
+  // it hands out. false (the default): whole traces.
+  bool named_attributes_only = false;
 
   bool has_predicates() const {
     for (const Condition& c : conditions) {
