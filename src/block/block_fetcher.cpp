@@ -18,9 +18,6 @@ namespace {
 constexpr uint64_t kCoalesceGap = 64 * 1024;
 // Candidates decoded per TraceAssembler run: bounds the memory of materialized traces.
 constexpr size_t kBatchTraces = 256;
-// Newest first, the first batch is small (a search with a limit often needs only a few traces
-// of a row group); later batches double.
-constexpr size_t kFirstNewestBatch = 32;
 // A batch also ends when its rows spread wider than this (its pages would be mostly skipped).
 constexpr uint64_t kBatchRowSpan = 4096;
 
@@ -263,13 +260,21 @@ Status BlockFetcher::FetchRowGroup(const RequestContext& ctx, const traceql::Fet
   TraceAssembler assembler(footer, rg, *bytes);
   if (request.named_attributes_only) assembler.KeepAttributes(NamedAttributeColumns(footer, request));
   std::vector<std::pair<uint64_t, traceql::TraceView>> views;
-  size_t batch = kFirstNewestBatch;
+  // Newest first, the first batch is small (a search with a limit often needs only a few traces
+  // of a row group); later batches double.
+  size_t batch = std::max<size_t>(options_.first_batch, 1);
   for (size_t i = 0; i < rows.size();) {
     TEMPO_RETURN_IF_ERROR(CheckContext(ctx));
     size_t j = i + 1;
     if (options_.newest_first) {
       j = std::min(rows.size(), i + batch);
       batch = std::min(batch * 2, kBatchTraces * 16);
+      if (options_.min_start) {
+        // Rows are newest first: once one is too old, so are all after it.
+        const uint64_t min = options_.min_start();
+        if (start_of(rows[i]) < min) break;
+        while (start_of(rows[j - 1]) < min) --j;
+      }
     } else {
       while (j < rows.size() && j - i < kBatchTraces && rows[j] - rows[i] < kBatchRowSpan) ++j;
     }

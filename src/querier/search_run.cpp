@@ -157,17 +157,26 @@ Status SearchRun::RunJob(const Job& job, JobResult* result) {
   if (sources->combined_traces() > 0) {
     options.skip = [sources](const TraceId& id) { return sources->IsShared(id); };
   }
-  block::BlockFetcher fetcher(b.reader, std::move(options));
   traceql::FetchRequest request = query_.fetch_request();
   request.start_unix_nano = options_.start_unix_nano;
   request.end_unix_nano = options_.end_unix_nano;
   request.named_attributes_only = true;  // the engine and the search results read no other
   // Candidates come newest first, so once `limit` traces matched, a candidate that starts
   // earlier than all of them cannot be among the newest: the job ends there, with or without
-  // most_recent (ties on the start time are all evaluated).
+  // most_recent (ties on the start time are all evaluated). With most_recent, the same holds
+  // for the limit-th newest match of all jobs (newest_floor_).
   const uint32_t limit = options_.limit;
+  const bool shared_floor = limit != 0 && query_.most_recent();
   uint32_t matches = 0, inspected = 0;
   uint64_t inspected_spans = 0, boundary = 0;
+  if (limit != 0) {
+    options.first_batch = limit + 1;  // enough to tell the limit-th match from the next
+    options.min_start = [&] {
+      const uint64_t own = matches >= limit ? boundary : 0;
+      return shared_floor ? std::max(own, newest_floor_.load(std::memory_order_relaxed)) : own;
+    };
+  }
+  block::BlockFetcher fetcher(b.reader, std::move(options));
   Status error;
   Status s = fetcher.Fetch(ctx_, request, [&](traceql::TraceView&& view) {
     if (stop_.load(std::memory_order_relaxed)) return false;
@@ -185,6 +194,7 @@ Status SearchRun::RunJob(const Job& job, JobResult* result) {
       *result->response.add_traces() = std::move(meta);
       ++matches;
       boundary = view.start_unix_nano();
+      if (shared_floor) NoteMatch(boundary);
     }
     return true;
   });
@@ -197,6 +207,15 @@ Status SearchRun::RunJob(const Job& job, JobResult* result) {
                                 s.message());
   }
   return s;
+}
+
+void SearchRun::NoteMatch(uint64_t start_unix_nano) {
+  std::lock_guard<std::mutex> lock(floor_mu_);
+  floor_starts_.push(start_unix_nano);
+  if (floor_starts_.size() > options_.limit) floor_starts_.pop();
+  if (floor_starts_.size() == options_.limit) {
+    newest_floor_.store(floor_starts_.top(), std::memory_order_relaxed);
+  }
 }
 
 bool SearchRun::LimitReached() const {

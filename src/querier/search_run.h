@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <queue>
 #include <vector>
 
 #include "querier/query_pool.h"
@@ -51,6 +52,8 @@ class SearchRun : public std::enable_shared_from_this<SearchRun> {
   // Accounts completed jobs in order; decides early stop. Requires mu_.
   void Account();
   bool LimitReached() const;  // requires mu_
+  // most_recent: records a match's start for newest_floor_.
+  void NoteMatch(uint64_t start_unix_nano);
 
   const RequestContext ctx_;
   const traceql::SearchQuery query_;
@@ -60,6 +63,12 @@ class SearchRun : public std::enable_shared_from_this<SearchRun> {
   std::vector<Job> jobs_;
   uint32_t combined_parts_ = 1;
   std::atomic<bool> stop_{false};  // set under mu_; read by running jobs
+  // most_recent with a limit: the limit-th newest start among the matches of every job so far (0
+  // until there are that many). A trace that starts earlier cannot be in the answer, whichever
+  // jobs finish when, so block jobs leave such candidates undecoded.
+  std::atomic<uint64_t> newest_floor_{0};
+  std::mutex floor_mu_;
+  std::priority_queue<uint64_t, std::vector<uint64_t>, std::greater<>> floor_starts_;  // floor_mu_
 
   std::mutex mu_;
   std::condition_variable cv_;

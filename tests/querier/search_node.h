@@ -80,7 +80,7 @@ struct SearchNode {
   }
 
   // Writes `spans` as one block (traces sorted by ID) and registers it with the store.
-  void WriteBlock(const std::vector<TestSpan>& spans) {
+  void WriteBlock(const std::vector<TestSpan>& spans, block::WriterOptions options = {}) {
     std::map<TraceId, tempopb::Trace> traces;
     OtlpRequest request = BuildRequest(spans);
     for (const auto& rs : request.resource_spans()) {
@@ -95,7 +95,7 @@ struct SearchNode {
         }
       }
     }
-    block::BlockWriter writer;
+    block::BlockWriter writer(options);
     for (const auto& [id, trace] : traces) REQUIRE(writer.Append(id, trace).ok());
     block::BlockMeta meta;
     Result<std::string> data = writer.Finish(&meta);

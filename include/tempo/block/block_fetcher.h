@@ -52,6 +52,11 @@ class BlockFetcher : public traceql::SpansetFetcher {
     std::function<bool(const TraceId&)> skip;
     // Traces of a row group newest first (decoded in growing batches), else in ID order.
     bool newest_first = true;
+    // Newest first only: traces in a row group's first decoded batch (later batches double).
+    size_t first_batch = 32;
+    // Newest first only: candidates that start before min_start() are not wanted. Asked before
+    // each batch is decoded; a row group's fetch ends at its first such candidate. Optional.
+    std::function<uint64_t()> min_start;
   };
 
   explicit BlockFetcher(std::shared_ptr<const BlockReader> reader);
