@@ -108,7 +108,7 @@ uint32_t Ingester::CurrentEpochMinute() const {
 void Ingester::AppendFragment(LiveTrace& trace, const model::TraceFragment& fragment,
                               std::chrono::steady_clock::time_point now, uint64_t seq,
                               uint32_t epoch) {
-  trace.data.append(fragment.data);
+  trace.data.Append(fragment.data);
   trace.max_seq = std::max(trace.max_seq, seq);
   trace.min_epoch = std::min(trace.min_epoch, epoch);
   trace.max_epoch = std::max(trace.max_epoch, epoch);
@@ -228,7 +228,7 @@ void Ingester::Push(const RequestContext& ctx, std::vector<model::TraceFragment>
         }
         LiveTrace& t = tenant.traces[u->id];
         if (t.in_head) tenant.head_bytes -= t.data.size() - u->data_size;
-        t.data.resize(u->data_size);
+        t.data.Truncate(u->data_size);
         t.max_seq = u->max_seq;
         t.min_epoch = u->min_epoch;
         t.max_epoch = u->max_epoch;
@@ -253,7 +253,7 @@ std::optional<LiveTraceView> Ingester::FindTraceByID(const std::string& tenant,
   std::lock_guard<std::mutex> lock(t->mu);
   auto it = t->traces.find(id);
   if (it == t->traces.end()) return std::nullopt;
-  return LiveTraceView{it->second.data, it->second.span_count, it->second.start_unix_nano,
+  return LiveTraceView{it->second.data.Ref(), it->second.span_count, it->second.start_unix_nano,
                        it->second.end_unix_nano};
 }
 
@@ -335,7 +335,7 @@ std::optional<std::string> Ingester::ReadHeadTrace(const std::string& tenant_nam
   // Fragments are only appended between a snapshot and its CompleteCut (one cut at a time), so a
   // live trace shorter than the snapshot was erased and maybe pushed again: not the same data.
   if (it == tenant->traces.end() || it->second.data.size() < trace.bytes) return std::nullopt;
-  return it->second.data.substr(0, trace.bytes);
+  return std::string(it->second.data.view().substr(0, trace.bytes));
 }
 
 Status Ingester::CompleteCut(const HeadSnapshot& snapshot) {
@@ -357,8 +357,7 @@ Status Ingester::CompleteCut(const HeadSnapshot& snapshot) {
       // Fragments that arrived after the snapshot stay live, as a new trace fragment. Their WAL
       // records may be older than the last append, so the oldest needed minute stays as it was.
       freed += cut.bytes;
-      t.data.erase(0, cut.bytes);
-      t.data.shrink_to_fit();  // give back the capacity of what went into the block
+      t.data.EraseFront(cut.bytes);  // gives back the capacity of what went into the block
       t.span_count = 0;
       t.in_head = false;
     }

@@ -15,7 +15,7 @@ std::vector<std::pair<TraceId, LiveTraceView>> Ingester::SnapshotLiveTraces(
         (trace.start_unix_nano > end_unix_nano || trace.end_unix_nano < start_unix_nano)) {
       continue;
     }
-    out.emplace_back(id, LiveTraceView{trace.data, trace.span_count, trace.start_unix_nano,
+    out.emplace_back(id, LiveTraceView{trace.data.Ref(), trace.span_count, trace.start_unix_nano,
                                        trace.end_unix_nano});
   }
   return out;

@@ -68,7 +68,7 @@ class Walker {
       if (!Next(r, &f)) return false;
       if (!IsBytes(f)) continue;
       if (f.number == 1) {
-        if (!Resource(f.bytes)) return false;
+        if (!AttributesOf(f.bytes, 1, WireOwner::kResource)) return false;
       } else if (f.number == 2 || f.number == 1000) {
         if (!ScopeSpans(f.bytes)) return false;
       }
@@ -76,12 +76,13 @@ class Walker {
     return true;
   }
 
-  bool Resource(std::string_view bytes) {
+  // A Resource (attributes: field 1) or Link (field 4): only their attributes are reported.
+  bool AttributesOf(std::string_view bytes, uint32_t field, WireOwner owner) {
     Reader r(bytes);
     Field f;
     while (!r.done()) {
       if (!Next(r, &f)) return false;
-      if (f.number == 1 && IsBytes(f) && !KeyValue(WireOwner::kResource, f.bytes)) return false;
+      if (f.number == field && IsBytes(f) && !KeyValue(owner, f.bytes)) return false;
     }
     return true;
   }
@@ -147,7 +148,7 @@ class Walker {
           if (IsBytes(f) && !Event(f.bytes)) return false;
           break;
         case 13:
-          if (IsBytes(f) && !Link(f.bytes)) return false;
+          if (IsBytes(f) && !AttributesOf(f.bytes, 4, WireOwner::kLink)) return false;
           break;
         case 15:
           if (IsBytes(f) && !Status(f.bytes, &span)) return false;
@@ -188,16 +189,6 @@ class Walker {
       }
     }
     v_->Event(name);
-    return true;
-  }
-
-  bool Link(std::string_view bytes) {
-    Reader r(bytes);
-    Field f;
-    while (!r.done()) {
-      if (!Next(r, &f)) return false;
-      if (f.number == 4 && IsBytes(f) && !KeyValue(WireOwner::kLink, f.bytes)) return false;
-    }
     return true;
   }
 

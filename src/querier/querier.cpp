@@ -38,9 +38,9 @@ Status Querier::FindTraceByID(const RequestContext& ctx, const TraceId& id,
   TEMPO_RETURN_IF_ERROR(store_.FindTrace(ctx, id, range.start_seconds, range.end_seconds,
                                          &fragments, &block_bytes));
   std::optional<ingester::LiveTraceView> live = ingester_.FindTraceByID(ctx.tenant, id);
-  if (live) fragments.push_back(std::move(live->data));
-  if (fragments.empty()) return NotFoundError("trace not found");
+  if (fragments.empty() && !live) return NotFoundError("trace not found");
   std::vector<std::string_view> views(fragments.begin(), fragments.end());
+  if (live) views.push_back(live->data.view());
   model::CombineStats combine;
   TEMPO_RETURN_IF_ERROR(model::CombineFragments(views, out, &combine));
   if (stats) {

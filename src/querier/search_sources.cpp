@@ -195,7 +195,7 @@ Status SearchSources::CandidateRows(const RequestContext& ctx, const traceql::Fe
     const LiveTrace& live = live_[i];
     std::vector<uint8_t>& h = holds[live.id];
     h.resize(np, 0);
-    raw.Evaluate(live.data, h.data());
+    raw.Evaluate(live.data.view(), h.data());
   }
   for (size_t i = 0; i < blocks_.size(); ++i) {
     const BlockSource& b = blocks_[i];
@@ -246,7 +246,7 @@ Status SearchSources::BuildCombined(const RequestContext& ctx, const traceql::Fe
       CandidateRows(ctx, request, part, parts, &rows, &live_kept, inspected_bytes));
   std::map<TraceId, std::string> fragments;
   for (size_t i = 0; i < live_.size(); ++i) {
-    if (live_kept[i]) fragments[live_[i].id].append(live_[i].data);
+    if (live_kept[i]) fragments[live_[i].id].append(live_[i].data.view());
   }
   for (size_t i = 0; i < blocks_.size(); ++i) {
     const BlockSource& b = blocks_[i];

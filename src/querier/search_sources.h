@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "tempo/common/shared_bytes.h"
+
 #include "tempo/block/block_meta.h"
 #include "tempo/block/block_reader.h"
 #include "tempo/common/ids.h"
@@ -87,7 +89,7 @@ class SearchSources {
  private:
   struct LiveTrace {
     TraceId id;
-    std::string data;
+    BytesRef data;  // the live fragments, shared with the ingester (not copied)
   };
 
   // Per block, the shared rows of the traces BuildCombined(request, part, parts) combines, and

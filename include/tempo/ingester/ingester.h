@@ -14,6 +14,7 @@
 #include "tempo/common/clock.h"
 #include "tempo/common/ids.h"
 #include "tempo/common/metrics.h"
+#include "tempo/common/shared_bytes.h"
 #include "tempo/common/service.h"
 #include "tempo/ingester/ingester_config.h"
 #include "tempo/model/sink.h"
@@ -24,7 +25,9 @@ namespace tempo::ingester {
 
 // The raw fragments of one trace held in memory, as found by FindTraceByID.
 struct LiveTraceView {
-  std::string data;  // concatenated serialized tempopb.Trace fragments
+  // Concatenated serialized tempopb.Trace fragments: a reference to the live bytes (no copy),
+  // which stay as they are while the view exists.
+  BytesRef data;
   uint32_t span_count = 0;  // spans pushed since this process started (replayed ones not counted)
   uint64_t start_unix_nano = 0;
   uint64_t end_unix_nano = 0;
@@ -126,7 +129,7 @@ class Ingester : public model::TraceSink, public Service {
 
  private:
   struct LiveTrace {
-    std::string data;
+    SharedBytes data;
     uint32_t span_count = 0;
     uint64_t start_unix_nano = 0;
     uint64_t end_unix_nano = 0;
