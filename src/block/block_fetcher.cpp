@@ -258,7 +258,9 @@ Status BlockFetcher::FetchRowGroup(const RequestContext& ctx, const traceql::Fet
     });
   }
   TraceAssembler assembler(footer, rg, *bytes);
-  if (request.named_attributes_only) assembler.KeepAttributes(NamedAttributeColumns(footer, request));
+  if (request.named_attributes_only) {
+    assembler.KeepAttributes(NamedAttributeColumns(footer, request));
+  }
   std::vector<std::pair<uint64_t, traceql::TraceView>> views;
   // Newest first, the first batch is small (a search with a limit often needs only a few traces
   // of a row group); later batches double.

@@ -1,10 +1,11 @@
 // WalkTraceWire: a read-only walk over serialized tempopb.Trace bytes for callers that need a few
 // span fields of many traces (the querier rules traces out before decoding them). Field numbers
 // are those of src/proto/opentelemetry (trace.proto, common.proto, resource.proto).
+#include "tempo/model/otlp_wire_walk.h"
+
 #include <cstring>
 
 #include "model/wire_format.h"
-#include "tempo/model/otlp_wire_walk.h"
 
 namespace tempo::model {
 namespace {

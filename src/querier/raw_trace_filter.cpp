@@ -16,7 +16,9 @@ using traceql::Static;
 using Mode = RawTraceFilter::Mode;
 using Predicate = RawTraceFilter::Predicate;
 
-constexpr uint8_t Bit(WireOwner owner) { return static_cast<uint8_t>(1u << static_cast<int>(owner)); }
+constexpr uint8_t Bit(WireOwner owner) {
+  return static_cast<uint8_t>(1u << static_cast<int>(owner));
+}
 
 Predicate Plan(const Condition& c) {
   Predicate p;
@@ -139,12 +141,14 @@ class Marker : public model::TraceWireVisitor {
     });
   }
   void Scope(std::string_view name, std::string_view version) override {
-    ForOpen(Mode::kScopeName, [&](const Predicate& p) { return StringMayHold(*p.condition, name); });
+    ForOpen(Mode::kScopeName,
+            [&](const Predicate& p) { return StringMayHold(*p.condition, name); });
     ForOpen(Mode::kScopeVersion,
             [&](const Predicate& p) { return StringMayHold(*p.condition, version); });
   }
   void Event(std::string_view name) override {
-    ForOpen(Mode::kEventName, [&](const Predicate& p) { return StringMayHold(*p.condition, name); });
+    ForOpen(Mode::kEventName,
+            [&](const Predicate& p) { return StringMayHold(*p.condition, name); });
   }
   void Span(const model::WireSpan& span) override {
     ForOpen(Mode::kSpan, [&](const Predicate& p) { return SpanMayHold(*p.condition, span); });

@@ -17,11 +17,11 @@
 namespace tempo::querier {
 
 // One search split into jobs: the combined jobs (live traces and traces spread over several
-// blocks, split by trace ID), then one job per block row group overlapping the window, newest first. Jobs run on a
-// QueryPool and on the calling thread; results are accounted in job order, which makes early
-// stop and the final result independent of timing (see Querier::Search). Owned through a
-// shared_ptr by the caller and by the pool tasks (a task may start after Run returned and then
-// finds nothing to do). Thread-safe.
+// blocks, split by trace ID), then one job per block row group overlapping the window, newest
+// first. Jobs run on a QueryPool and on the calling thread; results are accounted in job order,
+// which makes early stop and the final result independent of timing (see Querier::Search). Owned
+// through a shared_ptr by the caller and by the pool tasks (a task may start after Run returned
+// and then finds nothing to do). Thread-safe.
 class SearchRun : public std::enable_shared_from_this<SearchRun> {
  public:
   SearchRun(RequestContext ctx, traceql::SearchQuery query, traceql::SearchOptions options,

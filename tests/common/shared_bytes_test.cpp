@@ -1,12 +1,11 @@
 // SharedBytes / BytesRef: references see fixed bytes while the owner keeps appending, truncating
 // and erasing; without references the owner changes its buffer in place.
-#include <catch2/catch.hpp>
+#include "tempo/common/shared_bytes.h"
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "tempo/common/shared_bytes.h"
 
 namespace tempo {
 namespace {

@@ -1,12 +1,12 @@
 // WalkTraceWire against traces built with libprotobuf: everything the walk reports is what the
 // message holds, concatenated fragments walk as one trace, unknown fields are skipped, broken
 // bytes fail, and Done ends the walk.
-#include <catch2/catch.hpp>
+#include "tempo/model/otlp_wire_walk.h"
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
-#include "tempo/model/otlp_wire_walk.h"
 #include "tempopb/tempo.pb.h"
 
 namespace tempo::model {
@@ -21,7 +21,8 @@ class Recorder : public TraceWireVisitor {
  public:
   void Attribute(WireOwner owner, const WireAttribute& a) override {
     static const char* kOwners[] = {"resource", "scope", "span", "event", "link"};
-    std::string line = std::string(kOwners[static_cast<int>(owner)]) + " " + std::string(a.key) + "=";
+    std::string line =
+        std::string(kOwners[static_cast<int>(owner)]) + " " + std::string(a.key) + "=";
     switch (a.type) {
       case WireAttribute::Type::kString:
         line += "s:" + std::string(a.string_value);
@@ -55,11 +56,10 @@ class Recorder : public TraceWireVisitor {
   }
   void Event(std::string_view name) override { lines.push_back("event " + std::string(name)); }
   void Span(const WireSpan& s) override {
-    lines.push_back("span " + std::string(s.name) + " kind=" + std::to_string(s.kind) +
-                    " start=" + std::to_string(s.start_unix_nano) +
-                    " end=" + std::to_string(s.end_unix_nano) +
-                    " status=" + std::to_string(s.status_code) + " msg=" +
-                    std::string(s.status_message));
+    lines.push_back(
+        "span " + std::string(s.name) + " kind=" + std::to_string(s.kind) +
+        " start=" + std::to_string(s.start_unix_nano) + " end=" + std::to_string(s.end_unix_nano) +
+        " status=" + std::to_string(s.status_code) + " msg=" + std::string(s.status_message));
     ++spans;
   }
   bool Done() const override { return stop_after > 0 && spans >= stop_after; }
@@ -195,7 +195,8 @@ TEST_CASE("Deprecated instrumentation-library spans are walked", "[model][wire]"
   const std::string trace = std::string("\x0a", 1) + char(rs.size()) + rs;
   Recorder r;
   REQUIRE(WalkTraceWire(trace, &r));
-  CHECK(r.lines == std::vector<std::string>{"scope old ", "span legacy kind=0 start=0 end=0 status=0 msg="});
+  CHECK(r.lines ==
+        std::vector<std::string>{"scope old ", "span legacy kind=0 start=0 end=0 status=0 msg="});
 }
 
 }  // namespace

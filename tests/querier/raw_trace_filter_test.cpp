@@ -1,14 +1,14 @@
 // RawTraceFilter: never rules out a predicate that the engine finds true (every `match` query of
 // the shared conformance data keeps the fixture trace), and does rule out what cannot hold.
-#include <catch2/catch.hpp>
+#include "querier/raw_trace_filter.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
-#include "querier/raw_trace_filter.h"
-#include "traceql/search_fixture.h"
 #include "tempo/traceql/engine.h"
+#include "traceql/search_fixture.h"
 
 namespace tempo::querier {
 namespace {
@@ -50,8 +50,7 @@ TEST_CASE("The raw filter keeps the fixture for every conformance query that mat
   CHECK(checked > 600);
 }
 
-TEST_CASE("The raw filter rules out most queries that do not match the fixture",
-          "[querier][raw]") {
+TEST_CASE("The raw filter rules out most queries that do not match the fixture", "[querier][raw]") {
   const std::string bytes = FixtureBytes();
   size_t pruned = 0, total = 0;
   for (const auto& q : traceql::testing::SearchCases()["nomatch"]) {

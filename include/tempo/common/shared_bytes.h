@@ -35,7 +35,9 @@ class BytesRef {
 class SharedBytes {
  public:
   size_t size() const { return buffer_ ? buffer_->size() : 0; }
-  std::string_view view() const { return buffer_ ? std::string_view(*buffer_) : std::string_view(); }
+  std::string_view view() const {
+    return buffer_ ? std::string_view(*buffer_) : std::string_view();
+  }
   BytesRef Ref() const { return BytesRef(buffer_, size()); }
 
   void Append(std::string_view bytes);
