@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "tempo/block/block_fetcher.h"
-#include "tempo/traceql/memory_fetcher.h"
 
 namespace tempo::querier {
 namespace {
@@ -13,24 +12,6 @@ Status CheckContext(const RequestContext& ctx) {
   if (ctx.Expired()) return DeadlineExceededError("search deadline exceeded");
   return Status::Ok();
 }
-
-// Ends a job's fetch as soon as the search has stopped.
-class StoppableFetcher : public traceql::SpansetFetcher {
- public:
-  StoppableFetcher(const traceql::SpansetFetcher& inner, const std::atomic<bool>& stop)
-      : inner_(inner), stop_(stop) {}
-
-  Status Fetch(const RequestContext& ctx, const traceql::FetchRequest& request,
-               const std::function<bool(traceql::TraceView&&)>& consume) const override {
-    return inner_.Fetch(ctx, request, [&](traceql::TraceView&& trace) {
-      return !stop_.load(std::memory_order_relaxed) && consume(std::move(trace));
-    });
-  }
-
- private:
-  const traceql::SpansetFetcher& inner_;
-  const std::atomic<bool>& stop_;
-};
 
 bool Newer(const tempopb::TraceSearchMetadata& a, const tempopb::TraceSearchMetadata& b) {
   if (a.starttimeunixnano() != b.starttimeunixnano()) {
@@ -141,47 +122,25 @@ void SearchRun::Work() {
 }
 
 Status SearchRun::RunJob(const Job& job, JobResult* result) {
-  if (job.block < 0) {
-    traceql::InMemoryFetcher combined;
-    TEMPO_RETURN_IF_ERROR(sources_->BuildCombined(ctx_, query_.fetch_request(), &combined,
-                                                  &result->bytes, job.part, combined_parts_));
-    return traceql::Search(ctx_, query_, StoppableFetcher(combined, stop_), options_,
-                           &result->response);
-  }
-  const BlockSource& b = sources_->blocks()[static_cast<size_t>(job.block)];
-  block::BlockFetcher::Options options;
-  options.first_row_group = job.row_group;
-  options.last_row_group = job.row_group + 1;
-  options.newest_first = true;
-  const SearchSources* sources = sources_.get();
-  if (sources->combined_traces() > 0) {
-    options.skip = [sources](const TraceId& id) { return sources->IsShared(id); };
-  }
-  traceql::FetchRequest request = query_.fetch_request();
-  request.start_unix_nano = options_.start_unix_nano;
-  request.end_unix_nano = options_.end_unix_nano;
-  request.named_attributes_only = true;  // the engine and the search results read no other
-  // Candidates come newest first, so once `limit` traces matched, a candidate that starts
-  // earlier than all of them cannot be among the newest: the job ends there, with or without
-  // most_recent (ties on the start time are all evaluated). With most_recent, the same holds
-  // for the limit-th newest match of all jobs (newest_floor_).
+  // Candidates come in descending order of their start (block jobs) or of a bound of it
+  // (combined jobs), so once `limit` traces matched, a candidate that starts earlier than the
+  // limit-th newest of them cannot be among the newest: it is skipped, and the job ends at the
+  // first candidate whose bound is below that (ties on the start are all evaluated). With
+  // most_recent the same holds for the limit-th newest match of all jobs (newest_floor_).
   const uint32_t limit = options_.limit;
   const bool shared_floor = limit != 0 && query_.most_recent();
-  uint32_t matches = 0, inspected = 0;
-  uint64_t inspected_spans = 0, boundary = 0;
-  if (limit != 0) {
-    options.first_batch = limit + 1;  // enough to tell the limit-th match from the next
-    options.min_start = [&] {
-      const uint64_t own = matches >= limit ? boundary : 0;
-      return shared_floor ? std::max(own, newest_floor_.load(std::memory_order_relaxed)) : own;
-    };
-  }
-  block::BlockFetcher fetcher(b.reader, std::move(options));
+  std::priority_queue<uint64_t, std::vector<uint64_t>, std::greater<>> newest;  // of limit
+  auto floor = [&]() -> uint64_t {
+    const uint64_t own = limit != 0 && newest.size() >= limit ? newest.top() : 0;
+    return shared_floor ? std::max(own, newest_floor_.load(std::memory_order_relaxed)) : own;
+  };
+  uint32_t inspected = 0;
+  uint64_t inspected_spans = 0;
   Status error;
-  Status s = fetcher.Fetch(ctx_, request, [&](traceql::TraceView&& view) {
+  auto consume = [&](traceql::TraceView&& view) {
     if (stop_.load(std::memory_order_relaxed)) return false;
     if (!(error = CheckContext(ctx_)).ok()) return false;
-    if (limit != 0 && matches >= limit && view.start_unix_nano() < boundary) return false;
+    if (view.start_unix_nano() < floor()) return true;  // cannot be among the newest
     ++inspected;
     inspected_spans += view.span_count();
     tempopb::TraceSearchMetadata meta;
@@ -192,20 +151,49 @@ Status SearchRun::RunJob(const Job& job, JobResult* result) {
     }
     if (*matched) {
       *result->response.add_traces() = std::move(meta);
-      ++matches;
-      boundary = view.start_unix_nano();
-      if (shared_floor) NoteMatch(boundary);
+      if (limit != 0) {
+        newest.push(view.start_unix_nano());
+        if (newest.size() > limit) newest.pop();
+        if (shared_floor) NoteMatch(view.start_unix_nano());
+      }
     }
     return true;
-  });
+  };
+  std::function<uint64_t()> min_start;
+  if (limit != 0) min_start = floor;
+
+  Status s;
+  if (job.block < 0) {
+    traceql::FetchRequest request = query_.fetch_request();
+    request.start_unix_nano = options_.start_unix_nano;
+    request.end_unix_nano = options_.end_unix_nano;
+    s = sources_->StreamCombined(ctx_, request, job.part, combined_parts_, min_start, consume,
+                                 &result->bytes);
+  } else {
+    const BlockSource& b = sources_->blocks()[static_cast<size_t>(job.block)];
+    block::BlockFetcher::Options options;
+    options.first_row_group = job.row_group;
+    options.last_row_group = job.row_group + 1;
+    options.newest_first = true;
+    const SearchSources* sources = sources_.get();
+    if (sources->combined_traces() > 0) {
+      options.skip = [sources](const TraceId& id) { return sources->IsShared(id); };
+    }
+    if (limit != 0) options.first_batch = limit + 1;  // the limit-th match and the next
+    options.min_start = min_start;
+    block::BlockFetcher fetcher(b.reader, std::move(options));
+    traceql::FetchRequest request = query_.fetch_request();
+    request.start_unix_nano = options_.start_unix_nano;
+    request.end_unix_nano = options_.end_unix_nano;
+    request.named_attributes_only = true;  // the engine and the search results read no other
+    s = fetcher.Fetch(ctx_, request, consume);
+    result->bytes = fetcher.stats().bytes_read;
+    if (!s.ok()) s = Status(s.code(), "block " + b.meta.tenant_id + "/" + b.meta.block_id + ": " +
+                                          s.message());
+  }
   if (s.ok()) s = error;
   result->response.mutable_metrics()->set_inspectedtraces(inspected);
   result->response.mutable_metrics()->set_inspectedspans(inspected_spans);
-  result->bytes = fetcher.stats().bytes_read;
-  if (!s.ok()) {
-    return Status(s.code(), "block " + b.meta.tenant_id + "/" + b.meta.block_id + ": " +
-                                s.message());
-  }
   return s;
 }
 

@@ -98,7 +98,9 @@ Result<std::shared_ptr<const SearchSources>> SearchSources::Prepare(
   sources->start_ = start;
   sources->end_ = end;
   for (auto& [id, live] : ingester.SnapshotLiveTraces(ctx.tenant, start, end)) {
-    sources->live_.push_back({id, std::move(live.data)});
+    // span_count 0: replayed from the WAL, the start is unknown.
+    const uint64_t bound = live.span_count > 0 ? live.start_unix_nano : UINT64_MAX;
+    sources->live_.push_back({id, std::move(live.data), bound});
   }
   std::sort(sources->live_.begin(), sources->live_.end(),
             [](const LiveTrace& a, const LiveTrace& b) { return a.id < b.id; });
@@ -240,45 +242,132 @@ bool SearchSources::IsShared(const TraceId& id) const {
 Status SearchSources::BuildCombined(const RequestContext& ctx, const traceql::FetchRequest& request,
                                     traceql::InMemoryFetcher* out, uint64_t* inspected_bytes,
                                     uint32_t part, uint32_t parts) const {
+  return StreamCombined(
+      ctx, request, part, parts, nullptr,
+      [out](traceql::TraceView&& view) {
+        out->Add(std::move(view));
+        return true;
+      },
+      inspected_bytes);
+}
+
+namespace {
+
+// One combined trace to build: its live data (index into live_, or -1) and block fragments.
+struct Candidate {
+  TraceId id;
+  uint64_t bound = UINT64_MAX;  // no part of the trace starts later
+  int64_t live = -1;
+  std::vector<std::pair<size_t, uint64_t>> rows;  // (block, directory row)
+};
+
+// Combines `data` (concatenated fragments) on its own protobuf arena into a view. One arena per
+// combined trace, owned by the view: a trace of thousands of messages costs a few block
+// allocations instead of one heap allocation per message and string.
+Status CombineView(const TraceId& id, std::string_view data, traceql::TraceView* view,
+                   bool* empty) {
+  google::protobuf::ArenaOptions options;
+  options.start_block_size = 4096;
+  options.max_block_size = 1 << 20;
+  auto arena = std::make_shared<google::protobuf::Arena>(options);
+  auto* trace = google::protobuf::Arena::CreateMessage<tempopb::Trace>(arena.get());
+  model::CombineStats stats;
+  std::vector<std::string_view> parts{data};
+  TEMPO_RETURN_IF_ERROR(model::CombineFragments(parts, trace, &stats));
+  *empty = stats.spans == 0;
+  if (*empty) return Status::Ok();
+  std::shared_ptr<const tempopb::Trace> owned(arena, trace);  // keeps the arena alive
+  *view = traceql::TraceView::Build(id, std::move(owned));
+  return Status::Ok();
+}
+
+constexpr size_t kFirstCombinedBatch = 32;
+constexpr size_t kMaxCombinedBatch = 1024;
+
+}  // namespace
+
+Status SearchSources::StreamCombined(const RequestContext& ctx,
+                                     const traceql::FetchRequest& request, uint32_t part,
+                                     uint32_t parts, const std::function<uint64_t()>& min_start,
+                                     const std::function<bool(traceql::TraceView&&)>& consume,
+                                     uint64_t* inspected_bytes) const {
   std::vector<std::vector<uint64_t>> rows;
   std::vector<bool> live_kept;
   TEMPO_RETURN_IF_ERROR(
       CandidateRows(ctx, request, part, parts, &rows, &live_kept, inspected_bytes));
-  std::map<TraceId, std::string> fragments;
+  std::map<TraceId, Candidate> by_id;
   for (size_t i = 0; i < live_.size(); ++i) {
-    if (live_kept[i]) fragments[live_[i].id].append(live_[i].data.view());
+    if (!live_kept[i]) continue;
+    Candidate& c = by_id[live_[i].id];
+    c.live = static_cast<int64_t>(i);
+    c.bound = std::min(c.bound, live_[i].start_bound);
   }
-  for (size_t i = 0; i < blocks_.size(); ++i) {
-    const BlockSource& b = blocks_[i];
-    if (rows[i].empty()) continue;
-    TEMPO_RETURN_IF_ERROR(CheckContext(ctx));
-    const std::string_view dir = b.reader->trace_ids();
-    Status s = b.reader->ReadTraces(rows[i], [&](uint64_t row, tempopb::Trace&& trace) {
-      fragments[TraceId::FromBytes(dir.substr(row * 16, 16))].append(trace.SerializeAsString());
-      return Status::Ok();
-    });
-    if (!s.ok()) return InBlock(b, s);
+  for (size_t b = 0; b < blocks_.size(); ++b) {
+    const std::string_view dir = blocks_[b].reader->trace_ids();
+    const uint64_t block_end =
+        static_cast<uint64_t>(std::max<int64_t>(blocks_[b].meta.end_unix_nano, 0));
+    for (uint64_t row : rows[b]) {
+      Candidate& c = by_id[TraceId::FromBytes(dir.substr(row * 16, 16))];
+      c.rows.emplace_back(b, row);
+      c.bound = std::min(c.bound, block_end);
+    }
   }
-  for (auto& [id, data] : fragments) {
+  std::vector<Candidate> order;
+  order.reserve(by_id.size());
+  for (auto& [id, c] : by_id) {
+    c.id = id;
+    order.push_back(std::move(c));
+  }
+  by_id.clear();
+  std::stable_sort(order.begin(), order.end(), [](const Candidate& a, const Candidate& b) {
+    return a.bound > b.bound;  // stable: ties stay in trace-ID order
+  });
+
+  size_t batch = kFirstCombinedBatch;
+  for (size_t i = 0; i < order.size();) {
     TEMPO_RETURN_IF_ERROR(CheckContext(ctx));
-    // One arena per combined trace, owned by its view: a trace of thousands of messages costs a
-    // few block allocations instead of one heap allocation per message and string (the heap
-    // version of this loop spent most of its time in malloc/free under ingest load).
-    google::protobuf::ArenaOptions options;
-    options.start_block_size = 4096;
-    options.max_block_size = 1 << 20;
-    auto arena = std::make_shared<google::protobuf::Arena>(options);
-    auto* trace = google::protobuf::Arena::CreateMessage<tempopb::Trace>(arena.get());
-    model::CombineStats stats;
-    std::vector<std::string_view> parts{data};
-    TEMPO_RETURN_IF_ERROR(model::CombineFragments(parts, trace, &stats));
-    if (inspected_bytes) *inspected_bytes += data.size();
-    std::string().swap(data);
-    if (stats.spans == 0) continue;
-    std::shared_ptr<const tempopb::Trace> owned(arena, trace);  // keeps the arena alive
-    traceql::TraceView view = traceql::TraceView::Build(id, std::move(owned));
-    if (view.start_unix_nano() > end_ || view.end_unix_nano() < start_) continue;
-    out->Add(std::move(view));
+    size_t j = std::min(order.size(), i + batch);
+    batch = std::min(batch * 2, kMaxCombinedBatch);
+    if (min_start) {
+      const uint64_t min = min_start();
+      if (order[i].bound < min) break;
+      while (order[j - 1].bound < min) --j;
+    }
+    // The fragments of candidates [i, j): live data, then each block's copies.
+    std::vector<std::string> data(j - i);
+    std::vector<std::vector<std::pair<uint64_t, size_t>>> block_rows(blocks_.size());
+    for (size_t k = i; k < j; ++k) {
+      if (order[k].live >= 0) data[k - i].append(live_[static_cast<size_t>(order[k].live)].data.view());
+      for (const auto& [b, row] : order[k].rows) block_rows[b].emplace_back(row, k - i);
+    }
+    for (size_t b = 0; b < blocks_.size(); ++b) {
+      if (block_rows[b].empty()) continue;
+      std::sort(block_rows[b].begin(), block_rows[b].end());
+      std::vector<uint64_t> wanted;
+      wanted.reserve(block_rows[b].size());
+      for (const auto& [row, k] : block_rows[b]) wanted.push_back(row);
+      const BlockSource& source = blocks_[b];
+      Status s = source.reader->ReadTraces(wanted, [&](uint64_t row, tempopb::Trace&& trace) {
+        auto at = std::lower_bound(block_rows[b].begin(), block_rows[b].end(),
+                                   std::make_pair(row, size_t{0}));
+        if (at == block_rows[b].end() || at->first != row) return InternalError("row not asked for");
+        data[at->second].append(trace.SerializeAsString());
+        return Status::Ok();
+      });
+      if (!s.ok()) return InBlock(source, s);
+    }
+    for (size_t k = i; k < j; ++k) {
+      TEMPO_RETURN_IF_ERROR(CheckContext(ctx));
+      std::string& bytes = data[k - i];
+      if (inspected_bytes) *inspected_bytes += bytes.size();
+      traceql::TraceView view;
+      bool empty = false;
+      TEMPO_RETURN_IF_ERROR(CombineView(order[k].id, bytes, &view, &empty));
+      std::string().swap(bytes);
+      if (empty || view.start_unix_nano() > end_ || view.end_unix_nano() < start_) continue;
+      if (!consume(std::move(view))) return Status::Ok();
+    }
+    i = j;
   }
   return Status::Ok();
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -86,10 +87,23 @@ class SearchSources {
                        traceql::InMemoryFetcher* out, uint64_t* inspected_bytes,
                        uint32_t part = 0, uint32_t parts = 1) const;
 
+  // The traces BuildCombined builds, handed to `consume` one at a time and decoded only when
+  // their turn comes (in batches), in descending order of an upper bound of their start: the
+  // earliest of the live data's first span start and the end of every block holding a fragment
+  // (live data replayed from the WAL has no known start and comes first); ties by trace ID.
+  // Before each batch `min_start()` (optional) is asked: the stream ends at the first candidate
+  // whose bound is below it, as no trace from there on can start later. Stops when `consume`
+  // returns false. Errors as BuildCombined.
+  Status StreamCombined(const RequestContext& ctx, const traceql::FetchRequest& request,
+                        uint32_t part, uint32_t parts, const std::function<uint64_t()>& min_start,
+                        const std::function<bool(traceql::TraceView&&)>& consume,
+                        uint64_t* inspected_bytes) const;
+
  private:
   struct LiveTrace {
     TraceId id;
     BytesRef data;  // the live fragments, shared with the ingester (not copied)
+    uint64_t start_bound = UINT64_MAX;  // no span of the live data starts later (unknown: max)
   };
 
   // Per block, the shared rows of the traces BuildCombined(request, part, parts) combines, and

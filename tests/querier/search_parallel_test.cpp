@@ -197,6 +197,50 @@ TEST_CASE("most_recent over many row groups finds the exact newest traces", "[qu
   }
 }
 
+TEST_CASE("Live traces are decoded newest first and only as far as the limit needs",
+          "[querier][search]") {
+  // 900 live traces, a third of them also with spans in a block (combined), random starts.
+  SearchNode node;
+  std::mt19937_64 rng(8);
+  std::vector<TestSpan> live, blocked;
+  for (uint64_t t = 1; t <= 900; ++t) {
+    TestSpan span{.trace = t, .span = t, .start_unix_nano = kBase + (rng() % 600) * kSecond};
+    if (rng() % 4 == 0) span.attributes["http.status_code"] = "500";
+    live.push_back(span);
+    if (t % 3 == 0) {
+      TestSpan early = span;
+      early.span = 10'000 + t;
+      early.start_unix_nano -= (rng() % 30) * kSecond;  // the block part may start earlier
+      blocked.push_back(early);
+    }
+  }
+  node.WriteBlock(blocked);
+  node.Push(live);
+  for (const char* text : {"{ }", "{ .http.status_code = \"500\" }"}) {
+    for (const char* hint : {"", " with(most_recent=true)"}) {
+      const std::string q = std::string(text) + hint;
+      auto query = tempo::traceql::SearchQuery::Compile(q);
+      REQUIRE(query.ok());
+      for (uint32_t limit : {1u, 5u, 20u}) {
+        INFO(q << " limit " << limit);
+        RequestContext ctx;
+        ctx.tenant = node.tenant;
+        tempopb::SearchResponse fast;
+        REQUIRE(node.querier->Search(ctx, *query, Window(limit), &fast).ok());
+        // Far fewer traces than the 900 candidates are decoded and evaluated.
+        CHECK(fast.metrics().inspectedtraces() < 300);
+        fast.clear_metrics();
+        tempopb::SearchResponse slow = Slow(node, *query, Window(limit));
+        if (*hint != '\0') {
+          CHECK(Same(fast, slow));  // exactly the newest `limit`
+        } else {
+          CHECK(fast.traces_size() == slow.traces_size());
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("Search reports progress and honours cancellation", "[querier][search]") {
   SearchNode node;
   Populate(node);
