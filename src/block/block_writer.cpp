@@ -86,6 +86,9 @@ Status BlockWriter::Append(const TraceId& id, const tempopb::Trace& trace) {
   }
   uint64_t start = 0, end = 0;
   s.row_group.AddTrace(id, trace, &start, &end);
+  if (s.directory.empty() && options_.expected_traces > 0) {
+    s.directory.reserve(static_cast<size_t>(options_.expected_traces) * 16);
+  }
   s.directory.append(id.view());
   s.last = id;
   ++traces_;
@@ -109,14 +112,23 @@ Result<std::string> BlockWriter::Finish(BlockMeta* meta) {
   TEMPO_RETURN_IF_ERROR(FlushRowGroup());
   const uint64_t tail_start = drained_ + s.out.size();
 
+  BloomFilter bloom(traces_, options_.bloom_false_positive);
+  for (size_t i = 0; i < traces_; ++i) {
+    bloom.Add(TraceId::FromBytes(std::string_view(s.directory).substr(i * 16, 16)));
+  }
+  const std::string min_trace_id =
+      traces_ > 0 ? HexEncode(std::string_view(s.directory).substr(0, 16)) : std::string();
+
   size_t before = s.out.size();
   TEMPO_RETURN_IF_ERROR(s.compressor.Append(Encoding::kDirectory, static_cast<uint32_t>(traces_),
                                             s.directory, &s.out));
   s.footer.directory_length = s.out.size() - before;
-
-  BloomFilter bloom(traces_, options_.bloom_false_positive);
-  for (size_t i = 0; i < traces_; ++i) {
-    bloom.Add(TraceId::FromBytes(std::string_view(s.directory).substr(i * 16, 16)));
+  // The directory (16 bytes per trace) is the one part of the writer that grows with the block:
+  // stream its page out and free both copies before the rest of the tail is built.
+  std::string().swap(s.directory);
+  if (sink_) {
+    TEMPO_RETURN_IF_ERROR(Drain());
+    std::string().swap(s.out);
   }
   before = s.out.size();
   TEMPO_RETURN_IF_ERROR(s.compressor.Append(Encoding::kBloom, static_cast<uint32_t>(bloom.blocks()),
@@ -148,7 +160,7 @@ Result<std::string> BlockWriter::Finish(BlockMeta* meta) {
   meta->footer_size = file_size - tail_start;
   meta->row_groups = static_cast<uint32_t>(s.footer.row_groups.size());
   if (traces_ > 0) {
-    meta->min_trace_id = HexEncode(std::string_view(s.directory).substr(0, 16));
+    meta->min_trace_id = min_trace_id;
     meta->max_trace_id = s.last.ToHex();
   } else {
     meta->min_trace_id.clear();
