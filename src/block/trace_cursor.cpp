@@ -1,9 +1,11 @@
 #include "tempo/block/trace_cursor.h"
 
 #include <google/protobuf/arena.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 
 #include "block/block_index.h"
 #include "block/coding.h"
@@ -14,6 +16,22 @@
 #include "tempopb/tempo.pb.h"
 
 namespace tempo::block {
+namespace {
+
+// The arena blocks of a decoded batch (256 KB-4 MB, all freed when the next batch is decoded)
+// are mapped and unmapped directly. From malloc, freeing them raises glibc's dynamic mmap
+// threshold, after which such blocks come from the heap and stay there: a compaction of two 1 GB
+// inputs peaked at 1,579 MB that way, and at 729 MB with the threshold pinned.
+void* MapBlock(size_t n) {
+  void* p = mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();  // as malloc-backed operator new would
+  return p;
+}
+
+void UnmapBlock(void* p, size_t n) { munmap(p, n); }
+
+}  // namespace
+
 
 TraceCursor::TraceCursor(ReadAtFn read, CursorOptions options)
     : read_(std::move(read)), options_(options), footer_(std::make_unique<Footer>()) {}
@@ -109,6 +127,8 @@ Status TraceCursor::DecodeBatch() {
   google::protobuf::ArenaOptions arena_options;
   arena_options.start_block_size = 256 * 1024;
   arena_options.max_block_size = 4 * 1024 * 1024;
+  arena_options.block_alloc = MapBlock;
+  arena_options.block_dealloc = UnmapBlock;
   arena_ = std::make_unique<google::protobuf::Arena>(arena_options);
   batch_first_ = rg.first_trace + first;
   TraceAssembler assembler(*footer_, rg, rg_bytes_);
