@@ -105,6 +105,21 @@ tempopb::Trace StructuredTrace(const TraceId& id, std::mt19937_64& rng) {
   return trace;
 }
 
+// `n` StructuredTraces with random IDs, drawn from `rng` (left where they end); `arrays` false
+// generates no array values.
+std::map<TraceId, tempopb::Trace> StructuredTraces(std::mt19937_64& rng, int n,
+                                                   bool arrays = true) {
+  std::map<TraceId, tempopb::Trace> traces;
+  g_no_arrays = !arrays;
+  for (int i = 0; i < n; ++i) {
+    TraceId id;
+    for (auto& b : id.bytes) b = static_cast<uint8_t>(rng());
+    traces[id] = StructuredTrace(id, rng);
+  }
+  g_no_arrays = false;
+  return traces;
+}
+
 struct TestBlock {
   std::string data;
   std::shared_ptr<const BlockReader> reader;
@@ -278,14 +293,7 @@ TEST_CASE("Block fetch with pushdown matches decoding every trace", "[block][fet
 
 TEST_CASE("Block fetch prunes row groups and traces", "[block][fetch]") {
   std::mt19937_64 rng(3);
-  std::map<TraceId, tempopb::Trace> traces;
-  g_no_arrays = true;
-  for (int i = 0; i < 300; ++i) {
-    TraceId id;
-    for (auto& b : id.bytes) b = static_cast<uint8_t>(rng());
-    traces[id] = StructuredTrace(id, rng);
-  }
-  g_no_arrays = false;
+  std::map<TraceId, tempopb::Trace> traces = StructuredTraces(rng, 300, false);
   TestBlock block;
   WriteBlock(traces, 200, &block);
 
@@ -333,12 +341,7 @@ TEST_CASE("Block fetch prunes row groups and traces", "[block][fetch]") {
 
 TEST_CASE("A fetch for named attributes only leaves the others out", "[block][fetch]") {
   std::mt19937_64 rng(5);
-  std::map<TraceId, tempopb::Trace> traces;
-  for (int i = 0; i < 50; ++i) {
-    TraceId id;
-    for (auto& b : id.bytes) b = static_cast<uint8_t>(rng());
-    traces[id] = StructuredTrace(id, rng);
-  }
+  std::map<TraceId, tempopb::Trace> traces = StructuredTraces(rng, 50);
   TestBlock block;
   WriteBlock(traces, 100, &block);
   BlockFetcher fetcher(block.reader);
@@ -407,12 +410,7 @@ namespace tempo::block {
 
 TEST_CASE("Predicates decided on stored copies never rule out a matching trace", "[block][fetch]") {
   std::mt19937_64 rng(11);
-  std::map<TraceId, tempopb::Trace> traces;
-  for (int i = 0; i < 300; ++i) {
-    TraceId id;
-    for (auto& b : id.bytes) b = static_cast<uint8_t>(rng());
-    traces[id] = StructuredTrace(id, rng);
-  }
+  std::map<TraceId, tempopb::Trace> traces = StructuredTraces(rng, 300);
   // An attribute-less resource: combining gives it service.name = "unknown_service".
   traces.begin()->second.mutable_resourcespans(0)->mutable_resource()->clear_attributes();
   TestBlock block;
@@ -486,14 +484,7 @@ TEST_CASE("Conditions of one filter joined by && are decided per span", "[block]
   }
 
   std::mt19937_64 rng(5);
-  std::map<TraceId, tempopb::Trace> traces;
-  g_no_arrays = true;
-  for (int i = 0; i < 300; ++i) {
-    TraceId id;
-    for (auto& b : id.bytes) b = static_cast<uint8_t>(rng());
-    traces[id] = StructuredTrace(id, rng);
-  }
-  g_no_arrays = false;
+  std::map<TraceId, tempopb::Trace> traces = StructuredTraces(rng, 300, false);
   TestBlock block;
   WriteBlock(traces, 200, &block);
   BlockFetcher fetcher(block.reader);

@@ -9,6 +9,8 @@
 
 using tempo::RequestContext;
 using tempo::testing::SearchNode;
+using tempo::testing::SearchWindow;
+using tempo::testing::SortedIds;
 
 namespace {
 
@@ -16,25 +18,12 @@ constexpr uint64_t kBase = 1'800'000'000'000'000'000ull;
 constexpr uint64_t kSecond = 1'000'000'000ull;
 
 tempopb::SearchResponse Run(SearchNode& node, const std::string& text) {
-  auto query = tempo::traceql::SearchQuery::Compile(text);
-  REQUIRE(query.ok());
-  tempo::traceql::SearchOptions options;
-  options.start_unix_nano = kBase - 3600 * kSecond;
-  options.end_unix_nano = kBase + 3600 * kSecond;
-  RequestContext ctx;
-  ctx.tenant = node.tenant;
-  tempopb::SearchResponse response;
-  REQUIRE(node.querier->Search(ctx, *query, options, &response).ok());
-  return response;
+  return SearchWindow(node, text, kBase - 3600 * kSecond, kBase + 3600 * kSecond);
 }
 
 std::vector<std::string> Ids(SearchNode& node, const std::string& text) {
   INFO(text);
-  tempopb::SearchResponse response = Run(node, text);
-  std::vector<std::string> ids;
-  for (const auto& t : response.traces()) ids.push_back(t.traceid());
-  std::sort(ids.begin(), ids.end());
-  return ids;
+  return SortedIds(Run(node, text));
 }
 
 }  // namespace

@@ -11,6 +11,8 @@ using tempo::RequestContext;
 using tempo::StatusCode;
 using tempo::TraceId;
 using tempo::testing::DeleteNode;
+using tempo::testing::SearchWindow;
+using tempo::testing::SortedIds;
 using tempo::testing::TraceIdBytes;
 
 namespace {
@@ -19,19 +21,7 @@ constexpr uint64_t kBase = 1'800'000'000'000'000'000ull;
 constexpr uint64_t kSecond = 1'000'000'000ull;
 
 std::vector<std::string> Search(const DeleteNode& d, const std::string& text) {
-  auto query = tempo::traceql::SearchQuery::Compile(text);
-  REQUIRE(query.ok());
-  tempo::traceql::SearchOptions options;
-  options.start_unix_nano = kBase - 3600 * kSecond;
-  options.end_unix_nano = kBase + 3600 * kSecond;
-  RequestContext ctx;
-  ctx.tenant = d.node.tenant;
-  tempopb::SearchResponse response;
-  REQUIRE(d.node.querier->Search(ctx, *query, options, &response).ok());
-  std::vector<std::string> ids;
-  for (const auto& t : response.traces()) ids.push_back(t.traceid());
-  std::sort(ids.begin(), ids.end());
-  return ids;
+  return SortedIds(SearchWindow(d.node, text, kBase - 3600 * kSecond, kBase + 3600 * kSecond));
 }
 
 StatusCode FindById(const DeleteNode& d, uint64_t trace) {

@@ -5,6 +5,7 @@
 // tests/api).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <future>
 #include <map>
 
@@ -18,6 +19,7 @@
 #include "tempo/model/batch.h"
 #include "tempo/overrides/overrides.h"
 #include "tempo/querier/querier.h"
+#include "tempo/traceql/engine.h"
 #include "tempo/store/store.h"
 #include "tempo/wal/wal.h"
 #include "tempopb/tempo.pb.h"
@@ -122,5 +124,29 @@ struct SearchNode {
   std::unique_ptr<ingester::Ingester> ingester;
   std::unique_ptr<querier::Querier> querier;
 };
+
+// Runs TraceQL `text` through `node`'s querier over [start, end] (unix ns), default options
+// otherwise.
+inline tempopb::SearchResponse SearchWindow(const SearchNode& node, const std::string& text,
+                                            uint64_t start, uint64_t end) {
+  auto query = traceql::SearchQuery::Compile(text);
+  REQUIRE(query.ok());
+  traceql::SearchOptions options;
+  options.start_unix_nano = start;
+  options.end_unix_nano = end;
+  RequestContext ctx;
+  ctx.tenant = node.tenant;
+  tempopb::SearchResponse response;
+  REQUIRE(node.querier->Search(ctx, *query, options, &response).ok());
+  return response;
+}
+
+// The trace IDs (hex) of a search answer, sorted.
+inline std::vector<std::string> SortedIds(const tempopb::SearchResponse& response) {
+  std::vector<std::string> ids;
+  for (const auto& t : response.traces()) ids.push_back(t.traceid());
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
 
 }  // namespace tempo::testing
