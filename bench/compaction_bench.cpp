@@ -116,7 +116,10 @@ int Compact(const Flags& flags, tempo::backend::Backend& backend) {
     inputs.push_back(std::move(meta).value());
   }
   if (auto s = backend.DeleteBlock(kTenant, "output"); !s.ok()) Die("clean", s);
-  tempo::compactor::CompactionJob job(backend, {}, inputs);
+  // As in the server, the output's trace-ID directory is spilled to a local scratch file.
+  tempo::block::WriterOptions options;
+  options.scratch_dir = flags.dir;
+  tempo::compactor::CompactionJob job(backend, options, inputs);
   const auto wall0 = std::chrono::steady_clock::now();
   const double cpu0 = ThreadCpuSeconds();
   auto out = job.Run("output", 0, nullptr);

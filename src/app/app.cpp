@@ -52,7 +52,9 @@ Status App::Start() {
     // Settle a cut a crash interrupted before the WAL is replayed.
     TEMPO_RETURN_IF_ERROR(block_builder_->Recover());
     // Settle an interrupted compaction while no block writer runs yet.
-    compactor_ = std::make_unique<compactor::Compactor>(config_.compactor, *backend_, *store_,
+    compactor::CompactorConfig compactor_config = config_.compactor;
+    if (compactor_config.scratch_dir.empty()) compactor_config.scratch_dir = config_.wal.path;
+    compactor_ = std::make_unique<compactor::Compactor>(compactor_config, *backend_, *store_,
                                                         *overrides_, registry_, Clock::Real());
     compactor_->SetTraceDeleter(trace_deleter_.get());
     TEMPO_RETURN_IF_ERROR(compactor_->Recover());

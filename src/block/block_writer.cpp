@@ -1,6 +1,7 @@
 #include "tempo/block/block_writer.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "block/bloom.h"
 #include "block/coding.h"
@@ -8,9 +9,16 @@
 #include "block/footer.h"
 #include "block/page.h"
 #include "block/row_group_builder.h"
+#include "block/spill_file.h"
 #include "tempopb/tempo.pb.h"
 
 namespace tempo::block {
+
+namespace {
+// With a scratch directory, the trace-ID directory is buffered and spilled in pieces of this
+// size (65,536 IDs).
+constexpr size_t kSpillBytes = 1 << 20;
+}  // namespace
 
 struct BlockWriter::State {
   explicit State(const WriterOptions& o) : compressor(o.zstd_level), row_group(catalog) {
@@ -22,8 +30,10 @@ struct BlockWriter::State {
   RowGroupBuilder row_group;
   Footer footer;
   std::string out;        // the file so far: header and finished row groups
-  std::string directory;  // 16 bytes per trace, ascending
+  std::string directory;  // 16 bytes per trace, ascending (with spill: those not spilled yet)
+  std::optional<SpillFile> spill;  // the directory's first spill->size() / 16 IDs
   TraceId last;
+  TraceId min_id;  // the first trace's ID
   uint64_t min_start = UINT64_MAX, max_end = 0;
   Status failed;  // sticky: a failed flush leaves the file unusable
 };
@@ -86,10 +96,22 @@ Status BlockWriter::Append(const TraceId& id, const tempopb::Trace& trace) {
   }
   uint64_t start = 0, end = 0;
   s.row_group.AddTrace(id, trace, &start, &end);
-  if (s.directory.empty() && options_.expected_traces > 0) {
-    s.directory.reserve(static_cast<size_t>(options_.expected_traces) * 16);
+  if (s.directory.empty() && traces_ == 0) {
+    if (sink_ && !options_.scratch_dir.empty()) {
+      Result<SpillFile> spill = SpillFile::Create(options_.scratch_dir);
+      if (!spill.ok()) {
+        s.failed = spill.status();
+        return s.failed;
+      }
+      s.spill.emplace(std::move(spill).value());
+      s.directory.reserve(kSpillBytes);
+    } else if (options_.expected_traces > 0) {
+      s.directory.reserve(static_cast<size_t>(options_.expected_traces) * 16);
+    }
   }
   s.directory.append(id.view());
+  if (s.spill && s.directory.size() >= kSpillBytes) TEMPO_RETURN_IF_ERROR(SpillDirectory());
+  if (traces_ == 0) s.min_id = id;
   s.last = id;
   ++traces_;
   uint64_t spans = rows[static_cast<size_t>(Table::kSpan)];
@@ -104,6 +126,73 @@ Status BlockWriter::Append(const TraceId& id, const tempopb::Trace& trace) {
   return Status::Ok();
 }
 
+Status BlockWriter::SpillDirectory() {
+  State& s = *state_;
+  Status st = s.spill->Append(s.directory);
+  if (!st.ok()) {
+    s.failed = st;
+    return st;
+  }
+  s.directory.clear();
+  return Status::Ok();
+}
+
+Status BlockWriter::WriteDirectory(BloomFilter* bloom) {
+  State& s = *state_;
+  auto add_ids = [bloom](std::string_view ids) {
+    for (size_t i = 0; i + 16 <= ids.size(); i += 16) {
+      bloom->Add(TraceId::FromBytes(ids.substr(i, 16)));
+    }
+  };
+  if (!s.spill) {
+    add_ids(s.directory);
+    // Trace IDs are random: the page is stored raw, which lets a reader take slices of it.
+    size_t before = s.out.size();
+    TEMPO_RETURN_IF_ERROR(s.compressor.Append(Encoding::kDirectory,
+                                              static_cast<uint32_t>(traces_), s.directory,
+                                              &s.out, /*allow_zstd=*/false));
+    s.footer.directory_length = s.out.size() - before;
+    // The directory (16 bytes per trace) is the one part of the writer that grows with the
+    // block: stream its page out and free both copies before the rest of the tail is built.
+    std::string().swap(s.directory);
+    if (sink_) {
+      TEMPO_RETURN_IF_ERROR(Drain());
+      std::string().swap(s.out);
+    }
+    return Status::Ok();
+  }
+  // Spilled: the same raw page, its checksum taken in a first pass over the scratch file (which
+  // also fills the bloom filter) and its payload copied to the sink in a second.
+  TEMPO_RETURN_IF_ERROR(SpillDirectory());
+  const uint64_t length = s.spill->size();
+  if (length > kMaxPageBytes) {
+    return ResourceExhaustedError("block directory of " + std::to_string(length) +
+                                  " bytes exceeds the page limit of " +
+                                  std::to_string(kMaxPageBytes));
+  }
+  std::string header = RawPageHeaderPrefix(Encoding::kDirectory, static_cast<uint32_t>(traces_),
+                                           static_cast<uint32_t>(length));
+  uint32_t crc = Crc32c(header);
+  std::string chunk;
+  for (uint64_t at = 0; at < length; at += kSpillBytes) {
+    TEMPO_RETURN_IF_ERROR(s.spill->ReadAt(at, std::min<uint64_t>(kSpillBytes, length - at), &chunk));
+    add_ids(chunk);
+    crc = Crc32cExtend(crc, chunk.data(), chunk.size());
+  }
+  PutFixed32(&header, crc);
+  s.out.append(header);
+  TEMPO_RETURN_IF_ERROR(Drain());
+  for (uint64_t at = 0; at < length; at += kSpillBytes) {
+    TEMPO_RETURN_IF_ERROR(s.spill->ReadAt(at, std::min<uint64_t>(kSpillBytes, length - at), &s.out));
+    TEMPO_RETURN_IF_ERROR(Drain());
+  }
+  s.footer.directory_length = header.size() + length;
+  s.spill.reset();
+  std::string().swap(s.directory);
+  std::string().swap(s.out);
+  return Status::Ok();
+}
+
 Result<std::string> BlockWriter::Finish(BlockMeta* meta) {
   if (finished_) return InvalidArgumentError("block writer: Finish called twice");
   State& s = *state_;
@@ -112,25 +201,10 @@ Result<std::string> BlockWriter::Finish(BlockMeta* meta) {
   TEMPO_RETURN_IF_ERROR(FlushRowGroup());
   const uint64_t tail_start = drained_ + s.out.size();
 
+  const std::string min_trace_id = s.min_id.ToHex();
   BloomFilter bloom(traces_, options_.bloom_false_positive);
-  for (size_t i = 0; i < traces_; ++i) {
-    bloom.Add(TraceId::FromBytes(std::string_view(s.directory).substr(i * 16, 16)));
-  }
-  const std::string min_trace_id =
-      traces_ > 0 ? HexEncode(std::string_view(s.directory).substr(0, 16)) : std::string();
-
+  TEMPO_RETURN_IF_ERROR(WriteDirectory(&bloom));
   size_t before = s.out.size();
-  TEMPO_RETURN_IF_ERROR(s.compressor.Append(Encoding::kDirectory, static_cast<uint32_t>(traces_),
-                                            s.directory, &s.out));
-  s.footer.directory_length = s.out.size() - before;
-  // The directory (16 bytes per trace) is the one part of the writer that grows with the block:
-  // stream its page out and free both copies before the rest of the tail is built.
-  std::string().swap(s.directory);
-  if (sink_) {
-    TEMPO_RETURN_IF_ERROR(Drain());
-    std::string().swap(s.out);
-  }
-  before = s.out.size();
   TEMPO_RETURN_IF_ERROR(s.compressor.Append(Encoding::kBloom, static_cast<uint32_t>(bloom.blocks()),
                                             bloom.ToBytes(), &s.out));
   s.footer.bloom_length = s.out.size() - before;

@@ -14,7 +14,24 @@ Status PageError(std::string_view what, std::string_view why) {
   return CorruptionError(std::string(what) + ": " + std::string(why));
 }
 
+void AppendHeaderPrefix(Encoding encoding, Codec codec, uint32_t num_values, uint32_t raw_len,
+                        uint32_t stored_len, std::string* out) {
+  out->push_back(static_cast<char>(encoding));
+  out->push_back(static_cast<char>(codec));
+  out->push_back(0);
+  out->push_back(0);
+  PutFixed32(out, num_values);
+  PutFixed32(out, raw_len);
+  PutFixed32(out, stored_len);
+}
+
 }  // namespace
+
+std::string RawPageHeaderPrefix(Encoding encoding, uint32_t num_values, uint32_t length) {
+  std::string prefix;
+  AppendHeaderPrefix(encoding, Codec::kNone, num_values, length, length, &prefix);
+  return prefix;
+}
 
 PageCompressor::PageCompressor(int zstd_level) : ctx_(ZSTD_createCCtx()), level_(zstd_level) {}
 PageCompressor::~PageCompressor() { ZSTD_freeCCtx(ctx_); }
@@ -40,13 +57,8 @@ Status PageCompressor::Append(Encoding encoding, uint32_t num_values, std::strin
     }
   }
   size_t start = out->size();
-  out->push_back(static_cast<char>(encoding));
-  out->push_back(static_cast<char>(codec));
-  out->push_back(0);
-  out->push_back(0);
-  PutFixed32(out, num_values);
-  PutFixed32(out, static_cast<uint32_t>(raw.size()));
-  PutFixed32(out, static_cast<uint32_t>(stored.size()));
+  AppendHeaderPrefix(encoding, codec, num_values, static_cast<uint32_t>(raw.size()),
+                     static_cast<uint32_t>(stored.size()), out);
   uint32_t crc = Crc32c(out->data() + start, 16);
   crc = Crc32cExtend(crc, stored.data(), stored.size());
   PutFixed32(out, crc);

@@ -62,6 +62,11 @@ class PageCompressor {
   std::string scratch_;
 };
 
+// The first 16 bytes of the header of a page stored raw (codec none) with a payload of `length`
+// bytes; the page's crc32c (over these bytes, then the payload) follows them. For writers that
+// stream a payload too large to hold (the spilled trace-ID directory).
+std::string RawPageHeaderPrefix(Encoding encoding, uint32_t num_values, uint32_t length);
+
 // Verifies and decompresses pages, using a zstd context owned by the calling thread. Not
 // thread-safe: use it on the thread that created it.
 class PageDecompressor {

@@ -38,55 +38,112 @@ TraceCursor::TraceCursor(ReadAtFn read, CursorOptions options)
 TraceCursor::~TraceCursor() = default;
 
 Result<std::unique_ptr<TraceCursor>> TraceCursor::Open(ReadAtFn read, uint64_t size,
-                                                       uint64_t tail_hint, CursorOptions options) {
+                                                       CursorOptions options) {
   if (size < kHeaderSize + kTrailerSize) {
     return CorruptionError("block too small: " + std::to_string(size) + " bytes");
   }
   std::unique_ptr<TraceCursor> cursor(new TraceCursor(std::move(read), options));
   const ReadAtFn& rd = cursor->read_;
+  // Only the footer is read here (meta.footer_size would take in the directory too, which is
+  // read a row group at a time): the default tail, and whatever of the footer it misses.
   uint64_t tail_length = std::min(size, kDefaultTailRead);
-  if (tail_hint >= kTrailerSize && tail_hint <= size) tail_length = tail_hint;
   uint64_t tail_offset = size - tail_length;
   TEMPO_ASSIGN_OR_RETURN(std::string tail, ReadBlockRange(rd, tail_offset, tail_length));
   cursor->bytes_read_ += tail_length;
 
   TEMPO_ASSIGN_OR_RETURN(const FooterExtent extent, ParseTrailer(tail, size));
   const uint64_t footer_offset = extent.offset, footer_length = extent.length;
-  // The footer names the directory's length; read whatever of footer and directory the first
-  // read missed in one more request.
-  auto range = [&](uint64_t offset, uint64_t length) -> Result<std::string> {
-    if (offset >= tail_offset) return tail.substr(offset - tail_offset, length);
-    TEMPO_ASSIGN_OR_RETURN(std::string more, ReadBlockRange(rd, offset, tail_offset - offset));
+  if (footer_offset < tail_offset) {
+    TEMPO_ASSIGN_OR_RETURN(std::string more,
+                           ReadBlockRange(rd, footer_offset, tail_offset - footer_offset));
     cursor->bytes_read_ += more.size();
     tail = more + tail;
-    tail_offset = offset;
-    return tail.substr(0, length);
-  };
-
-  PageDecompressor decompressor;
-  PageHeader header;
-  std::string storage;
-  std::string_view payload;
+    tail_offset = footer_offset;
+  }
   {
-    TEMPO_ASSIGN_OR_RETURN(std::string section, range(footer_offset, footer_length));
+    PageDecompressor decompressor;
+    PageHeader header;
+    std::string storage;
+    std::string_view payload;
+    std::string_view section =
+        std::string_view(tail).substr(footer_offset - tail_offset, footer_length);
     TEMPO_RETURN_IF_ERROR(decompressor.Read(section, "block footer", &header, &storage, &payload));
     if (header.encoding != Encoding::kFooter) return CorruptionError("block footer: bad encoding");
     TEMPO_ASSIGN_OR_RETURN(*cursor->footer_, DecodeFooter(payload, size, footer_length));
   }
-  const Footer& footer = *cursor->footer_;
-  const uint64_t directory_offset = footer_offset - footer.bloom_length - footer.directory_length;
-  {
-    TEMPO_ASSIGN_OR_RETURN(std::string section,
-                           range(directory_offset, footer.directory_length));
-    TEMPO_RETURN_IF_ERROR(ReadDirectorySection(section, footer.total_traces, &decompressor,
-                                               &cursor->directory_));
-  }
+  std::string().swap(tail);
+  TEMPO_RETURN_IF_ERROR(cursor->OpenDirectory(footer_offset));
   {
     TEMPO_ASSIGN_OR_RETURN(std::string head, ReadBlockRange(rd, 0, kHeaderSize));
     cursor->bytes_read_ += kHeaderSize;
     TEMPO_RETURN_IF_ERROR(CheckBlockHeader(head));
   }
   return cursor;
+}
+
+Status TraceCursor::OpenDirectory(uint64_t footer_offset) {
+  const Footer& footer = *footer_;
+  const uint64_t offset = footer_offset - footer.bloom_length - footer.directory_length;
+  if (footer.directory_length < kPageHeaderSize) {
+    return CorruptionError("block directory: section shorter than a page header");
+  }
+  TEMPO_ASSIGN_OR_RETURN(std::string head, ReadBlockRange(read_, offset, kPageHeaderSize));
+  bytes_read_ += kPageHeaderSize;
+  PageHeader header;
+  TEMPO_RETURN_IF_ERROR(ParsePageHeader(head, "block directory", &header));
+  if (header.encoding != Encoding::kDirectory || header.num_values != footer.total_traces ||
+      header.raw_len != footer.total_traces * 16) {
+    return CorruptionError("block directory: does not match the footer's trace count");
+  }
+  if (header.codec != Codec::kNone) {
+    // A compressed directory (valid; blocks written before the writer stored it raw may have
+    // one) is read and checked whole.
+    TEMPO_ASSIGN_OR_RETURN(std::string section,
+                           ReadBlockRange(read_, offset, footer.directory_length));
+    bytes_read_ += section.size();
+    PageDecompressor decompressor;
+    TEMPO_RETURN_IF_ERROR(
+        ReadDirectorySection(section, footer.total_traces, &decompressor, &directory_));
+    directory_whole_ = true;
+    return Status::Ok();
+  }
+  if (header.stored_len != header.raw_len ||
+      footer.directory_length != kPageHeaderSize + header.stored_len) {
+    return CorruptionError("block directory: section length does not match its page header");
+  }
+  // Raw: each row group's slice is read with the row group, and the page checksum is taken over
+  // the slices as they come.
+  directory_whole_ = false;
+  directory_payload_ = offset + kPageHeaderSize;
+  directory_crc_ = Crc32c(head.data(), 16);
+  directory_expected_crc_ = LoadFixed32(head.data() + 16);
+  if (footer.row_groups.empty() && directory_crc_ != directory_expected_crc_) {
+    return CorruptionError("block directory: checksum mismatch");
+  }
+  return Status::Ok();
+}
+
+Status TraceCursor::LoadDirectorySlice(const RowGroupMeta& rg) {
+  const uint64_t rows = rg.rows[static_cast<size_t>(Table::kTrace)];
+  TEMPO_ASSIGN_OR_RETURN(directory_,
+                         ReadBlockRange(read_, directory_payload_ + rg.first_trace * 16, rows * 16));
+  bytes_read_ += directory_.size();
+  directory_base_ = rg.first_trace;
+  for (size_t i = 0; i < directory_.size(); i += 16) {
+    const char* id = directory_.data() + i;
+    if ((rg.first_trace > 0 || i > 0) && std::memcmp(last_id_, id, 16) >= 0) {
+      return CorruptionError("block directory: trace IDs are not ascending");
+    }
+    std::memcpy(last_id_, id, 16);
+  }
+  directory_crc_ = Crc32cExtend(directory_crc_, directory_.data(), directory_.size());
+  // The last row group's slice completes the page: a corrupt directory fails here, before the
+  // cursor reports the end, so a consumer that commits only then never commits from it.
+  if (row_group_ + 1 == footer_->row_groups.size() &&
+      directory_crc_ != directory_expected_crc_) {
+    return CorruptionError("block directory: checksum mismatch");
+  }
+  return Status::Ok();
 }
 
 tempopb::Trace& TraceCursor::trace() { return *batch_[batch_pos_ - 1]; }
@@ -103,6 +160,7 @@ Status TraceCursor::LoadRowGroup() {
   rg_bytes_.shrink_to_fit();  // the previous row group's buffer may be much larger
   TEMPO_ASSIGN_OR_RETURN(rg_bytes_, ReadBlockRange(read_, rg.offset, rg.length));
   bytes_read_ += rg.length;
+  if (!directory_whole_) TEMPO_RETURN_IF_ERROR(LoadDirectorySlice(rg));
   rg_next_row_ = 0;
   loaded_ = true;
   return Status::Ok();
@@ -132,7 +190,8 @@ Status TraceCursor::DecodeBatch() {
   arena_ = std::make_unique<google::protobuf::Arena>(arena_options);
   batch_first_ = rg.first_trace + first;
   TraceAssembler assembler(*footer_, rg, rg_bytes_);
-  std::string_view ids = std::string_view(directory_).substr(batch_first_ * 16, (last - first) * 16);
+  std::string_view ids =
+      std::string_view(directory_).substr((batch_first_ - directory_base_) * 16, (last - first) * 16);
   // The assembler builds each trace in its own reused arena; copying it into ours costs less
   // than building every trace with heap allocations.
   TEMPO_RETURN_IF_ERROR(assembler.Run(
@@ -173,7 +232,7 @@ Result<bool> TraceCursor::Next() {
   }
   if (batch_pos_ >= batch_.size()) return false;
   id_ = TraceId::FromBytes(
-      std::string_view(directory_).substr((batch_first_ + batch_pos_) * 16, 16));
+      std::string_view(directory_).substr((batch_first_ - directory_base_ + batch_pos_) * 16, 16));
   ++batch_pos_;
   return true;
 }

@@ -100,7 +100,7 @@ Result<block::BlockMeta> CompactionJob::Write(const std::string& output_id,
       return reader.ReadRange(tenant, id, backend::kDataName, offset, length);
     };
     Result<std::unique_ptr<block::TraceCursor>> cursor =
-        block::TraceCursor::Open(std::move(read), in.size_bytes, in.footer_size);
+        block::TraceCursor::Open(std::move(read), in.size_bytes);
     if (!cursor.ok()) {
       return Status(cursor.status().code(),
                     "block " + tenant + "/" + id + ": " + cursor.status().message());

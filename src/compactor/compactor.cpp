@@ -245,6 +245,7 @@ Status Compactor::Compact(const BackendScan& scan) {
     const auto started = std::chrono::steady_clock::now();
     block::WriterOptions options;
     options.spans_per_row_group = config_.spans_per_row_group;
+    options.scratch_dir = config_.scratch_dir;
     DropFn drop;
     if (tombstones) {
       // Deleted traces are left out of the output (the inputs are hidden with it).

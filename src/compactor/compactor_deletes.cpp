@@ -100,6 +100,7 @@ Status Compactor::RewriteWithout(const block::BlockMeta& meta,
   }
   block::WriterOptions options;
   options.spans_per_row_group = config_.spans_per_row_group;
+  options.scratch_dir = config_.scratch_dir;
   DropFn drop = [deleted](const TraceId& id) {
     return store::Tombstones::ListContains(*deleted, id);
   };

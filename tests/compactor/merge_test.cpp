@@ -63,7 +63,7 @@ TEST_CASE("The merge combines fragments across inputs, drops duplicate spans, ke
   block::CursorOptions co;
   co.spans_per_batch = 5;
   for (const std::string& f : files) {
-    cursors.push_back(block::TraceCursor::Open(ReadFrom(f), f.size(), 0, co).value());
+    cursors.push_back(block::TraceCursor::Open(ReadFrom(f), f.size(), co).value());
     raw.push_back(cursors.back().get());
   }
   block::BlockWriter out;

@@ -84,9 +84,7 @@ TEST_CASE("The trace cursor hands out every trace in order, batch by batch", "[c
   const uint64_t batch = GENERATE(1, 7, 50, 100'000);
   block::CursorOptions co;
   co.spans_per_batch = batch;
-  const uint64_t hint = GENERATE(0, 1);
-  auto cursor =
-      block::TraceCursor::Open(ReadFrom(data), data.size(), hint ? meta.footer_size : 0, co);
+  auto cursor = block::TraceCursor::Open(ReadFrom(data), data.size(), co);
   REQUIRE(cursor.ok());
   CHECK((*cursor)->traces() == traces.size());
   CHECK((*cursor)->row_groups() == meta.row_groups);

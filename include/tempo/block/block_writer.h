@@ -38,8 +38,13 @@ struct WriterOptions {
   // How many traces the block will hold, if known (0: unknown): the trace-ID directory is
   // allocated once at that size instead of growing by doubling. Not a limit.
   uint64_t expected_traces = 0;
+  // Streaming mode only: a directory for an unnamed scratch file that holds the trace-ID
+  // directory while the row groups are written, so that the writer's memory does not grow with
+  // the number of traces. Empty: the directory is kept in memory (16 bytes per trace).
+  std::string scratch_dir;
 };
 
+class BloomFilter;
 class RowGroupBuilder;
 
 // Receives the bytes of data.tcb in file order, in pieces (the header with the first row group,
@@ -52,8 +57,9 @@ using BlockSinkFn = std::function<Status(std::string_view bytes)>;
 //   * in memory (no sink): Finish returns the whole file; memory is the encoded block plus one
 //     row group of columns (tests and benchmarks);
 //   * streaming (with a sink): every finished row group is handed to the sink and dropped, so
-//     memory is one row group of columns plus the trace-ID directory (16 bytes per trace) and the
-//     bloom filter, whatever the block size (what the block builder and the compactor use).
+//     memory is one row group of columns plus the trace-ID directory (16 bytes per trace, or a
+//     1 MiB buffer of it with `scratch_dir`) and, while the tail is written, the bloom filter
+//     (about 1.2 bytes per trace) (what the block builder and the compactor use).
 // Not thread-safe; one writer per block.
 class BlockWriter {
  public:
@@ -88,6 +94,10 @@ class BlockWriter {
   Status FlushRowGroup();
   // Streaming mode: hands what is buffered to the sink.
   Status Drain();
+  // Moves the buffered directory IDs to the scratch file (with scratch_dir).
+  Status SpillDirectory();
+  // Writes the directory section and fills `bloom` with its IDs.
+  Status WriteDirectory(BloomFilter* bloom);
 
   struct State;
   WriterOptions options_;

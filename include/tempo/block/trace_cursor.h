@@ -19,6 +19,7 @@ class Arena;
 namespace tempo::block {
 
 struct Footer;
+struct RowGroupMeta;
 
 // Tuning of a TraceCursor.
 struct CursorOptions {
@@ -29,16 +30,18 @@ struct CursorOptions {
 
 // Pull-style iteration over every trace of one block (data.tcb) in ascending trace-ID order: the
 // merge side of compaction keeps one cursor per input and advances the smallest. Open reads the
-// tail (footer and trace-ID directory, checksummed); Next reads one row group at a time and
-// decodes it in batches of traces, so memory is one row group's bytes plus one batch of decoded
-// traces plus the directory (16 bytes per trace), whatever the block size.
+// footer; Next reads one row group at a time, with its slice of the trace-ID directory, and
+// decodes it in batches of traces, so memory is one row group's bytes and IDs plus one batch of
+// decoded traces, whatever the block size. The directory's checksum is complete only with the
+// last row group's slice: a corrupt directory fails Next before it returns false, so consume a
+// block to the end before committing anything made from it (a zstd-compressed directory, which
+// the writer no longer produces, is read and checked whole at Open).
 // Not thread-safe; one cursor per consumer. The read function must stay valid while it lives.
 class TraceCursor {
  public:
-  // `size` is the size of data.tcb, `tail_hint` meta.footer_size (0 if unknown). Errors:
+  // `size` is the size of data.tcb. Errors:
   // kCorruption (bad magic or version, checksum mismatch, truncated file); errors of `read`.
   static Result<std::unique_ptr<TraceCursor>> Open(ReadAtFn read, uint64_t size,
-                                                   uint64_t tail_hint = 0,
                                                    CursorOptions options = {});
   ~TraceCursor();
   TraceCursor(const TraceCursor&) = delete;
@@ -62,13 +65,23 @@ class TraceCursor {
 
  private:
   TraceCursor(ReadAtFn read, CursorOptions options);
+  Status OpenDirectory(uint64_t footer_offset);
+  Status LoadDirectorySlice(const RowGroupMeta& rg);
   Status LoadRowGroup();
   Status DecodeBatch();
 
   ReadAtFn read_;
   CursorOptions options_;
   std::unique_ptr<Footer> footer_;
-  std::string directory_;  // 16 bytes per trace, ascending
+  // Trace IDs from directory_base_ on, 16 bytes each: the loaded row group's slice, or the
+  // whole directory if it is compressed (directory_whole_).
+  std::string directory_;
+  uint64_t directory_base_ = 0;
+  bool directory_whole_ = false;
+  uint64_t directory_payload_ = 0;  // file offset of the raw directory payload
+  uint32_t directory_crc_ = 0;      // running page checksum over the slices read so far
+  uint32_t directory_expected_crc_ = 0;
+  char last_id_[16] = {};           // last ID of the slices read so far
   uint64_t bytes_read_ = 0;
 
   size_t row_group_ = 0;       // index of the loaded row group (== count when none is left)

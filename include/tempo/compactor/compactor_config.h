@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 namespace tempo::compactor {
 
@@ -30,6 +31,10 @@ struct CompactorConfig {
   std::chrono::milliseconds active_window{std::chrono::hours(24)};
   // Spans per row group of outputs (the block writer's default).
   uint32_t spans_per_row_group = 100'000;
+  // Local directory for the unnamed scratch file that holds an output's trace-ID directory while
+  // it is written (16 bytes per trace off the heap). The server uses the WAL directory; empty:
+  // the directory stays in memory.
+  std::string scratch_dir;
 };
 
 }  // namespace tempo::compactor
