@@ -127,6 +127,15 @@ BlockFetchStats& BlockFetchStats::operator+=(const BlockFetchStats& o) {
 BlockFetcher::BlockFetcher(std::shared_ptr<const BlockReader> reader)
     : BlockFetcher(std::move(reader), Options()) {}
 
+Status BlockFetcher::ReadTraces(const RequestContext& ctx, const traceql::FetchRequest& request,
+                                const std::vector<uint64_t>& rows,
+                                const std::function<Status(uint64_t, tempopb::Trace&&)>& fn) const {
+  TEMPO_RETURN_IF_ERROR(CheckContext(ctx));
+  if (!request.named_attributes_only) return reader_->ReadTracesKeeping(rows, nullptr, fn);
+  const std::vector<uint8_t> keep = NamedAttributeColumns(reader_->index_->footer, request);
+  return reader_->ReadTracesKeeping(rows, &keep, fn);
+}
+
 BlockFetcher::BlockFetcher(std::shared_ptr<const BlockReader> reader, Options options)
     : reader_(std::move(reader)), options_(std::move(options)) {}
 

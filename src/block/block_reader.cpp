@@ -246,6 +246,12 @@ std::string_view BlockReader::trace_ids() const { return index_->directory; }
 Status BlockReader::ReadTraces(
     const std::vector<uint64_t>& rows,
     const std::function<Status(uint64_t, tempopb::Trace&&)>& fn) const {
+  return ReadTracesKeeping(rows, nullptr, fn);
+}
+
+Status BlockReader::ReadTracesKeeping(
+    const std::vector<uint64_t>& rows, const std::vector<uint8_t>* keep,
+    const std::function<Status(uint64_t, tempopb::Trace&&)>& fn) const {
   const std::string_view dir = index_->directory;
   size_t i = 0;
   while (i < rows.size()) {
@@ -265,6 +271,7 @@ Status BlockReader::ReadTraces(
     }
     TEMPO_ASSIGN_OR_RETURN(std::string bytes, ReadBlockRange(read_, rg.offset, rg.length));
     TraceAssembler assembler(index_->footer, rg, bytes);
+    if (keep != nullptr) assembler.KeepAttributes(*keep);
     std::vector<uint8_t> range(selected.begin() + static_cast<ptrdiff_t>(lo),
                                selected.begin() + static_cast<ptrdiff_t>(hi + 1));
     TEMPO_RETURN_IF_ERROR(assembler.Run(

@@ -95,13 +95,15 @@ void SearchRun::Work() {
     size_t j;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (stop_ || next_ >= jobs_.size()) return;
+      if (stop_ || next_ >= jobs_.size() || next_ >= horizon_.load(std::memory_order_relaxed)) {
+        return;
+      }
       j = next_++;
       ++running_;
     }
     JobResult result;
     result.status = CheckContext(ctx_);
-    if (result.status.ok()) result.status = RunJob(jobs_[j], &result);
+    if (result.status.ok()) result.status = RunJob(j, &result);
     {
       std::lock_guard<std::mutex> lock(mu_);
       --running_;
@@ -114,6 +116,7 @@ void SearchRun::Work() {
           ++completed_;
           results_[j] = std::move(result);
           Account();
+          MoveHorizon();
         }
       }
     }
@@ -121,7 +124,8 @@ void SearchRun::Work() {
   }
 }
 
-Status SearchRun::RunJob(const Job& job, JobResult* result) {
+Status SearchRun::RunJob(size_t index, JobResult* result) {
+  const Job& job = jobs_[index];
   // Candidates come in descending order of their start (block jobs) or of a bound of it
   // (combined jobs), so once `limit` traces matched, a candidate that starts earlier than the
   // limit-th newest of them cannot be among the newest: it is skipped, and the job ends at the
@@ -139,6 +143,7 @@ Status SearchRun::RunJob(const Job& job, JobResult* result) {
   Status error;
   auto consume = [&](traceql::TraceView&& view) {
     if (stop_.load(std::memory_order_relaxed)) return false;
+    if (index >= horizon_.load(std::memory_order_relaxed)) return false;  // cannot be accounted
     if (!(error = CheckContext(ctx_)).ok()) return false;
     if (view.start_unix_nano() < floor()) return true;  // cannot be among the newest
     ++inspected;
@@ -167,6 +172,7 @@ Status SearchRun::RunJob(const Job& job, JobResult* result) {
     traceql::FetchRequest request = query_.fetch_request();
     request.start_unix_nano = options_.start_unix_nano;
     request.end_unix_nano = options_.end_unix_nano;
+    request.named_attributes_only = true;  // as for block jobs
     s = sources_->StreamCombined(ctx_, request, job.part, combined_parts_, min_start, consume,
                                  &result->bytes);
   } else {
@@ -195,6 +201,22 @@ Status SearchRun::RunJob(const Job& job, JobResult* result) {
   result->response.mutable_metrics()->set_inspectedtraces(inspected);
   result->response.mutable_metrics()->set_inspectedspans(inspected_spans);
   return s;
+}
+
+void SearchRun::MoveHorizon() {
+  if (options_.limit == 0 || query_.most_recent()) return;
+  // Without most_recent the answer comes from the shortest prefix of jobs holding `limit`
+  // matches. Jobs done out of order already bound that prefix: jobs after them need not run.
+  size_t matches = found_.size();
+  for (size_t k = accounted_; k < results_.size(); ++k) {
+    if (results_[k].done) matches += static_cast<size_t>(results_[k].response.traces_size());
+    if (matches >= options_.limit) {
+      if (k + 1 < horizon_.load(std::memory_order_relaxed)) {
+        horizon_.store(k + 1, std::memory_order_relaxed);
+      }
+      return;
+    }
+  }
 }
 
 void SearchRun::NoteMatch(uint64_t start_unix_nano) {

@@ -48,10 +48,12 @@ class SearchRun : public std::enable_shared_from_this<SearchRun> {
   };
 
   void Work();
-  Status RunJob(const Job& job, JobResult* result);
+  Status RunJob(size_t index, JobResult* result);
   // Accounts completed jobs in order; decides early stop. Requires mu_.
   void Account();
   bool LimitReached() const;  // requires mu_
+  // Without most_recent: lowers horizon_ from the matches of the jobs done so far. Requires mu_.
+  void MoveHorizon();
   // most_recent: records a match's start for newest_floor_.
   void NoteMatch(uint64_t start_unix_nano);
 
@@ -63,6 +65,10 @@ class SearchRun : public std::enable_shared_from_this<SearchRun> {
   std::vector<Job> jobs_;
   uint32_t combined_parts_ = 1;
   std::atomic<bool> stop_{false};  // set under mu_; read by running jobs
+  // Without most_recent, with a limit: jobs from this index on cannot reach the answer, since the
+  // done jobs before it hold `limit` matches (and the answer is the first `limit` in job order):
+  // they are not started, and running ones stop. Set under mu_; read by running jobs.
+  std::atomic<size_t> horizon_{SIZE_MAX};
   // most_recent with a limit: the limit-th newest start among the matches of every job so far (0
   // until there are that many). A trace that starts earlier cannot be in the answer, whichever
   // jobs finish when, so block jobs leave such candidates undecoded.

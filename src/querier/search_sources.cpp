@@ -347,7 +347,8 @@ Status SearchSources::StreamCombined(const RequestContext& ctx,
       wanted.reserve(block_rows[b].size());
       for (const auto& [row, k] : block_rows[b]) wanted.push_back(row);
       const BlockSource& source = blocks_[b];
-      Status s = source.reader->ReadTraces(wanted, [&](uint64_t row, tempopb::Trace&& trace) {
+      block::BlockFetcher fetcher(source.reader);
+      Status s = fetcher.ReadTraces(ctx, request, wanted, [&](uint64_t row, tempopb::Trace&& trace) {
         auto at = std::lower_bound(block_rows[b].begin(), block_rows[b].end(),
                                    std::make_pair(row, size_t{0}));
         if (at == block_rows[b].end() || at->first != row) return InternalError("row not asked for");

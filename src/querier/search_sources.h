@@ -93,7 +93,8 @@ class SearchSources {
   // (live data replayed from the WAL has no known start and comes first); ties by trace ID.
   // Before each batch `min_start()` (optional) is asked: the stream ends at the first candidate
   // whose bound is below it, as no trace from there on can start later. Stops when `consume`
-  // returns false. Errors as BuildCombined.
+  // returns false. With request.named_attributes_only the block fragments are decoded with only
+  // the attributes a search reads (BlockFetcher::ReadTraces). Errors as BuildCombined.
   Status StreamCombined(const RequestContext& ctx, const traceql::FetchRequest& request,
                         uint32_t part, uint32_t parts, const std::function<uint64_t()>& min_start,
                         const std::function<bool(traceql::TraceView&&)>& consume,

@@ -158,7 +158,11 @@ TEST_CASE("Pushdown search equals decoding every trace, split traces included",
         std::set<std::string> matches;
         for (const auto& t : all.traces()) matches.insert(t.traceid());
         tempopb::SearchResponse a = Fast(one_thread, node.tenant, *query, Window(3));
-        CHECK(Same(a, Fast(four_threads, node.tenant, *query, Window(3))));
+        // Repeated: with four threads, jobs finish out of order and the ones past the first
+        // jobs holding the limit are not started or are stopped (SearchRun's horizon).
+        for (int run = 0; run < 10; ++run) {
+          CHECK(Same(a, Fast(four_threads, node.tenant, *query, Window(3))));
+        }
         CHECK(a.traces_size() == std::min<int>(3, all.traces_size()));
         for (const auto& t : a.traces()) CHECK(matches.count(t.traceid()) == 1);
       }

@@ -95,6 +95,11 @@ class BlockReader {
   uint64_t spans() const;
 
  private:
+  // ReadTraces decoding only the attribute columns whose entry in `keep` (one per footer
+  // column) is 1; null: all of them.
+  Status ReadTracesKeeping(const std::vector<uint64_t>& rows, const std::vector<uint8_t>* keep,
+                           const std::function<Status(uint64_t row, tempopb::Trace&&)>& fn) const;
+
   friend class BlockFetcher;  // scans columns of row groups (block_fetcher.cpp)
   friend class BlockTags;     // reads catalogs and dictionaries (block_tags.cpp)
 
