@@ -20,6 +20,7 @@ enum class Encoding : uint8_t {
   kLengthPrefixed = 4,  // bytes: varint length + bytes per value
   kFixedWidth = 5,      // bytes: varint width w, then n * w bytes
   kDictionary = 6,      // dictionary page: sorted distinct strings (lengths, then bytes)
+  kDecimalDouble = 7,   // double: u8 e, u8 int encoding, the ints v * 10^e (exact decimals)
   kDirectory = 16,      // trace-ID directory section: n * 16 bytes
   kBloom = 17,          // bloom filter section
   kFooter = 18,         // footer section

@@ -1,6 +1,7 @@
 #include "block/value_codec.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "block/coding.h"
@@ -89,7 +90,35 @@ Status DecodeInts(Encoding encoding, std::string_view payload, uint32_t n, std::
   return Status::Ok();
 }
 
-Encoding EncodeDoubles(std::span<const double> values, std::string* out) {
+namespace {
+
+// Powers of ten exactly representable as doubles (all up to 10^22 are).
+constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,
+                             1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
+constexpr int kMaxDecimalExponent = 18;
+// Scaled values must convert to and from double exactly.
+constexpr double kMaxExactInt = 9007199254740992.0;  // 2^53
+
+// The decoder's formula: the one value a scaled integer stands for.
+double FromDecimal(int64_t scaled, int e) { return static_cast<double>(scaled) / kPow10[e]; }
+
+// Whether every value is `scaled / 10^e` for an integer `scaled` of at most 53 bits, bit for bit
+// (so -0.0, NaN and infinities never are); fills `scaled`.
+bool ScaleExactly(std::span<const double> values, int e, std::vector<int64_t>* scaled) {
+  scaled->resize(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    const double v = values[i];
+    const double x = v * kPow10[e];
+    if (!(std::fabs(x) < kMaxExactInt)) return false;  // also NaN and infinities
+    const int64_t n = std::llround(x);
+    const double back = FromDecimal(n, e);
+    if (std::memcmp(&back, &v, 8) != 0) return false;
+    (*scaled)[i] = n;
+  }
+  return true;
+}
+
+void EncodeSplitDoubles(std::span<const double> values, std::string* out) {
   // Byte planes: the sign/exponent bytes of similar values repeat, which zstd then removes.
   size_t n = values.size();
   size_t start = out->size();
@@ -100,11 +129,45 @@ Encoding EncodeDoubles(std::span<const double> values, std::string* out) {
     std::memcpy(&bits, &values[i], 8);
     for (size_t b = 0; b < 8; ++b) dst[b * n + i] = static_cast<char>(bits >> (8 * b));
   }
+}
+
+}  // namespace
+
+Encoding EncodeDoubles(std::span<const double> values, std::string* out) {
+  // Prices, ratios and counts written as doubles are short decimals: as integers scaled by the
+  // smallest power of ten that makes all of them exact, they take 1-4 varint bytes instead of 8.
+  std::vector<int64_t> scaled;
+  for (int e = 0; e <= kMaxDecimalExponent && !values.empty(); ++e) {
+    if (!ScaleExactly(values, e, &scaled)) continue;
+    std::string ints;
+    const Encoding int_encoding = EncodeInts(scaled, &ints);
+    if (ints.size() + 2 >= values.size() * 8) break;  // no smaller than the byte planes
+    out->push_back(static_cast<char>(e));
+    out->push_back(static_cast<char>(int_encoding));
+    out->append(ints);
+    return Encoding::kDecimalDouble;
+  }
+  EncodeSplitDoubles(values, out);
   return Encoding::kSplitDouble;
 }
 
 Status DecodeDoubles(Encoding encoding, std::string_view payload, uint32_t n, std::string_view what,
                      std::vector<double>* out) {
+  if (encoding == Encoding::kDecimalDouble) {
+    if (payload.size() < 2) return CodecError(what, "truncated decimal double page");
+    const int e = static_cast<uint8_t>(payload[0]);
+    const auto int_encoding = static_cast<Encoding>(static_cast<uint8_t>(payload[1]));
+    if (e > kMaxDecimalExponent) return CodecError(what, "decimal exponent out of range");
+    if (int_encoding != Encoding::kPlainVarint && int_encoding != Encoding::kDeltaVarint &&
+        int_encoding != Encoding::kForVarint) {
+      return CodecError(what, "bad integer encoding of a decimal double page");
+    }
+    std::vector<int64_t> scaled;
+    TEMPO_RETURN_IF_ERROR(DecodeInts(int_encoding, payload.substr(2), n, what, &scaled));
+    out->resize(n);
+    for (uint32_t i = 0; i < n; ++i) (*out)[i] = FromDecimal(scaled[i], e);
+    return Status::Ok();
+  }
   if (encoding != Encoding::kSplitDouble) return CodecError(what, "unexpected double encoding");
   if (payload.size() != static_cast<uint64_t>(n) * 8) {
     return CodecError(what, "double page size mismatch");

@@ -22,6 +22,8 @@ Encoding EncodeInts(std::span<const int64_t> values, std::string* out);
 Status DecodeInts(Encoding encoding, std::string_view payload, uint32_t n, std::string_view what,
                   std::vector<int64_t>* out, uint32_t limit = UINT32_MAX);
 
+// kDecimalDouble when every value is an exact decimal (v = n / 10^e, |n| < 2^53, the smallest
+// such e <= 18) and the scaled integers are smaller, else kSplitDouble (byte planes).
 Encoding EncodeDoubles(std::span<const double> values, std::string* out);
 Status DecodeDoubles(Encoding encoding, std::string_view payload, uint32_t n, std::string_view what,
                      std::vector<double>* out);

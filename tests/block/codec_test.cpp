@@ -1,6 +1,7 @@
 #include <google/protobuf/util/message_differencer.h>
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <limits>
 #include <random>
 
@@ -122,6 +123,76 @@ TEST_CASE("Bytes and double pages round-trip", "[block]") {
   for (size_t i = 0; i < out.size(); ++i) {
     CHECK(std::memcmp(&out[i], &doubles[i], 8) == 0);
   }
+}
+
+// Encodes and decodes `in`; checks the values come back bit for bit and returns the encoding.
+Encoding DoubleRoundTrip(const std::vector<double>& in, size_t* bytes = nullptr) {
+  std::string buf;
+  const Encoding e = EncodeDoubles(in, &buf);
+  if (bytes != nullptr) *bytes = buf.size();
+  std::vector<double> out;
+  REQUIRE(DecodeDoubles(e, buf, static_cast<uint32_t>(in.size()), "t", &out).ok());
+  REQUIRE(out.size() == in.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    INFO("value " << i << ": " << in[i]);
+    CHECK(std::memcmp(&out[i], &in[i], 8) == 0);
+  }
+  return e;
+}
+
+TEST_CASE("Exact decimals are stored as scaled integers, other doubles as byte planes",
+          "[block]") {
+  std::mt19937_64 rng(17);
+  std::vector<double> prices, whole, thousandths, random, mixed;
+  for (int i = 0; i < 2048; ++i) {
+    prices.push_back(static_cast<double>(100 + rng() % 99'900) / 100.0);  // 1.00 .. 999.99
+    whole.push_back(static_cast<double>(static_cast<int64_t>(rng() % 2001) - 1000));
+    thousandths.push_back(static_cast<double>(rng() % 1'000'000) / 1000.0);
+    random.push_back(std::ldexp(static_cast<double>(rng() >> 11), -53) * 1e6);
+  }
+  size_t bytes = 0;
+  CHECK(DoubleRoundTrip(prices, &bytes) == Encoding::kDecimalDouble);
+  CHECK(bytes < prices.size() * 4);
+  CHECK(DoubleRoundTrip(whole) == Encoding::kDecimalDouble);
+  CHECK(DoubleRoundTrip(thousandths) == Encoding::kDecimalDouble);
+  CHECK(DoubleRoundTrip(random) == Encoding::kSplitDouble);
+  // One value that is not a short decimal sends the whole page to byte planes.
+  mixed = prices;
+  mixed[1000] = 1.0 / 3.0;
+  CHECK(DoubleRoundTrip(mixed) == Encoding::kSplitDouble);
+  for (double odd : {-0.0, std::numeric_limits<double>::quiet_NaN(),
+                     std::numeric_limits<double>::infinity(), 1e300, 5e-324}) {
+    INFO("odd value " << odd);
+    mixed = prices;
+    mixed[7] = odd;
+    CHECK(DoubleRoundTrip(mixed) == Encoding::kSplitDouble);
+  }
+  CHECK(DoubleRoundTrip({}) == Encoding::kSplitDouble);
+  CHECK(DoubleRoundTrip({0.1, 0.2, 0.30000000000000004}) == Encoding::kSplitDouble);
+  // 1e15 * 100 is past 2^53: no exact scale for the page.
+  CHECK(DoubleRoundTrip({0.1, 0.2, 0.3, -7.25, 1e15}) == Encoding::kSplitDouble);
+}
+
+TEST_CASE("A damaged decimal double page is reported, not decoded", "[block]") {
+  std::vector<double> prices(100, 12.34);
+  prices[5] = 0.01;
+  std::string buf;
+  REQUIRE(EncodeDoubles(prices, &buf) == Encoding::kDecimalDouble);
+  std::vector<double> out;
+  std::string bad = buf;
+  bad[0] = 19;  // exponent past 10^18
+  CHECK(DecodeDoubles(Encoding::kDecimalDouble, bad, 100, "t", &out).code() ==
+        StatusCode::kCorruption);
+  bad = buf;
+  bad[1] = static_cast<char>(Encoding::kDictionary);
+  CHECK(DecodeDoubles(Encoding::kDecimalDouble, bad, 100, "t", &out).code() ==
+        StatusCode::kCorruption);
+  CHECK(DecodeDoubles(Encoding::kDecimalDouble, buf.substr(0, buf.size() - 1), 100, "t", &out)
+            .code() == StatusCode::kCorruption);
+  CHECK(DecodeDoubles(Encoding::kDecimalDouble, buf + "x", 100, "t", &out).code() ==
+        StatusCode::kCorruption);
+  CHECK(DecodeDoubles(Encoding::kDecimalDouble, buf.substr(0, 1), 100, "t", &out).code() ==
+        StatusCode::kCorruption);
 }
 
 TEST_CASE("The bloom filter never forgets an added ID", "[block]") {
