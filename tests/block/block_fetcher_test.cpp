@@ -359,7 +359,7 @@ void AddAttributeKeys(const tempopb::Trace& trace, std::set<std::string>* keys) 
 
 }  // namespace
 
-TEST_CASE("A fetch for named attributes only leaves the others out", "[block][fetch]") {
+TEST_CASE("Reads for named attributes only leave the other attributes out", "[block][fetch]") {
   std::mt19937_64 rng(5);
   std::map<TraceId, tempopb::Trace> traces = StructuredTraces(rng, 50);
   TestBlock block;
@@ -367,67 +367,60 @@ TEST_CASE("A fetch for named attributes only leaves the others out", "[block][fe
   BlockFetcher fetcher(block.reader);
   traceql::FetchRequest request =
       traceql::SearchQuery::Compile("{ span.a != nil }").value().fetch_request();
-  request.named_attributes_only = true;
-  std::set<std::string> keys;
-  size_t fetched = 0;
-  REQUIRE(fetcher
-              .Fetch(RequestContext{}, request,
-                     [&](traceql::TraceView&& view) {
-                       ++fetched;
-                       AddAttributeKeys(view.trace(), &keys);
-                       return true;
-                     })
-              .ok());
-  CHECK(fetched > 10);
-  CHECK(keys == std::set<std::string>{"a", "service.name"});
-}
 
-TEST_CASE("Reading given rows for named attributes only keeps spans and named attributes",
-          "[block][fetch]") {
-  std::mt19937_64 rng(6);
-  std::map<TraceId, tempopb::Trace> traces = StructuredTraces(rng, 60);
-  TestBlock block;
-  WriteBlock(traces, 100, &block);
-  BlockFetcher fetcher(block.reader);
-  traceql::FetchRequest request =
-      traceql::SearchQuery::Compile("{ span.a != nil }").value().fetch_request();
-  std::vector<uint64_t> rows;
-  for (uint64_t r = 1; r < traces.size(); r += 3) rows.push_back(r);
-  // Without the flag: the reader's traces.
-  std::vector<tempopb::Trace> whole;
-  REQUIRE(block.reader
-              ->ReadTraces(rows, [&](uint64_t, tempopb::Trace&& t) {
-                whole.push_back(std::move(t));
-                return Status::Ok();
-              })
-              .ok());
-  size_t i = 0;
-  REQUIRE(fetcher
-              .ReadTraces(RequestContext{}, request, rows,
-                          [&](uint64_t row, tempopb::Trace&& t) {
-                            CHECK(row == rows[i]);
-                            CHECK(testing::Diff(whole[i++], t).empty());
-                            return Status::Ok();
-                          })
-              .ok());
-  CHECK(i == rows.size());
-  // With it: the same spans, only the named attributes.
-  request.named_attributes_only = true;
-  std::set<std::string> keys;
-  i = 0;
-  REQUIRE(fetcher
-              .ReadTraces(RequestContext{}, request, rows,
-                          [&](uint64_t, tempopb::Trace&& t) {
-                            CHECK(testing::SpanCount(t) == testing::SpanCount(whole[i++]));
-                            AddAttributeKeys(t, &keys);
-                            return Status::Ok();
-                          })
-              .ok());
-  CHECK(i == rows.size());
-  CHECK(keys == std::set<std::string>{"a", "service.name"});
-  std::set<std::string> all_keys;
-  for (const tempopb::Trace& t : whole) AddAttributeKeys(t, &all_keys);
-  CHECK(all_keys.size() > keys.size());
+  SECTION("a fetch") {
+    request.named_attributes_only = true;
+    std::set<std::string> keys;
+    size_t fetched = 0;
+    REQUIRE(fetcher
+                .Fetch(RequestContext{}, request,
+                       [&](traceql::TraceView&& view) {
+                         ++fetched;
+                         AddAttributeKeys(view.trace(), &keys);
+                         return true;
+                       })
+                .ok());
+    CHECK(fetched > 10);
+    CHECK(keys == std::set<std::string>{"a", "service.name"});
+  }
+  SECTION("given rows: the same spans, only the named attributes") {
+    std::vector<uint64_t> rows;
+    for (uint64_t r = 1; r < traces.size(); r += 3) rows.push_back(r);
+    // Without the flag: the reader's traces.
+    std::vector<tempopb::Trace> whole;
+    REQUIRE(block.reader
+                ->ReadTraces(rows, [&](uint64_t, tempopb::Trace&& t) {
+                  whole.push_back(std::move(t));
+                  return Status::Ok();
+                })
+                .ok());
+    size_t i = 0;
+    REQUIRE(fetcher
+                .ReadTraces(RequestContext{}, request, rows,
+                            [&](uint64_t row, tempopb::Trace&& t) {
+                              CHECK(row == rows[i]);
+                              CHECK(testing::Diff(whole[i++], t).empty());
+                              return Status::Ok();
+                            })
+                .ok());
+    CHECK(i == rows.size());
+    request.named_attributes_only = true;
+    std::set<std::string> keys;
+    i = 0;
+    REQUIRE(fetcher
+                .ReadTraces(RequestContext{}, request, rows,
+                            [&](uint64_t, tempopb::Trace&& t) {
+                              CHECK(testing::SpanCount(t) == testing::SpanCount(whole[i++]));
+                              AddAttributeKeys(t, &keys);
+                              return Status::Ok();
+                            })
+                .ok());
+    CHECK(i == rows.size());
+    CHECK(keys == std::set<std::string>{"a", "service.name"});
+    std::set<std::string> all_keys;
+    for (const tempopb::Trace& t : whole) AddAttributeKeys(t, &all_keys);
+    CHECK(all_keys.size() > keys.size());
+  }
 }
 
 TEST_CASE("The search conformance cases hold through a block", "[block][fetch]") {
