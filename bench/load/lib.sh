@@ -57,6 +57,18 @@ bench_corpus() {
   echo "$corpus"
 }
 
+# bench_require <executable...>: exits with a message naming the calling script when one of them
+# is missing or not executable (the bench binaries need -DTEMPO_BUILD_BENCH=ON).
+bench_require() {
+  local exe
+  for exe in "$@"; do
+    [[ -x "$exe" ]] || {
+      echo "$(basename "$0"): $exe is missing (build with -DTEMPO_BUILD_BENCH=ON)" >&2
+      exit 1
+    }
+  done
+}
+
 # bench_free_ports: four free loopback TCP ports (http, grpc, otlp grpc, otlp http).
 bench_free_ports() {
   python3 -c 'import socket

@@ -16,9 +16,7 @@ source "$here/lib.sh"
 build="${1:-build-bench}"
 server_bin="${TEMPO_BIN:-$build/tempo}"
 load_seconds="${LOAD_SECONDS:-12}"
-for exe in "$server_bin" "$build/bench/tempo_corpus" "$build/bench/tempo_load"; do
-  [[ -x "$exe" ]] || { echo "run_cut.sh: $exe is missing (build with -DTEMPO_BUILD_BENCH=ON)" >&2; exit 1; }
-done
+bench_require "$server_bin" "$build/bench/tempo_corpus" "$build/bench/tempo_load"
 corpus="$(bench_corpus "$build" "${CORPUS_SPANS:-2000000}" "${SEED:-1}")"
 
 work_dir="$(mktemp -d /tmp/tempo-cut.XXXXXX)"

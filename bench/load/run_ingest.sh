@@ -32,9 +32,7 @@ rate="${RATE:-0}"
 wal_sync="${WAL_SYNC:-true}"
 protocols="${PROTOCOLS:-grpc http}"
 
-for exe in "$server_bin" "$bench_bin/tempo_corpus" "$bench_bin/tempo_load" "$bench_bin/tempo_decode_ref"; do
-  [[ -x "$exe" ]] || { echo "run_ingest.sh: $exe is missing (build with -DTEMPO_BUILD_BENCH=ON)" >&2; exit 1; }
-done
+bench_require "$server_bin" "$bench_bin/tempo_corpus" "$bench_bin/tempo_load" "$bench_bin/tempo_decode_ref"
 
 # The corpus is generated once per (generator version, seed, size).
 corpus="$(bench_corpus "$build" "$corpus_spans" "$seed")"

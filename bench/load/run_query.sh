@@ -42,9 +42,7 @@ query_spans="${QUERY_SPANS:-$corpus_spans}"
 compaction="${QUERY_COMPACTION:-false}"
 memory_max="${MEMORY_MAX:-}"
 
-for exe in "$server_bin" "$bench_bin/tempo_corpus" "$bench_bin/tempo_load" "$bench_bin/tempo_query"; do
-  [[ -x "$exe" ]] || { echo "run_query.sh: $exe is missing (build with -DTEMPO_BUILD_BENCH=ON)" >&2; exit 1; }
-done
+bench_require "$server_bin" "$bench_bin/tempo_corpus" "$bench_bin/tempo_load" "$bench_bin/tempo_query"
 
 results="${RESULTS_DIR:-}"
 own_results=0

@@ -32,9 +32,7 @@ window_s="${QUERY_WINDOW_S:-300}"
 results="${RESULTS_DIR:-$build/bench/results/soak-$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$results"
 
-for exe in "$server_bin" "$build/bench/tempo_corpus" "$build/bench/tempo_load"; do
-  [[ -x "$exe" ]] || { echo "run_soak.sh: $exe is missing (build with -DTEMPO_BUILD_BENCH=ON)" >&2; exit 1; }
-done
+bench_require "$server_bin" "$build/bench/tempo_corpus" "$build/bench/tempo_load"
 corpus="$(bench_corpus "$build" "${CORPUS_SPANS:-2000000}" "${SEED:-1}")"
 
 work_dir="$(mktemp -d /tmp/tempo-soak.XXXXXX)"
