@@ -1,6 +1,7 @@
 #include "tempo/block/block_writer.h"
 
 #include <algorithm>
+#include <functional>
 #include <optional>
 
 #include "block/bloom.h"
@@ -96,18 +97,14 @@ Status BlockWriter::Append(const TraceId& id, const tempopb::Trace& trace) {
   }
   uint64_t start = 0, end = 0;
   s.row_group.AddTrace(id, trace, &start, &end);
-  if (s.directory.empty() && traces_ == 0) {
-    if (sink_ && !options_.scratch_dir.empty()) {
-      Result<SpillFile> spill = SpillFile::Create(options_.scratch_dir);
-      if (!spill.ok()) {
-        s.failed = spill.status();
-        return s.failed;
-      }
-      s.spill.emplace(std::move(spill).value());
-      s.directory.reserve(kSpillBytes);
-    } else if (options_.expected_traces > 0) {
-      s.directory.reserve(static_cast<size_t>(options_.expected_traces) * 16);
+  if (traces_ == 0 && sink_ && !options_.scratch_dir.empty()) {
+    Result<SpillFile> spill = SpillFile::Create(options_.scratch_dir);
+    if (!spill.ok()) {
+      s.failed = spill.status();
+      return s.failed;
     }
+    s.spill.emplace(std::move(spill).value());
+    s.directory.reserve(kSpillBytes);
   }
   s.directory.append(id.view());
   if (s.spill && s.directory.size() >= kSpillBytes) TEMPO_RETURN_IF_ERROR(SpillDirectory());
@@ -172,20 +169,26 @@ Status BlockWriter::WriteDirectory(BloomFilter* bloom) {
   }
   std::string header = RawPageHeaderPrefix(Encoding::kDirectory, static_cast<uint32_t>(traces_),
                                            static_cast<uint32_t>(length));
+  // Reads the scratch file in kSpillBytes pieces into `*into` and calls `fn` after each.
+  auto for_each_piece = [&](std::string* into, const std::function<Status()>& fn) -> Status {
+    for (uint64_t at = 0; at < length; at += kSpillBytes) {
+      const uint64_t n = std::min<uint64_t>(kSpillBytes, length - at);
+      TEMPO_RETURN_IF_ERROR(s.spill->ReadAt(at, n, into));
+      TEMPO_RETURN_IF_ERROR(fn());
+    }
+    return Status::Ok();
+  };
   uint32_t crc = Crc32c(header);
-  std::string chunk;
-  for (uint64_t at = 0; at < length; at += kSpillBytes) {
-    TEMPO_RETURN_IF_ERROR(s.spill->ReadAt(at, std::min<uint64_t>(kSpillBytes, length - at), &chunk));
-    add_ids(chunk);
-    crc = Crc32cExtend(crc, chunk.data(), chunk.size());
-  }
+  std::string piece;
+  TEMPO_RETURN_IF_ERROR(for_each_piece(&piece, [&] {
+    add_ids(piece);
+    crc = Crc32cExtend(crc, piece.data(), piece.size());
+    return Status::Ok();
+  }));
   PutFixed32(&header, crc);
   s.out.append(header);
   TEMPO_RETURN_IF_ERROR(Drain());
-  for (uint64_t at = 0; at < length; at += kSpillBytes) {
-    TEMPO_RETURN_IF_ERROR(s.spill->ReadAt(at, std::min<uint64_t>(kSpillBytes, length - at), &s.out));
-    TEMPO_RETURN_IF_ERROR(Drain());
-  }
+  TEMPO_RETURN_IF_ERROR(for_each_piece(&s.out, [&] { return Drain(); }));
   s.footer.directory_length = header.size() + length;
   s.spill.reset();
   std::string().swap(s.directory);

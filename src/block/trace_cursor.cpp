@@ -125,8 +125,8 @@ Status TraceCursor::OpenDirectory(uint64_t footer_offset) {
 
 Status TraceCursor::LoadDirectorySlice(const RowGroupMeta& rg) {
   const uint64_t rows = rg.rows[static_cast<size_t>(Table::kTrace)];
-  TEMPO_ASSIGN_OR_RETURN(directory_,
-                         ReadBlockRange(read_, directory_payload_ + rg.first_trace * 16, rows * 16));
+  TEMPO_ASSIGN_OR_RETURN(
+      directory_, ReadBlockRange(read_, directory_payload_ + rg.first_trace * 16, rows * 16));
   bytes_read_ += directory_.size();
   directory_base_ = rg.first_trace;
   for (size_t i = 0; i < directory_.size(); i += 16) {
@@ -190,8 +190,8 @@ Status TraceCursor::DecodeBatch() {
   arena_ = std::make_unique<google::protobuf::Arena>(arena_options);
   batch_first_ = rg.first_trace + first;
   TraceAssembler assembler(*footer_, rg, rg_bytes_);
-  std::string_view ids =
-      std::string_view(directory_).substr((batch_first_ - directory_base_) * 16, (last - first) * 16);
+  std::string_view ids = std::string_view(directory_).substr(
+      (batch_first_ - directory_base_) * 16, (last - first) * 16);
   // The assembler builds each trace in its own reused arena; copying it into ours costs less
   // than building every trace with heap allocations.
   TEMPO_RETURN_IF_ERROR(assembler.Run(

@@ -111,10 +111,7 @@ Result<block::BlockMeta> CompactionJob::Write(const std::string& output_id,
 
   TEMPO_ASSIGN_OR_RETURN(std::unique_ptr<backend::ObjectWriter> object,
                          backend_.OpenObjectWriter(tenant, output_id, backend::kDataName));
-  block::WriterOptions options = options_;
-  options.expected_traces = 0;
-  for (const block::BlockMeta& in : inputs_) options.expected_traces += in.total_traces;
-  block::BlockWriter writer(options,
+  block::BlockWriter writer(options_,
                             [&object](std::string_view bytes) { return object->Append(bytes); });
   TEMPO_RETURN_IF_ERROR(MergeCursors(raw, &writer, cancelled, &stats_, drop_));
   for (const auto& c : cursors) stats_.bytes_read += c->bytes_read();

@@ -337,7 +337,9 @@ Status SearchSources::StreamCombined(const RequestContext& ctx,
     std::vector<std::string> data(j - i);
     std::vector<std::vector<std::pair<uint64_t, size_t>>> block_rows(blocks_.size());
     for (size_t k = i; k < j; ++k) {
-      if (order[k].live >= 0) data[k - i].append(live_[static_cast<size_t>(order[k].live)].data.view());
+      if (order[k].live >= 0) {
+        data[k - i].append(live_[static_cast<size_t>(order[k].live)].data.view());
+      }
       for (const auto& [b, row] : order[k].rows) block_rows[b].emplace_back(row, k - i);
     }
     for (size_t b = 0; b < blocks_.size(); ++b) {
@@ -348,13 +350,16 @@ Status SearchSources::StreamCombined(const RequestContext& ctx,
       for (const auto& [row, k] : block_rows[b]) wanted.push_back(row);
       const BlockSource& source = blocks_[b];
       block::BlockFetcher fetcher(source.reader);
-      Status s = fetcher.ReadTraces(ctx, request, wanted, [&](uint64_t row, tempopb::Trace&& trace) {
+      auto collect = [&](uint64_t row, tempopb::Trace&& trace) {
         auto at = std::lower_bound(block_rows[b].begin(), block_rows[b].end(),
                                    std::make_pair(row, size_t{0}));
-        if (at == block_rows[b].end() || at->first != row) return InternalError("row not asked for");
+        if (at == block_rows[b].end() || at->first != row) {
+          return InternalError("row not asked for");
+        }
         data[at->second].append(trace.SerializeAsString());
         return Status::Ok();
-      });
+      };
+      Status s = fetcher.ReadTraces(ctx, request, wanted, collect);
       if (!s.ok()) return InBlock(source, s);
     }
     for (size_t k = i; k < j; ++k) {

@@ -89,8 +89,9 @@ class BlockFetcher : public traceql::SpansetFetcher {
   // For the same callers: decodes this block's copies of the traces at directory positions `rows`
   // (ascending, < traces()) like BlockReader::ReadTraces, reading each row group once; with
   // request.named_attributes_only, only the attribute columns a search reads are decoded (those
-  // named by a condition, resource service.name, link opentracing.ref_type). Errors: kInvalidArgument
-  // for bad rows, kCorruption / read errors, `ctx` (checked before the first row group).
+  // named by a condition, resource service.name, link opentracing.ref_type). Errors:
+  // kInvalidArgument for bad rows, kCorruption / read errors, `ctx` (checked before the first
+  // row group).
   Status ReadTraces(const RequestContext& ctx, const traceql::FetchRequest& request,
                     const std::vector<uint64_t>& rows,
                     const std::function<Status(uint64_t row, tempopb::Trace&&)>& fn) const;

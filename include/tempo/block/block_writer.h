@@ -35,9 +35,6 @@ struct WriterOptions {
   // reach this many bytes (a lookup decompresses the dictionary pages its values point into).
   uint32_t dict_page_entries = 512;
   uint32_t dict_page_bytes = 16 * 1024;
-  // How many traces the block will hold, if known (0: unknown): the trace-ID directory is
-  // allocated once at that size instead of growing by doubling. Not a limit.
-  uint64_t expected_traces = 0;
   // Streaming mode only: a directory for an unnamed scratch file that holds the trace-ID
   // directory while the row groups are written, so that the writer's memory does not grow with
   // the number of traces. Empty: the directory is kept in memory (16 bytes per trace).
