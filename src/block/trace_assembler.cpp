@@ -466,12 +466,33 @@ void TraceAssembler::Skip(size_t i) {
   }
 }
 
+Status TraceAssembler::CheckRows(uint64_t first, uint64_t last, std::string_view ids) const {
+  if (first > last || last > row_group_.rows[Idx(Table::kTrace)] ||
+      ids.size() != (last - first) * 16) {
+    return InvalidArgumentError("trace rows out of range");
+  }
+  return Status::Ok();
+}
+
+Status TraceAssembler::RunOnArena(uint64_t first, uint64_t last, std::string_view ids,
+                                  google::protobuf::Arena* arena,
+                                  std::vector<tempopb::Trace*>* out) {
+  TEMPO_RETURN_IF_ERROR(CheckRows(first, last, ids));
+  if (first == last) return Status::Ok();
+  TEMPO_RETURN_IF_ERROR(DecodeTables(first, last));
+  for (size_t i = 0; i < last - first; ++i) {
+    auto* trace = google::protobuf::Arena::CreateMessage<tempopb::Trace>(arena);
+    TEMPO_RETURN_IF_ERROR(Assemble(i, ids.substr(i * 16, 16), trace));
+    out->push_back(trace);
+  }
+  return Status::Ok();
+}
+
 Status TraceAssembler::Run(uint64_t first, uint64_t last, std::string_view ids,
                            const std::function<Status(uint64_t, tempopb::Trace&&)>& fn,
                            bool use_arena, const std::vector<uint8_t>* selected) {
-  if (first > last || last > row_group_.rows[Idx(Table::kTrace)] ||
-      ids.size() != (last - first) * 16 ||
-      (selected != nullptr && selected->size() != last - first)) {
+  TEMPO_RETURN_IF_ERROR(CheckRows(first, last, ids));
+  if (selected != nullptr && selected->size() != last - first) {
     return InvalidArgumentError("trace rows out of range");
   }
   if (first == last) return Status::Ok();

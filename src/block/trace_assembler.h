@@ -16,6 +16,9 @@ class Trace;
 namespace opentelemetry::proto::resource::v1 {
 class Resource;
 }
+namespace google::protobuf {
+class Arena;
+}
 namespace opentelemetry::proto::common::v1 {
 class InstrumentationScope;
 }
@@ -49,6 +52,11 @@ class TraceAssembler {
   Status Run(uint64_t first, uint64_t last, std::string_view ids,
              const std::function<Status(uint64_t row, tempopb::Trace&& trace)>& fn,
              bool use_arena = false, const std::vector<uint8_t>* selected = nullptr);
+  // Decodes trace rows [first, last) like Run, building each trace on `arena` (which must outlive
+  // them) and appending it to `out`: for a caller that keeps a batch of traces, this saves the
+  // copy out of Run's per-trace arena.
+  Status RunOnArena(uint64_t first, uint64_t last, std::string_view ids,
+                    google::protobuf::Arena* arena, std::vector<tempopb::Trace*>* out);
 
  private:
   // Attribute shapes of one owner table's decoded rows.
@@ -60,6 +68,7 @@ class TraceAssembler {
   Status RunSelected(uint64_t first, uint64_t last, std::string_view ids,
                      const std::function<Status(uint64_t row, tempopb::Trace&& trace)>& fn,
                      const std::vector<uint8_t>& selected);
+  Status CheckRows(uint64_t first, uint64_t last, std::string_view ids) const;
   Status DecodeTables(uint64_t first, uint64_t last);
   Status DecodeAttributes(Table table);
   Status BuildResourcesAndScopes();
