@@ -11,6 +11,8 @@
 #include "block/page.h"
 #include "block/row_group_builder.h"
 #include "block/spill_file.h"
+#include "block/trace_rows.h"
+#include "tempo/model/combine.h"
 #include "tempopb/tempo.pb.h"
 
 namespace tempo::block {
@@ -33,6 +35,7 @@ struct BlockWriter::State {
   std::string out;        // the file so far: header and finished row groups
   std::string directory;  // 16 bytes per trace, ascending (with spill: those not spilled yet)
   std::optional<SpillFile> spill;  // the directory's first spill->size() / 16 IDs
+  TraceRows rows;                  // the trace being appended
   TraceId last;
   TraceId min_id;  // the first trace's ID
   uint64_t min_start = UINT64_MAX, max_end = 0;
@@ -80,6 +83,19 @@ Status BlockWriter::FlushRowGroup() {
 
 Status BlockWriter::Append(const TraceId& id, const tempopb::Trace& trace) {
   if (finished_) return InvalidArgumentError("block writer: Append after Finish");
+  state_->rows.FromMessage(trace);
+  return AppendRows(id);
+}
+
+Status BlockWriter::AppendFragments(const TraceId& id, std::string_view fragments) {
+  if (finished_) return InvalidArgumentError("block writer: Append after Finish");
+  if (state_->rows.FromFragments(fragments)) return AppendRows(id);
+  tempopb::Trace combined;
+  TEMPO_RETURN_IF_ERROR(model::CombineFragments({fragments}, &combined, nullptr));
+  return Append(id, combined);
+}
+
+Status BlockWriter::AppendRows(const TraceId& id) {
   State& s = *state_;
   TEMPO_RETURN_IF_ERROR(s.failed);
   if (traces_ > 0 && !(s.last < id)) {
@@ -87,7 +103,7 @@ Status BlockWriter::Append(const TraceId& id, const tempopb::Trace& trace) {
                                 " is not greater than the previous trace " + s.last.ToHex() +
                                 " (traces must be appended in ascending ID order)");
   }
-  std::array<uint64_t, kTableCount> rows = RowGroupBuilder::CountRows(trace);
+  std::array<uint64_t, kTableCount> rows = RowGroupBuilder::CountRows(s.rows);
   if (!s.row_group.Fits(rows)) {
     TEMPO_RETURN_IF_ERROR(FlushRowGroup());
     if (!s.row_group.Fits(rows)) {
@@ -96,7 +112,7 @@ Status BlockWriter::Append(const TraceId& id, const tempopb::Trace& trace) {
     }
   }
   uint64_t start = 0, end = 0;
-  s.row_group.AddTrace(id, trace, &start, &end);
+  s.row_group.AddTrace(id, s.rows, &start, &end);
   if (traces_ == 0 && sink_ && !options_.scratch_dir.empty()) {
     Result<SpillFile> spill = SpillFile::Create(options_.scratch_dir);
     if (!spill.ok()) {

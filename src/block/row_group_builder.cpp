@@ -6,44 +6,26 @@
 
 #include "block/any_value_codec.h"
 #include "block/coding.h"
-#include "block/message_identity.h"
 #include "tempopb/tempo.pb.h"
 
 namespace tempo::block {
 namespace {
 
 namespace otlp_common = opentelemetry::proto::common::v1;
-namespace otlp_trace = opentelemetry::proto::trace::v1;
 
 size_t Idx(Table t) { return static_cast<size_t>(t); }
 
-AttrType TypeOf(const otlp_common::KeyValue& kv) {
-  if (!kv.has_value()) return AttrType::kUnset;
-  switch (kv.value().value_case()) {
-    case otlp_common::AnyValue::kStringValue:
-      return AttrType::kString;
-    case otlp_common::AnyValue::kBoolValue:
-      return AttrType::kBool;
-    case otlp_common::AnyValue::kIntValue:
-      return AttrType::kInt;
-    case otlp_common::AnyValue::kDoubleValue:
-      return AttrType::kDouble;
-    case otlp_common::AnyValue::kBytesValue:
-      return AttrType::kBytes;
-    case otlp_common::AnyValue::VALUE_NOT_SET:
-      return AttrType::kEmpty;
-    default:
-      return AttrType::kComplex;  // arrays, kvlists, string_value_strindex
-  }
-}
-
 // Tempo's root rule: no parent ID and no link into the same trace marked as OpenTracing child_of.
-bool IsRootSpan(const otlp_trace::Span& span, std::string_view trace_id) {
-  if (!span.parent_span_id().empty()) return false;
-  for (const auto& link : span.links()) {
-    if (link.trace_id() != trace_id) continue;
-    for (const auto& kv : link.attributes()) {
-      if (kv.key() == "opentracing.ref_type" && kv.value().string_value() == "child_of") {
+bool IsRootSpan(const TraceRows& trace, const TraceRows::Span& span, std::string_view trace_id) {
+  if (!span.parent_span_id.empty()) return false;
+  for (uint32_t l = span.links.begin; l < span.links.end; ++l) {
+    const TraceRows::Link& link = trace.links[l];
+    if (link.trace_id != trace_id) continue;
+    for (uint32_t k = link.attrs.begin; k < link.attrs.end; ++k) {
+      const TraceRows::Attr& kv = trace.attrs[k];
+      // A missing or non-string value reads as "" (the message accessor's default).
+      if (kv.key == "opentracing.ref_type" && kv.type == AttrType::kString &&
+          kv.bytes == "child_of") {
         return false;
       }
     }
@@ -51,11 +33,10 @@ bool IsRootSpan(const otlp_trace::Span& span, std::string_view trace_id) {
   return true;
 }
 
-std::string_view ServiceName(const opentelemetry::proto::resource::v1::Resource& resource) {
-  for (const auto& kv : resource.attributes()) {
-    if (kv.key() == "service.name" && kv.value().has_string_value()) {
-      return kv.value().string_value();
-    }
+std::string_view ServiceName(const TraceRows& trace, const TraceRows::Owner& resource) {
+  for (uint32_t k = resource.attrs.begin; k < resource.attrs.end; ++k) {
+    const TraceRows::Attr& kv = trace.attrs[k];
+    if (kv.key == "service.name" && kv.type == AttrType::kString) return kv.bytes;
   }
   return {};
 }
@@ -88,21 +69,17 @@ RowGroupBuilder::RowGroupBuilder(Catalog& catalog) : catalog_(catalog) {
   for (const IntrinsicInfo& info : AllIntrinsics()) columns_.emplace_back(info.type);
 }
 
-std::array<uint64_t, kTableCount> RowGroupBuilder::CountRows(const tempopb::Trace& trace) {
+std::array<uint64_t, kTableCount> RowGroupBuilder::CountRows(const TraceRows& trace) {
   std::array<uint64_t, kTableCount> n{};
   n[Idx(Table::kTrace)] = 1;
-  for (const auto& rs : trace.resourcespans()) {
-    ++n[Idx(Table::kResourceSpans)];
-    ++n[Idx(Table::kResource)];  // an upper bound: resources are de-duplicated
-    for (const auto& ss : rs.scope_spans()) {
-      ++n[Idx(Table::kScopeSpans)];
-      ++n[Idx(Table::kScope)];
-      for (const auto& span : ss.spans()) {
-        ++n[Idx(Table::kSpan)];
-        n[Idx(Table::kEvent)] += static_cast<uint64_t>(span.events_size());
-        n[Idx(Table::kLink)] += static_cast<uint64_t>(span.links_size());
-      }
-    }
+  n[Idx(Table::kResourceSpans)] = trace.resource_spans.size();
+  n[Idx(Table::kResource)] = trace.resource_spans.size();  // an upper bound: de-duplicated
+  n[Idx(Table::kScopeSpans)] = trace.scope_spans.size();
+  n[Idx(Table::kScope)] = trace.scope_spans.size();
+  n[Idx(Table::kSpan)] = trace.span_count();
+  for (uint32_t pos = 0; pos < trace.span_count(); ++pos) {
+    n[Idx(Table::kEvent)] += trace.span(pos).events.size();
+    n[Idx(Table::kLink)] += trace.span(pos).links.size();
   }
   return n;
 }
@@ -114,15 +91,15 @@ bool RowGroupBuilder::Fits(const std::array<uint64_t, kTableCount>& add) const {
   return true;
 }
 
-void RowGroupBuilder::AddAttributes(
-    Table table, const google::protobuf::RepeatedPtrField<otlp_common::KeyValue>& attrs) {
+void RowGroupBuilder::AddAttributes(Table table, const TraceRows& trace,
+                                    TraceRows::Range attrs) {
   shape_.clear();
   auto& ways = key_cache_[Idx(table)];
   std::vector<CachedKey>* way = nullptr;
-  if (!attrs.empty()) {
-    const AttrType first_type = TypeOf(attrs[0]);
+  if (attrs.size() > 0) {
+    const TraceRows::Attr& first = trace.attrs[attrs.begin];
     for (auto& w : ways) {
-      if (!w.empty() && w[0].type == first_type && *w[0].key == attrs[0].key()) {
+      if (!w.empty() && w[0].type == first.type && *w[0].key == first.key) {
         way = &w;
         break;
       }
@@ -132,48 +109,50 @@ void RowGroupBuilder::AddAttributes(
       way->clear();
     }
   }
-  for (int i = 0; i < attrs.size(); ++i) {
+  for (uint32_t i = 0; i < attrs.size(); ++i) {
     std::vector<CachedKey>& cache = *way;
-    const otlp_common::KeyValue& kv = attrs[i];
-    AttrType type = TypeOf(kv);
+    const TraceRows::Attr& kv = trace.attrs[attrs.begin + i];
     uint32_t column;
-    const size_t slot = static_cast<size_t>(i);
-    if (slot < cache.size() && cache[slot].type == type && *cache[slot].key == kv.key()) {
-      column = cache[slot].column;
+    if (i < cache.size() && cache[i].type == kv.type && *cache[i].key == kv.key) {
+      column = cache[i].column;
     } else {
       const std::string* key;
-      column = catalog_.Attribute(table, type, kv.key(), &key);
-      if (slot >= cache.size()) cache.resize(slot + 1);
-      cache[slot] = CachedKey{type, key, column};
+      column = catalog_.Attribute(table, kv.type, kv.key, &key);
+      if (i >= cache.size()) cache.resize(i + 1);
+      cache[i] = CachedKey{kv.type, key, column};
     }
     PutVarint(&shape_, column);
     PhysicalType value_type;
-    if (!AttrValueType(type, &value_type)) continue;
+    if (!AttrValueType(kv.type, &value_type)) continue;
     if (column >= attr_values_.size()) attr_values_.resize(column + 1);
     if (!attr_values_[column]) attr_values_[column] = std::make_unique<ColumnBuilder>(value_type);
     ColumnBuilder& b = *attr_values_[column];
-    const otlp_common::AnyValue& v = kv.value();
-    switch (type) {
+    switch (kv.type) {
       case AttrType::kString:
-        b.AddString(v.string_value());
+        b.AddString(kv.bytes);
         break;
       case AttrType::kBool:
-        b.AddInt(v.bool_value() ? 1 : 0);
-        break;
       case AttrType::kInt:
-        b.AddInt(v.int_value());
+        b.AddInt(kv.int_value);
         break;
       case AttrType::kDouble:
-        b.AddDouble(v.double_value());
+        b.AddDouble(kv.double_value);
         break;
       case AttrType::kBytes:
-        b.AddBytes(v.bytes_value());
+        b.AddBytes(kv.bytes);
         break;
-      case AttrType::kComplex:
+      case AttrType::kComplex: {
+        const otlp_common::AnyValue* value = kv.complex;
+        if (value == nullptr) {
+          // Read from bytes that parsed as a whole fragment before: their AnyValue parses too.
+          complex_value_.ParseFromArray(kv.bytes.data(), static_cast<int>(kv.bytes.size()));
+          value = &complex_value_;
+        }
         complex_.clear();
-        EncodeAnyValue(v, &complex_);
+        EncodeAnyValue(*value, &complex_);
         b.AddBytes(complex_);
         break;
+      }
       default:
         break;
     }
@@ -181,37 +160,39 @@ void RowGroupBuilder::AddAttributes(
   Column(ShapeColumn(table)).AddString(shape_);
 }
 
-int64_t RowGroupBuilder::ResourceRow(const opentelemetry::proto::resource::v1::Resource& r) {
-  const uint64_t hash = HashResource(r);
+int64_t RowGroupBuilder::ResourceRow(const TraceRows& trace, const TraceRows::Owner& r) {
+  if (!r.present) return -1;
+  const uint64_t hash = std::hash<std::string_view>{}(r.identity);
   auto [lo, hi] = resource_index_.equal_range(hash);
   for (auto it = lo; it != hi; ++it) {
-    if (SameResource(resources_[it->second], r)) return static_cast<int64_t>(it->second);
+    if (resources_[it->second] == r.identity) return static_cast<int64_t>(it->second);
   }
   resource_index_.emplace(hash, resources_.size());
-  resources_.push_back(r);
-  Column(Col::kResourceDroppedAttrs).AddInt(r.dropped_attributes_count());
-  AddAttributes(Table::kResource, r.attributes());
+  resources_.emplace_back(r.identity);
+  Column(Col::kResourceDroppedAttrs).AddInt(r.dropped_attributes);
+  AddAttributes(Table::kResource, trace, r.attrs);
   ++rows_[Idx(Table::kResource)];
   return static_cast<int64_t>(resources_.size() - 1);
 }
 
-int64_t RowGroupBuilder::ScopeRow(const otlp_common::InstrumentationScope& scope) {
-  const uint64_t hash = HashScope(scope);
+int64_t RowGroupBuilder::ScopeRow(const TraceRows& trace, const TraceRows::Owner& scope) {
+  if (!scope.present) return -1;
+  const uint64_t hash = std::hash<std::string_view>{}(scope.identity);
   auto [lo, hi] = scope_index_.equal_range(hash);
   for (auto it = lo; it != hi; ++it) {
-    if (SameScope(scopes_[it->second], scope)) return static_cast<int64_t>(it->second);
+    if (scopes_[it->second] == scope.identity) return static_cast<int64_t>(it->second);
   }
   scope_index_.emplace(hash, scopes_.size());
-  scopes_.push_back(scope);
-  Column(Col::kScopeName).AddString(scope.name());
-  Column(Col::kScopeVersion).AddString(scope.version());
-  Column(Col::kScopeDroppedAttrs).AddInt(scope.dropped_attributes_count());
-  AddAttributes(Table::kScope, scope.attributes());
+  scopes_.emplace_back(scope.identity);
+  Column(Col::kScopeName).AddString(scope.name);
+  Column(Col::kScopeVersion).AddString(scope.version);
+  Column(Col::kScopeDroppedAttrs).AddInt(scope.dropped_attributes);
+  AddAttributes(Table::kScope, trace, scope.attrs);
   ++rows_[Idx(Table::kScope)];
   return static_cast<int64_t>(scopes_.size() - 1);
 }
 
-void RowGroupBuilder::AddTrace(const TraceId& id, const tempopb::Trace& trace, uint64_t* start,
+void RowGroupBuilder::AddTrace(const TraceId& id, const TraceRows& trace, uint64_t* start,
                                uint64_t* end) {
   const std::string_view trace_id = id.view();
   Column(Col::kTraceRsBegin).AddInt(static_cast<int64_t>(rows_[Idx(Table::kResourceSpans)]));
@@ -221,39 +202,37 @@ void RowGroupBuilder::AddTrace(const TraceId& id, const tempopb::Trace& trace, u
   Column(Col::kTraceLinkBegin).AddInt(static_cast<int64_t>(rows_[Idx(Table::kLink)]));
 
   // Resources and scopes are stored once per row group (identical serialized messages share a
-  // row). Spans are collected in trace order with their ScopeSpans and resource.
-  struct SpanRef {
-    const otlp_trace::Span* span;
-    int64_t scope_spans;
-    const opentelemetry::proto::resource::v1::Resource* resource;
-  };
-  std::vector<SpanRef> spans;
+  // row). Spans are taken in trace order with their ScopeSpans (index within the trace) and
+  // resource.
+  span_refs_.clear();
   int64_t ss_local = 0;
-  for (const auto& rs : trace.resourcespans()) {
-    Column(Col::kRsResource).AddInt(rs.has_resource() ? ResourceRow(rs.resource()) : -1);
-    Column(Col::kRsSchemaUrl).AddString(rs.schema_url());
-    Column(Col::kRsSsCount).AddInt(rs.scope_spans_size());
+  for (const TraceRows::ResourceSpans& rs : trace.resource_spans) {
+    Column(Col::kRsResource).AddInt(ResourceRow(trace, rs.resource));
+    Column(Col::kRsSchemaUrl).AddString(rs.schema_url);
+    Column(Col::kRsSsCount).AddInt(rs.scope_spans.size());
     ++rows_[Idx(Table::kResourceSpans)];
-    for (const auto& ss : rs.scope_spans()) {
-      Column(Col::kSsScope).AddInt(ss.has_scope() ? ScopeRow(ss.scope()) : -1);
-      Column(Col::kSsSchemaUrl).AddString(ss.schema_url());
+    for (uint32_t k = rs.scope_spans.begin; k < rs.scope_spans.end; ++k) {
+      const TraceRows::ScopeSpans& ss = trace.scope_spans[k];
+      Column(Col::kSsScope).AddInt(ScopeRow(trace, ss.scope));
+      Column(Col::kSsSchemaUrl).AddString(ss.schema_url);
       ++rows_[Idx(Table::kScopeSpans)];
-      for (const auto& span : ss.spans()) {
-        spans.push_back({&span, ss_local, rs.has_resource() ? &rs.resource() : nullptr});
+      for (uint32_t pos = ss.spans.begin; pos < ss.spans.end; ++pos) {
+        span_refs_.push_back({&trace.span(pos), ss_local, &rs.resource});
       }
       ++ss_local;
     }
   }
+  const std::vector<SpanRef>& spans = span_refs_;
 
   linkage_.clear();
   uint64_t t_start = UINT64_MAX, t_end = 0;
   int64_t root = -1;
   for (size_t i = 0; i < spans.size(); ++i) {
-    const otlp_trace::Span& s = *spans[i].span;
-    linkage_.push_back({s.span_id(), s.parent_span_id(), static_cast<int>(s.kind())});
-    t_start = std::min<uint64_t>(t_start, s.start_time_unix_nano());
-    t_end = std::max<uint64_t>(t_end, s.end_time_unix_nano());
-    if (IsRootSpan(s, trace_id)) root = static_cast<int64_t>(i);  // the last one wins
+    const TraceRows::Span& s = *spans[i].span;
+    linkage_.push_back({s.span_id, s.parent_span_id, s.kind});
+    t_start = std::min<uint64_t>(t_start, s.start);
+    t_end = std::max<uint64_t>(t_end, s.end);
+    if (IsRootSpan(trace, s, trace_id)) root = static_cast<int64_t>(i);  // the last one wins
   }
   if (spans.empty()) t_start = 0;
   if (!spans.empty()) {
@@ -266,34 +245,33 @@ void RowGroupBuilder::AddTrace(const TraceId& id, const tempopb::Trace& trace, u
   Column(Col::kTraceDuration).AddInt(static_cast<int64_t>(t_end - t_start));
   std::string_view root_service, root_name;
   if (root >= 0) {
-    root_name = spans[static_cast<size_t>(root)].span->name();
-    const auto* resource = spans[static_cast<size_t>(root)].resource;
-    if (resource != nullptr) root_service = ServiceName(*resource);
+    const SpanRef& ref = spans[static_cast<size_t>(root)];
+    root_name = ref.span->name;
+    if (ref.resource->present) root_service = ServiceName(trace, *ref.resource);
   }
   Column(Col::kTraceRootServiceName).AddString(root_service);
   Column(Col::kTraceRootSpanName).AddString(root_name);
 
   ComputeStructure(linkage_, &structure_);
   const TraceStructure& st = structure_;
-  std::string tagged_trace_id;
   for (size_t pos = 0; pos < spans.size(); ++pos) {
     const SpanRef& ref = spans[st.order[pos]];
-    const otlp_trace::Span& s = *ref.span;
-    Column(Col::kSpanId).AddBytes(s.span_id());
+    const TraceRows::Span& s = *ref.span;
+    Column(Col::kSpanId).AddBytes(s.span_id);
     // Empty when equal to the block's trace ID; otherwise a 0 tag byte, then the value.
-    if (s.trace_id() == trace_id) {
+    if (s.trace_id == trace_id) {
       Column(Col::kSpanTraceId).AddBytes({});
     } else {
-      tagged_trace_id.assign(1, '\0');
-      tagged_trace_id += s.trace_id();
-      Column(Col::kSpanTraceId).AddBytes(tagged_trace_id);
+      tagged_trace_id_.assign(1, '\0');
+      tagged_trace_id_ += s.trace_id;
+      Column(Col::kSpanTraceId).AddBytes(tagged_trace_id_);
     }
     // Empty when it equals the ID of the span at parent_pos (or is empty for a walk start).
     int32_t parent_pos = st.parent_pos[pos];
     std::string_view derived;
-    if (parent_pos >= 0) derived = spans[st.order[static_cast<size_t>(parent_pos)]].span->span_id();
+    if (parent_pos >= 0) derived = spans[st.order[static_cast<size_t>(parent_pos)]].span->span_id;
     Column(Col::kSpanParentSpanId)
-        .AddBytes(s.parent_span_id() == derived ? std::string_view() : s.parent_span_id());
+        .AddBytes(s.parent_span_id == derived ? std::string_view() : s.parent_span_id);
     Column(Col::kSpanParentPos).AddInt(parent_pos);
     Column(Col::kSpanSubtreeEnd).AddInt(st.subtree_end[pos]);
     Column(Col::kSpanNestedSetLeft).AddInt(st.nested_left[pos]);
@@ -301,38 +279,38 @@ void RowGroupBuilder::AddTrace(const TraceId& id, const tempopb::Trace& trace, u
     Column(Col::kSpanNestedSetParent).AddInt(st.nested_parent[pos]);
     Column(Col::kSpanDisconnected).AddInt(st.disconnected[pos]);
     Column(Col::kSpanScopeSpans).AddInt(ref.scope_spans);
-    Column(Col::kSpanTraceState).AddString(s.trace_state());
-    Column(Col::kSpanName).AddString(s.name());
-    Column(Col::kSpanKind).AddInt(s.kind());
-    Column(Col::kSpanStart).AddInt(static_cast<int64_t>(s.start_time_unix_nano() - t_start));
-    Column(Col::kSpanDuration)
-        .AddInt(static_cast<int64_t>(s.end_time_unix_nano() - s.start_time_unix_nano()));
-    Column(Col::kSpanFlags).AddInt(s.flags());
-    Column(Col::kSpanStatusPresent).AddInt(s.has_status() ? 1 : 0);
-    Column(Col::kSpanStatusCode).AddInt(s.status().code());
-    Column(Col::kSpanStatusMessage).AddString(s.status().message());
-    Column(Col::kSpanDroppedAttrs).AddInt(s.dropped_attributes_count());
-    Column(Col::kSpanDroppedEvents).AddInt(s.dropped_events_count());
-    Column(Col::kSpanDroppedLinks).AddInt(s.dropped_links_count());
-    Column(Col::kSpanEventCount).AddInt(s.events_size());
-    Column(Col::kSpanLinkCount).AddInt(s.links_size());
-    AddAttributes(Table::kSpan, s.attributes());
+    Column(Col::kSpanTraceState).AddString(s.trace_state);
+    Column(Col::kSpanName).AddString(s.name);
+    Column(Col::kSpanKind).AddInt(s.kind);
+    Column(Col::kSpanStart).AddInt(static_cast<int64_t>(s.start - t_start));
+    Column(Col::kSpanDuration).AddInt(static_cast<int64_t>(s.end - s.start));
+    Column(Col::kSpanFlags).AddInt(s.flags);
+    Column(Col::kSpanStatusPresent).AddInt(s.status_present ? 1 : 0);
+    Column(Col::kSpanStatusCode).AddInt(s.status_code);
+    Column(Col::kSpanStatusMessage).AddString(s.status_message);
+    Column(Col::kSpanDroppedAttrs).AddInt(s.dropped_attributes);
+    Column(Col::kSpanDroppedEvents).AddInt(s.dropped_events);
+    Column(Col::kSpanDroppedLinks).AddInt(s.dropped_links);
+    Column(Col::kSpanEventCount).AddInt(s.events.size());
+    Column(Col::kSpanLinkCount).AddInt(s.links.size());
+    AddAttributes(Table::kSpan, trace, s.attrs);
     ++rows_[Idx(Table::kSpan)];
-    for (const auto& ev : s.events()) {
-      Column(Col::kEventTimeSinceStart)
-          .AddInt(static_cast<int64_t>(ev.time_unix_nano() - s.start_time_unix_nano()));
-      Column(Col::kEventName).AddString(ev.name());
-      Column(Col::kEventDroppedAttrs).AddInt(ev.dropped_attributes_count());
-      AddAttributes(Table::kEvent, ev.attributes());
+    for (uint32_t e = s.events.begin; e < s.events.end; ++e) {
+      const TraceRows::Event& ev = trace.events[e];
+      Column(Col::kEventTimeSinceStart).AddInt(static_cast<int64_t>(ev.time - s.start));
+      Column(Col::kEventName).AddString(ev.name);
+      Column(Col::kEventDroppedAttrs).AddInt(ev.dropped_attributes);
+      AddAttributes(Table::kEvent, trace, ev.attrs);
       ++rows_[Idx(Table::kEvent)];
     }
-    for (const auto& link : s.links()) {
-      Column(Col::kLinkTraceId).AddBytes(link.trace_id());
-      Column(Col::kLinkSpanId).AddBytes(link.span_id());
-      Column(Col::kLinkTraceState).AddString(link.trace_state());
-      Column(Col::kLinkFlags).AddInt(link.flags());
-      Column(Col::kLinkDroppedAttrs).AddInt(link.dropped_attributes_count());
-      AddAttributes(Table::kLink, link.attributes());
+    for (uint32_t l = s.links.begin; l < s.links.end; ++l) {
+      const TraceRows::Link& link = trace.links[l];
+      Column(Col::kLinkTraceId).AddBytes(link.trace_id);
+      Column(Col::kLinkSpanId).AddBytes(link.span_id);
+      Column(Col::kLinkTraceState).AddString(link.trace_state);
+      Column(Col::kLinkFlags).AddInt(link.flags);
+      Column(Col::kLinkDroppedAttrs).AddInt(link.dropped_attributes);
+      AddAttributes(Table::kLink, trace, link.attrs);
       ++rows_[Idx(Table::kLink)];
     }
   }

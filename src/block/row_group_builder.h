@@ -11,6 +11,7 @@
 #include "block/column_builder.h"
 #include "block/footer.h"
 #include "block/structure.h"
+#include "block/trace_rows.h"
 #include "tempo/common/ids.h"
 #include "tempo/common/result.h"
 #include "tempopb/tempo.pb.h"
@@ -46,13 +47,13 @@ class RowGroupBuilder {
   explicit RowGroupBuilder(Catalog& catalog);
 
   // Rows each table gains from `trace`.
-  static std::array<uint64_t, kTableCount> CountRows(const tempopb::Trace& trace);
+  static std::array<uint64_t, kTableCount> CountRows(const TraceRows& trace);
   // Whether adding that many rows keeps every table within kMaxTableRows.
   bool Fits(const std::array<uint64_t, kTableCount>& add) const;
 
   // Appends one trace. Fills `start`/`end` with its earliest span start and latest span end
   // (both 0 without spans).
-  void AddTrace(const TraceId& id, const tempopb::Trace& trace, uint64_t* start, uint64_t* end);
+  void AddTrace(const TraceId& id, const TraceRows& trace, uint64_t* start, uint64_t* end);
 
   uint64_t rows(Table t) const { return rows_[static_cast<size_t>(t)]; }
 
@@ -67,24 +68,21 @@ class RowGroupBuilder {
   ColumnBuilder& Column(Col c) { return columns_[static_cast<size_t>(c)]; }
   // Appends the values of `attrs` to their attribute columns and the owner's shape (the list of
   // their catalog indexes) to the table's shape column.
-  void AddAttributes(
-      Table table,
-      const google::protobuf::RepeatedPtrField<opentelemetry::proto::common::v1::KeyValue>& attrs);
+  void AddAttributes(Table table, const TraceRows& trace, TraceRows::Range attrs);
   // For each attribute column of `table` with values: its values before each shape page after
   // the first (ChunkMeta::shape_page_starts), given the shape column's page cuts.
   std::map<uint32_t, std::vector<uint64_t>> ShapePageStarts(
       Table table, const std::vector<uint32_t>& cuts) const;
-  // Row of the resource / scope in this row group, adding it if new.
-  int64_t ResourceRow(const opentelemetry::proto::resource::v1::Resource& resource);
-  int64_t ScopeRow(const opentelemetry::proto::common::v1::InstrumentationScope& scope);
+  // Row of the resource / scope in this row group (-1 when absent), adding it if new.
+  int64_t ResourceRow(const TraceRows& trace, const TraceRows::Owner& resource);
+  int64_t ScopeRow(const TraceRows& trace, const TraceRows::Owner& scope);
 
   Catalog& catalog_;
   std::vector<ColumnBuilder> columns_;  // indexed by Col
   // Value columns of attribute columns, indexed by catalog index (null: none yet / no values).
   std::vector<std::unique_ptr<ColumnBuilder>> attr_values_;
-  // Distinct resources and scopes of the row group (row = index), found by content hash.
-  std::vector<opentelemetry::proto::resource::v1::Resource> resources_;
-  std::vector<opentelemetry::proto::common::v1::InstrumentationScope> scopes_;
+  // Identities of the row group's distinct resources and scopes (row = index), found by hash.
+  std::vector<std::string> resources_, scopes_;
   std::unordered_multimap<uint64_t, size_t> resource_index_, scope_index_;
   // Per table, a few recent attribute lists (column by position), picked by their first key:
   // owners of one kind list their attributes in the same order, which saves most catalog lookups.
@@ -97,9 +95,17 @@ class RowGroupBuilder {
   std::array<std::array<std::vector<CachedKey>, kCacheWays>, kTableCount> key_cache_;
   std::array<size_t, kTableCount> next_way_{};
   std::string shape_, complex_;
+  opentelemetry::proto::common::v1::AnyValue complex_value_;  // a kComplex value read from bytes
   std::array<uint64_t, kTableCount> rows_{};
   uint64_t min_start_ = UINT64_MAX, max_end_ = 0;
   // Scratch reused across traces.
+  struct SpanRef {
+    const TraceRows::Span* span;
+    int64_t scope_spans;  // index of its ScopeSpans within the trace
+    const TraceRows::Owner* resource;
+  };
+  std::vector<SpanRef> span_refs_;
+  std::string tagged_trace_id_;
   std::vector<SpanLinkage> linkage_;
   TraceStructure structure_;
 };

@@ -1,7 +1,5 @@
 #include "tempo/blockbuilder/block_builder.h"
 
-#include <google/protobuf/arena.h>
-
 #include <optional>
 #include <random>
 #include <string_view>
@@ -15,18 +13,8 @@
 #include "tempo/common/ids.h"
 #include "tempo/common/crashpoint.h"
 #include "tempo/common/log.h"
-#include "tempo/model/combine.h"
-#include "tempopb/tempo.pb.h"
 
 namespace tempo::blockbuilder {
-namespace {
-
-// The per-trace parse arena of a cut: a reused first block, then blocks of up to this size.
-constexpr size_t kArenaFirstBlock = 1 << 20;
-constexpr size_t kArenaMaxBlock = 4 << 20;
-
-}  // namespace
-
 BlockBuilder::BlockBuilder(const ingester::IngesterConfig& config, ingester::Ingester& ingester,
                            wal::Wal& wal, backend::Backend& backend, store::Store& store,
                            metrics::Registry& registry, Clock& clock)
@@ -216,24 +204,13 @@ Status BlockBuilder::WriteData(const ingester::HeadSnapshot& head, block::BlockM
   TEMPO_ASSIGN_OR_RETURN(std::unique_ptr<backend::ObjectWriter> object, backend_.OpenObjectWriter(tenant, meta->block_id, backend::kDataName));
   block::BlockWriter writer(writer_options_,
                             [&object](std::string_view bytes) { return object->Append(bytes); });
-  // Each trace is parsed and combined on a protobuf arena that is reset after it: its first
-  // block (reused, so most traces allocate nothing) and a few more for large traces. Parsing into
-  // heap messages and freeing them was over half of a cut's CPU time.
-  std::vector<char> first_block(kArenaFirstBlock);
-  google::protobuf::ArenaOptions arena_options;
-  arena_options.initial_block = first_block.data();
-  arena_options.initial_block_size = first_block.size();
-  arena_options.max_block_size = kArenaMaxBlock;
-  google::protobuf::Arena arena(arena_options);
   for (const ingester::HeadSnapshot::Trace& t : head.traces) {
     // One trace's fragments at a time: the head itself stays in the ingester (and queryable).
     std::optional<std::string> data = ingester_.ReadHeadTrace(tenant, t);
     if (!data) continue;  // erased by a deletion since the snapshot
-    auto* trace = google::protobuf::Arena::CreateMessage<tempopb::Trace>(&arena);
-    Status s = model::CombineFragments({*data}, trace, nullptr);
-    if (s.ok()) s = writer.Append(t.id, *trace);
-    arena.Reset();
-    TEMPO_RETURN_IF_ERROR(s);
+    // Combined and shredded straight from the fragments' bytes: parsing them into messages
+    // first was over half of a cut's CPU time.
+    TEMPO_RETURN_IF_ERROR(writer.AppendFragments(t.id, *data));
   }
   *traces = writer.traces();
   if (*traces == 0) return Status::Ok();  // the object writer is discarded uncommitted

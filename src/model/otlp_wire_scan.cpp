@@ -6,7 +6,7 @@
 // `string` fields must be valid UTF-8; messages and groups nest at most 100 deep.
 #include <cstring>
 
-#include "model/wire_format.h"
+#include "tempo/model/wire_format.h"
 #include "tempo/model/otlp_wire.h"
 
 namespace tempo::model {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "model/attribute_truncation.h"
-#include "model/wire_format.h"
+#include "tempo/model/wire_format.h"
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
 #include "tempo/model/otlp_wire.h"
 

@@ -5,7 +5,7 @@
 
 #include <cstring>
 
-#include "model/wire_format.h"
+#include "tempo/model/wire_format.h"
 
 namespace tempo::model {
 namespace {

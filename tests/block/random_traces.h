@@ -18,7 +18,9 @@ namespace otlp_trace = opentelemetry::proto::trace::v1;
 
 class RandomTraces {
  public:
-  explicit RandomTraces(uint64_t seed) : rng_(seed) {}
+  // `utf8_only`: no strings that are not UTF-8 (which only the block's own paths accept; a
+  // protobuf parse rejects them).
+  explicit RandomTraces(uint64_t seed, bool utf8_only = false) : rng_(seed), utf8_only_(utf8_only) {}
 
   uint64_t Uniform(uint64_t n) { return std::uniform_int_distribution<uint64_t>(0, n - 1)(rng_); }
   bool Chance(double p) { return std::bernoulli_distribution(p)(rng_); }
@@ -43,7 +45,7 @@ class RandomTraces {
     std::string w = kWords[Uniform(std::size(kWords))];
     if (Chance(0.3)) w += std::to_string(Uniform(1000));
     if (Chance(0.02)) w += std::string(1, '\0') + "nul";
-    if (Chance(0.01)) w += "\xff\xfe";  // not UTF-8: must still round-trip
+    if (Chance(0.01) && !utf8_only_) w += "\xff\xfe";  // not UTF-8: must still round-trip
     return w;
   }
 
@@ -193,6 +195,7 @@ class RandomTraces {
 
  private:
   std::mt19937_64 rng_;
+  bool utf8_only_;
 };
 
 }  // namespace tempo::block::testing

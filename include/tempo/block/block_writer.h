@@ -73,6 +73,12 @@ class BlockWriter {
   // if the writer is finished; kResourceExhausted if the trace is too large to encode (a page over
   // 256 MiB).
   [[nodiscard]] Status Append(const TraceId& id, const tempopb::Trace& trace);
+  // Adds one live trace given as its serialized tempopb.Trace fragments back to back, combined
+  // as model::CombineFragments combines them. The rows are read straight off the bytes; only
+  // bytes that need a full parse for that (a singular message field given twice, groups) are
+  // parsed and combined as messages. Errors: those of Append; kCorruption (from
+  // CombineFragments) if the fragments do not parse.
+  [[nodiscard]] Status AppendFragments(const TraceId& id, std::string_view fragments);
 
   // Encodes the directory, bloom filter and footer, and returns the whole data.tcb (in streaming
   // mode the rest of the file goes to the sink and the returned string is empty). Fills in
@@ -88,6 +94,8 @@ class BlockWriter {
   uint64_t bytes_written() const;
 
  private:
+  // Append's work once the trace is laid out as rows (in state_).
+  Status AppendRows(const TraceId& id);
   Status FlushRowGroup();
   // Streaming mode: hands what is buffered to the sink.
   Status Drain();

@@ -1,8 +1,9 @@
 #pragma once
 
-// Protobuf wire-format primitives for the OTLP wire path (otlp_wire_*.cpp). Reading follows
+// Protobuf wire-format primitives for the code that reads or writes OTLP bytes without message
+// objects (the model's otlp_wire_*.cpp, the block writer's fragment reader). Reading follows
 // libprotobuf 3.21's parser limits: tags are at most 5 bytes, varints at most 10, lengths at most
-// 5 bytes and within the remaining input. Private to the model module.
+// 5 bytes and within the remaining input.
 
 #include <cstddef>
 #include <cstdint>
@@ -75,6 +76,13 @@ class Reader {
     if (end_ - p_ < 8) return false;
     std::memcpy(out, p_, 8);  // little-endian hosts only (x86-64, arm64)
     p_ += 8;
+    return true;
+  }
+
+  bool ReadFixed32(uint32_t* out) {
+    if (end_ - p_ < 4) return false;
+    std::memcpy(out, p_, 4);  // little-endian hosts only
+    p_ += 4;
     return true;
   }
 

@@ -1,0 +1,120 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "block/schema.h"
+
+namespace tempopb {
+class Trace;
+}
+namespace opentelemetry::proto::common::v1 {
+class AnyValue;
+}
+
+namespace tempo::block {
+
+// One trace laid out as the rows RowGroupBuilder::AddTrace shreds: plain fields and views, read
+// either from a decoded tempopb::Trace (FromMessage) or straight from the serialized fragments of
+// a live trace, combined as model::CombineFragments combines them (FromFragments). Reading the
+// fragments' bytes spares a block cut the parse into protobuf objects, which was most of its
+// time. The views point into the message or bytes given and into `owned`; they stay valid until
+// the next Clear/From* call while those are unchanged. Not thread-safe; reused across traces.
+struct TraceRows {
+  // [begin, end) in one of the vectors below.
+  struct Range {
+    uint32_t begin = 0;
+    uint32_t end = 0;
+    uint32_t size() const { return end - begin; }
+  };
+  struct Attr {
+    std::string_view key;
+    AttrType type = AttrType::kUnset;
+    std::string_view bytes;  // kString, kBytes; kComplex from bytes: the serialized AnyValue
+    const opentelemetry::proto::common::v1::AnyValue* complex = nullptr;  // kComplex from a message
+    int64_t int_value = 0;                                                // kBool (0/1), kInt
+    double double_value = 0;                                              // kDouble
+  };
+  // A resource or an instrumentation scope. `identity` is its serialized form: equal identities
+  // share a row of the row group.
+  struct Owner {
+    bool present = false;
+    std::string_view identity;
+    std::string_view name, version;  // scopes only
+    uint32_t dropped_attributes = 0;
+    Range attrs;
+  };
+  struct ResourceSpans {
+    Owner resource;
+    std::string_view schema_url;
+    Range scope_spans;
+  };
+  struct ScopeSpans {
+    Owner scope;
+    std::string_view schema_url;
+    Range spans;  // in span_order
+  };
+  struct Span {
+    std::string_view trace_id, span_id, trace_state, parent_span_id, name, status_message;
+    int32_t kind = 0;
+    int32_t status_code = 0;
+    bool status_present = false;
+    uint32_t flags = 0;
+    uint64_t start = 0, end = 0;
+    uint32_t dropped_attributes = 0, dropped_events = 0, dropped_links = 0;
+    Range attrs, events, links;
+  };
+  struct Event {
+    uint64_t time = 0;
+    std::string_view name;
+    uint32_t dropped_attributes = 0;
+    Range attrs;
+  };
+  struct Link {
+    std::string_view trace_id, span_id, trace_state;
+    uint32_t flags = 0;
+    uint32_t dropped_attributes = 0;
+    Range attrs;
+  };
+
+  TraceRows();
+  ~TraceRows();
+  TraceRows(const TraceRows&) = delete;
+  TraceRows& operator=(const TraceRows&) = delete;
+
+  // The trace as decoded, container for container.
+  void FromMessage(const tempopb::Trace& trace);
+  // The concatenated serialized tempopb.Trace fragments `bytes`, combined: one ResourceSpans per
+  // distinct (resource, schema URL) and one ScopeSpans per distinct (scope, schema URL) within it,
+  // in order of first appearance; a span whose (span ID, kind) came before is dropped; containers
+  // left without spans are dropped; a resource without attributes gets service.name
+  // "unknown_service"; every span has a status. Resources and scopes are told apart by their
+  // bytes (CombineFragments compares re-serialized messages: the same for every encoder that
+  // writes fields in order). Returns false, with the object cleared, where bytes do not parse or
+  // use what only a full parse reproduces (a singular message field given twice, groups): the
+  // caller then parses and combines the messages.
+  bool FromFragments(std::string_view bytes);
+  void Clear();
+
+  size_t span_count() const { return span_order.size(); }
+  const Span& span(uint32_t pos) const { return spans[span_order[pos]]; }
+
+  std::vector<ResourceSpans> resource_spans;
+  std::vector<ScopeSpans> scope_spans;
+  std::vector<uint32_t> span_order;  // indexes into `spans`, container by container
+  std::vector<Span> spans;
+  std::vector<Event> events;
+  std::vector<Link> links;
+  std::vector<Attr> attrs;
+  std::deque<std::string> owned;  // serialized identities, resources given a service name
+
+ private:
+  struct Combiner;  // FromFragments' grouping state (trace_rows_wire.cpp), kept for its capacity
+  std::unique_ptr<Combiner> combiner_;
+};
+
+}  // namespace tempo::block
