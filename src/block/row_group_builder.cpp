@@ -162,34 +162,26 @@ void RowGroupBuilder::AddAttributes(Table table, const TraceRows& trace,
 
 int64_t RowGroupBuilder::ResourceRow(const TraceRows& trace, const TraceRows::Owner& r) {
   if (!r.present) return -1;
-  const uint64_t hash = std::hash<std::string_view>{}(r.identity);
-  auto [lo, hi] = resource_index_.equal_range(hash);
-  for (auto it = lo; it != hi; ++it) {
-    if (resources_[it->second] == r.identity) return static_cast<int64_t>(it->second);
+  auto [row, added] = resources_.Row(trace, r);
+  if (added) {
+    Column(Col::kResourceDroppedAttrs).AddInt(r.dropped_attributes);
+    AddAttributes(Table::kResource, trace, r.attrs);
+    ++rows_[Idx(Table::kResource)];
   }
-  resource_index_.emplace(hash, resources_.size());
-  resources_.emplace_back(r.identity);
-  Column(Col::kResourceDroppedAttrs).AddInt(r.dropped_attributes);
-  AddAttributes(Table::kResource, trace, r.attrs);
-  ++rows_[Idx(Table::kResource)];
-  return static_cast<int64_t>(resources_.size() - 1);
+  return row;
 }
 
 int64_t RowGroupBuilder::ScopeRow(const TraceRows& trace, const TraceRows::Owner& scope) {
   if (!scope.present) return -1;
-  const uint64_t hash = std::hash<std::string_view>{}(scope.identity);
-  auto [lo, hi] = scope_index_.equal_range(hash);
-  for (auto it = lo; it != hi; ++it) {
-    if (scopes_[it->second] == scope.identity) return static_cast<int64_t>(it->second);
+  auto [row, added] = scopes_.Row(trace, scope);
+  if (added) {
+    Column(Col::kScopeName).AddString(scope.name);
+    Column(Col::kScopeVersion).AddString(scope.version);
+    Column(Col::kScopeDroppedAttrs).AddInt(scope.dropped_attributes);
+    AddAttributes(Table::kScope, trace, scope.attrs);
+    ++rows_[Idx(Table::kScope)];
   }
-  scope_index_.emplace(hash, scopes_.size());
-  scopes_.emplace_back(scope.identity);
-  Column(Col::kScopeName).AddString(scope.name);
-  Column(Col::kScopeVersion).AddString(scope.version);
-  Column(Col::kScopeDroppedAttrs).AddInt(scope.dropped_attributes);
-  AddAttributes(Table::kScope, trace, scope.attrs);
-  ++rows_[Idx(Table::kScope)];
-  return static_cast<int64_t>(scopes_.size() - 1);
+  return row;
 }
 
 void RowGroupBuilder::AddTrace(const TraceId& id, const TraceRows& trace, uint64_t* start,
@@ -201,9 +193,8 @@ void RowGroupBuilder::AddTrace(const TraceId& id, const TraceRows& trace, uint64
   Column(Col::kTraceEventBegin).AddInt(static_cast<int64_t>(rows_[Idx(Table::kEvent)]));
   Column(Col::kTraceLinkBegin).AddInt(static_cast<int64_t>(rows_[Idx(Table::kLink)]));
 
-  // Resources and scopes are stored once per row group (identical serialized messages share a
-  // row). Spans are taken in trace order with their ScopeSpans (index within the trace) and
-  // resource.
+  // Resources and scopes are stored once per row group (DistinctOwners). Spans are taken in
+  // trace order with their ScopeSpans (index within the trace) and resource.
   span_refs_.clear();
   int64_t ss_local = 0;
   for (const TraceRows::ResourceSpans& rs : trace.resource_spans) {
@@ -403,10 +394,8 @@ void RowGroupBuilder::Clear() {
   for (auto& a : attr_values_) {
     if (a) a->Clear();
   }
-  resources_.clear();
-  scopes_.clear();
-  resource_index_.clear();
-  scope_index_.clear();
+  resources_.Clear();
+  scopes_.Clear();
   rows_ = {};
   min_start_ = UINT64_MAX;
   max_end_ = 0;

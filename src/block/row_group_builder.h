@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "block/column_builder.h"
+#include "block/distinct_owners.h"
 #include "block/footer.h"
 #include "block/structure.h"
 #include "block/trace_rows.h"
@@ -81,9 +82,7 @@ class RowGroupBuilder {
   std::vector<ColumnBuilder> columns_;  // indexed by Col
   // Value columns of attribute columns, indexed by catalog index (null: none yet / no values).
   std::vector<std::unique_ptr<ColumnBuilder>> attr_values_;
-  // Identities of the row group's distinct resources and scopes (row = index), found by hash.
-  std::vector<std::string> resources_, scopes_;
-  std::unordered_multimap<uint64_t, size_t> resource_index_, scope_index_;
+  DistinctOwners resources_, scopes_;  // the row group's resource and scope rows
   // Per table, a few recent attribute lists (column by position), picked by their first key:
   // owners of one kind list their attributes in the same order, which saves most catalog lookups.
   struct CachedKey {

@@ -11,6 +11,7 @@ namespace tempo::block {
 namespace {
 
 namespace otlp_common = opentelemetry::proto::common::v1;
+namespace otlp_resource = opentelemetry::proto::resource::v1;
 namespace otlp_trace = opentelemetry::proto::trace::v1;
 
 size_t Idx(Table t) { return static_cast<size_t>(t); }
@@ -312,7 +313,11 @@ Status TraceAssembler::Assemble(size_t i, std::string_view trace_id, tempopb::Tr
     if (res < -1 || res >= static_cast<int64_t>(resources_.size())) {
       return Bad("resource index out of range");
     }
-    if (res >= 0) *rs->mutable_resource() = resources_[static_cast<size_t>(res)];
+    if (res >= 0 && shared_arena_ != nullptr) {
+      rs->unsafe_arena_set_allocated_resource(SharedResource(static_cast<size_t>(res)));
+    } else if (res >= 0) {
+      *rs->mutable_resource() = resources_[static_cast<size_t>(res)];
+    }
     SetFrom(Str(Col::kRsSchemaUrl, r), [&](const char* p, size_t n) { rs->set_schema_url(p, n); });
     int64_t ss_count = Int(Col::kRsSsCount, r);
     if (ss_count < 0 || static_cast<uint64_t>(ss_count) > ss_hi - ss_row) {
@@ -324,7 +329,11 @@ Status TraceAssembler::Assemble(size_t i, std::string_view trace_id, tempopb::Tr
       if (scope < -1 || scope >= static_cast<int64_t>(scopes_.size())) {
         return Bad("scope index out of range");
       }
-      if (scope >= 0) *ss->mutable_scope() = scopes_[static_cast<size_t>(scope)];
+      if (scope >= 0 && shared_arena_ != nullptr) {
+        ss->unsafe_arena_set_allocated_scope(SharedScope(static_cast<size_t>(scope)));
+      } else if (scope >= 0) {
+        *ss->mutable_scope() = scopes_[static_cast<size_t>(scope)];
+      }
       SetFrom(Str(Col::kSsSchemaUrl, ss_row),
               [&](const char* p, size_t n) { ss->set_schema_url(p, n); });
       scope_spans.push_back(ss);
@@ -480,12 +489,35 @@ Status TraceAssembler::RunOnArena(uint64_t first, uint64_t last, std::string_vie
   TEMPO_RETURN_IF_ERROR(CheckRows(first, last, ids));
   if (first == last) return Status::Ok();
   TEMPO_RETURN_IF_ERROR(DecodeTables(first, last));
-  for (size_t i = 0; i < last - first; ++i) {
+  shared_arena_ = arena;
+  shared_resources_.assign(resources_.size(), nullptr);
+  shared_scopes_.assign(scopes_.size(), nullptr);
+  Status s;
+  for (size_t i = 0; i < last - first && s.ok(); ++i) {
     auto* trace = google::protobuf::Arena::CreateMessage<tempopb::Trace>(arena);
-    TEMPO_RETURN_IF_ERROR(Assemble(i, ids.substr(i * 16, 16), trace));
-    out->push_back(trace);
+    s = Assemble(i, ids.substr(i * 16, 16), trace);
+    if (s.ok()) out->push_back(trace);
   }
-  return Status::Ok();
+  shared_arena_ = nullptr;
+  return s;
+}
+
+otlp_resource::Resource* TraceAssembler::SharedResource(size_t row) {
+  otlp_resource::Resource*& shared = shared_resources_[row];
+  if (shared == nullptr) {
+    shared = google::protobuf::Arena::CreateMessage<otlp_resource::Resource>(shared_arena_);
+    *shared = resources_[row];
+  }
+  return shared;
+}
+
+otlp_common::InstrumentationScope* TraceAssembler::SharedScope(size_t row) {
+  otlp_common::InstrumentationScope*& shared = shared_scopes_[row];
+  if (shared == nullptr) {
+    shared = google::protobuf::Arena::CreateMessage<otlp_common::InstrumentationScope>(shared_arena_);
+    *shared = scopes_[row];
+  }
+  return shared;
 }
 
 Status TraceAssembler::Run(uint64_t first, uint64_t last, std::string_view ids,

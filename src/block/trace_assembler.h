@@ -54,7 +54,8 @@ class TraceAssembler {
              bool use_arena = false, const std::vector<uint8_t>* selected = nullptr);
   // Decodes trace rows [first, last) like Run, building each trace on `arena` (which must outlive
   // them) and appending it to `out`: for a caller that keeps a batch of traces, this saves the
-  // copy out of Run's per-trace arena.
+  // copy out of Run's per-trace arena. Traces that refer to one resource or scope row share one
+  // message (set with unsafe_arena_set_allocated_*): the traces must be treated as read-only.
   Status RunOnArena(uint64_t first, uint64_t last, std::string_view ids,
                     google::protobuf::Arena* arena, std::vector<tempopb::Trace*>* out);
 
@@ -72,6 +73,9 @@ class TraceAssembler {
   Status DecodeTables(uint64_t first, uint64_t last);
   Status DecodeAttributes(Table table);
   Status BuildResourcesAndScopes();
+  // RunOnArena: the copy of resources_[row] / scopes_[row] on its arena.
+  opentelemetry::proto::resource::v1::Resource* SharedResource(size_t row);
+  opentelemetry::proto::common::v1::InstrumentationScope* SharedScope(size_t row);
   const ColumnValues& Values(Col c) const { return cols_[static_cast<size_t>(c)]; }
   int64_t Int(Col c, uint64_t row) const;
   std::string_view Str(Col c, uint64_t row) const;
@@ -102,6 +106,10 @@ class TraceAssembler {
   bool resources_built_ = false;  // resources_ and scopes_ hold the whole row group's
   std::vector<opentelemetry::proto::resource::v1::Resource> resources_;
   std::vector<opentelemetry::proto::common::v1::InstrumentationScope> scopes_;
+  // RunOnArena: its arena and the copies of resources_ / scopes_ on it, made on first use.
+  google::protobuf::Arena* shared_arena_ = nullptr;
+  std::vector<opentelemetry::proto::resource::v1::Resource*> shared_resources_;
+  std::vector<opentelemetry::proto::common::v1::InstrumentationScope*> shared_scopes_;
 };
 
 }  // namespace tempo::block

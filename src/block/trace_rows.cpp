@@ -73,7 +73,6 @@ void TraceRows::Clear() {
   events.clear();
   links.clear();
   attrs.clear();
-  owned.clear();
 }
 
 void TraceRows::FromMessage(const tempopb::Trace& trace) {
@@ -83,7 +82,6 @@ void TraceRows::FromMessage(const tempopb::Trace& trace) {
     out_rs.resource.present = rs.has_resource();
     if (out_rs.resource.present) {
       const auto& r = rs.resource();
-      out_rs.resource.identity = owned.emplace_back(r.SerializeAsString());
       out_rs.resource.dropped_attributes = r.dropped_attributes_count();
       out_rs.resource.attrs = AddAttrs(r.attributes(), &attrs);
     }
@@ -94,7 +92,6 @@ void TraceRows::FromMessage(const tempopb::Trace& trace) {
       out_ss.scope.present = ss.has_scope();
       if (out_ss.scope.present) {
         const auto& scope = ss.scope();
-        out_ss.scope.identity = owned.emplace_back(scope.SerializeAsString());
         out_ss.scope.name = scope.name();
         out_ss.scope.version = scope.version();
         out_ss.scope.dropped_attributes = scope.dropped_attributes_count();

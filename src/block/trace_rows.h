@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,8 +21,8 @@ namespace tempo::block {
 // either from a decoded tempopb::Trace (FromMessage) or straight from the serialized fragments of
 // a live trace, combined as model::CombineFragments combines them (FromFragments). Reading the
 // fragments' bytes spares a block cut the parse into protobuf objects, which was most of its
-// time. The views point into the message or bytes given and into `owned`; they stay valid until
-// the next Clear/From* call while those are unchanged. Not thread-safe; reused across traces.
+// time. The views point into the message or bytes given (and static strings); they stay valid
+// until the next Clear/From* call while those are unchanged. Not thread-safe; reused across traces.
 struct TraceRows {
   // [begin, end) in one of the vectors below.
   struct Range {
@@ -39,11 +38,9 @@ struct TraceRows {
     int64_t int_value = 0;                                                // kBool (0/1), kInt
     double double_value = 0;                                              // kDouble
   };
-  // A resource or an instrumentation scope. `identity` is its serialized form: equal identities
-  // share a row of the row group.
+  // A resource or an instrumentation scope.
   struct Owner {
     bool present = false;
-    std::string_view identity;
     std::string_view name, version;  // scopes only
     uint32_t dropped_attributes = 0;
     Range attrs;
@@ -94,7 +91,7 @@ struct TraceRows {
   // left without spans are dropped; a resource without attributes gets service.name
   // "unknown_service"; every span has a status. Resources and scopes are told apart by their
   // bytes (CombineFragments compares re-serialized messages: the same for every encoder that
-  // writes fields in order). Returns false, with the object cleared, where bytes do not parse or
+  // writes fields in order, as protobuf libraries do). Returns false, with the object cleared, where bytes do not parse or
   // use what only a full parse reproduces (a singular message field given twice, groups): the
   // caller then parses and combines the messages.
   bool FromFragments(std::string_view bytes);
@@ -110,7 +107,6 @@ struct TraceRows {
   std::vector<Event> events;
   std::vector<Link> links;
   std::vector<Attr> attrs;
-  std::deque<std::string> owned;  // serialized identities, resources given a service name
 
  private:
   struct Combiner;  // FromFragments' grouping state (trace_rows_wire.cpp), kept for its capacity

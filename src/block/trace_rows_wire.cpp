@@ -165,7 +165,6 @@ bool ReadOwner(std::string_view bytes, bool scope, TraceRows::Owner* owner,
   const uint32_t attr_field = scope ? 3 : 1;
   const uint32_t dropped_field = scope ? 4 : 2;
   owner->present = true;
-  owner->identity = bytes;
   owner->attrs.begin = static_cast<uint32_t>(attrs->size());
   while (!r.done()) {
     if (!Next(r, &f)) return false;
@@ -181,22 +180,6 @@ bool ReadOwner(std::string_view bytes, bool scope, TraceRows::Owner* owner,
   }
   owner->attrs.end = static_cast<uint32_t>(attrs->size());
   return true;
-}
-
-// `resource` with the attribute service.name = "unknown_service" appended (it has none).
-std::string WithUnknownService(std::string_view resource) {
-  constexpr std::string_view kKey = "service.name";
-  constexpr std::string_view kValue = "unknown_service";
-  std::string any_value = {'\x0a', static_cast<char>(kValue.size())};
-  any_value += kValue;
-  std::string kv = {'\x0a', static_cast<char>(kKey.size())};
-  kv += kKey;
-  kv += {'\x12', static_cast<char>(any_value.size())};
-  kv += any_value;
-  std::string out(resource);
-  out += {'\x0a', static_cast<char>(kv.size())};
-  out += kv;
-  return out;
 }
 
 }  // namespace
@@ -300,7 +283,6 @@ bool TraceRows::Combiner::ResourceSpans(std::string_view bytes, TraceRows& rows)
     g.schema_url = schema_url;
     if (!ReadOwner(resource, /*scope=*/false, &g.resource, &rows.attrs)) return false;
     if (g.resource.attrs.size() == 0) {
-      g.resource.identity = rows.owned.emplace_back(WithUnknownService(resource));
       g.resource.attrs.begin = static_cast<uint32_t>(rows.attrs.size());
       Attr& a = rows.attrs.emplace_back();
       a.key = "service.name";
