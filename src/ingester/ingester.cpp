@@ -296,8 +296,13 @@ HeadSnapshot Ingester::SnapshotHead(const std::string& tenant_name, uint64_t max
     uint32_t max_epoch;
   };
   std::vector<Candidate> head;
+  std::optional<TraceId> cursor;
   {
     std::lock_guard<std::mutex> lock(tenant->mu);
+    cursor = tenant->cut_cursor;
+    // Under the lock that appends, which takes each push's minute under it too: every fragment
+    // appended after this is in a minute >= taken_minute (minutes never go backwards).
+    snapshot.taken_minute = CurrentEpochMinute();
     for (const auto& [id, trace] : tenant->traces) {
       if (trace.in_head) head.push_back({id, trace.data.size(), trace.max_seq, trace.max_epoch});
     }
@@ -305,9 +310,18 @@ HeadSnapshot Ingester::SnapshotHead(const std::string& tenant_name, uint64_t max
   // Sorted outside the lock: pushes of the tenant wait for the scan only. The sizes and sequences
   // taken stay valid, fragments only being appended until CompleteCut.
   std::sort(head.begin(), head.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
-  for (const Candidate& c : head) {
-    // Trace-ID order and a prefix, so that consecutive blocks of one head cover disjoint ID
-    // ranges; a trace larger than the budget goes alone into its block.
+  // Trace-ID order from the cursor on, so that consecutive blocks cover consecutive ID ranges.
+  // Always starting from the lowest ID starved the highest ones while new traces kept the head
+  // above max_bytes: they stayed in memory, and their WAL minutes on disk, indefinitely.
+  auto first = head.begin();
+  if (cursor) {
+    first = std::upper_bound(head.begin(), head.end(), *cursor,
+                             [](const TraceId& id, const Candidate& c) { return id < c.id; });
+    if (first == head.end()) first = head.begin();
+  }
+  for (auto it = first; it != head.end(); ++it) {
+    const Candidate& c = *it;
+    // A trace larger than the budget goes alone into its block.
     if (!snapshot.traces.empty() && snapshot.bytes + c.bytes > max_bytes) break;
     snapshot.traces.push_back(HeadSnapshot::Trace{c.id, c.bytes, c.max_seq});
     snapshot.max_epoch_minute = std::max(snapshot.max_epoch_minute, c.max_epoch);
@@ -355,12 +369,16 @@ Status Ingester::CompleteCut(const HeadSnapshot& snapshot) {
         continue;
       }
       // Fragments that arrived after the snapshot stay live, as a new trace fragment. Their WAL
-      // records may be older than the last append, so the oldest needed minute stays as it was.
+      // records are in minutes >= the snapshot's; the older ones are in the block now. (Keeping
+      // the trace's first minute instead let a trace that never goes quiet hold every later
+      // record of the tenant in the WAL: 10 GB after 4 minutes at 50k spans/s.)
       freed += cut.bytes;
       t.data.EraseFront(cut.bytes);  // gives back the capacity of what went into the block
+      t.min_epoch = std::max(t.min_epoch, snapshot.taken_minute);
       t.span_count = 0;
       t.in_head = false;
     }
+    if (!snapshot.traces.empty()) tenant.cut_cursor = snapshot.traces.back().id;
     bool head_left = false;
     for (const auto& [id, t] : tenant.traces) head_left |= t.in_head;
     keep_from = KeepFromLocked(tenant);

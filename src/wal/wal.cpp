@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <set>
 
+#include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
@@ -299,6 +300,14 @@ Status Wal::DropBefore(const std::string& tenant, uint32_t before_epoch_minute) 
   options.sync = config_.sync;
   TEMPO_RETURN_IF_ERROR(
       FromRocks(db_->DeleteRange(options, ingest_cf_, begin, end), "WAL range delete"));
+  // The range tombstone hides the records at once, but their disk space only comes back when a
+  // compaction rewrites the files holding them, which nothing triggers for files below the
+  // newest data: under a steady load the WAL kept every record (10 GB after 4 minutes at 50k
+  // spans/s). Files wholly inside the range (all but level 0) are dropped now.
+  rocksdb::Slice lo(begin), hi(end);
+  TEMPO_RETURN_IF_ERROR(FromRocks(
+      rocksdb::DeleteFilesInRange(db_.get(), ingest_cf_, &lo, &hi, /*include_end=*/false),
+      "WAL file delete"));
 
   // Journals whose records are all gone now are no longer needed.
   TEMPO_ASSIGN_OR_RETURN(std::vector<CutJournal> journals, ReadCutJournals());

@@ -162,3 +162,30 @@ TEST_CASE("TrimWal drops the minutes of erased traces once no live trace needs t
     CHECK_FALSE(f.ingester->WalMayHold("t", minute - 1));
   }
 }
+
+TEST_CASE("A cut frees the WAL minutes of what it wrote, also of traces that go on",
+          "[ingester]") {
+  Fixture f;
+  const uint32_t first = static_cast<uint32_t>(f.clock.NowUnixNanos() / 60'000'000'000LL);
+  REQUIRE(f.Push({1, 2}).ok());
+  f.clock.Advance(std::chrono::minutes(3));
+  f.ingester->CollectDueHeads(true);
+  const auto head = f.ingester->SnapshotHead("t");
+  REQUIRE(head.traces.size() == 2);
+  CHECK(head.taken_minute == first + 3);
+  // Trace 1 goes on while the block is written; its new fragment stays live after the cut.
+  f.clock.Advance(std::chrono::minutes(1));
+  REQUIRE(f.Push({1}).ok());
+  REQUIRE(f.ingester->CompleteCut(head).ok());
+  REQUIRE(f.Live(1));
+  CHECK_FALSE(f.Live(2));
+  // The first push's minute is gone; the later one's is kept.
+  CHECK_FALSE(f.ingester->WalMayHold("t", first));
+  CHECK_FALSE(f.ingester->WalMayHold("t", first + 2));
+  CHECK(f.ingester->WalMayHold("t", first + 4));
+  CHECK(f.WalRecords() == 1);
+  // After a restart the live fragment is replayed from the minute kept.
+  f.Reopen();
+  REQUIRE(f.Live(1));
+  CHECK_FALSE(f.Live(2));
+}

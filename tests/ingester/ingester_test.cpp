@@ -186,6 +186,26 @@ TEST_CASE("A head snapshot takes traces in ID order up to the byte budget, at le
     CHECK(head.traces[0].id == Id(1));
     CHECK(head.bytes == size[1]);
   }
+  SECTION("the next cut starts after the last one, then wraps to the lowest ID") {
+    // Lower IDs joining the head do not starve the higher ones left behind.
+    REQUIRE(f.ingester->CompleteCut(f.ingester->SnapshotHead("t", size[1] + size[2])).ok());
+    TraceBuilder low;
+    low.AddSpan("svc", 1, 99);  // trace 1 again, after its cut: a new live trace
+    REQUIRE(f.Push(low.Build()).ok());
+    f.ingester->CollectDueHeads(true);
+    auto next = f.ingester->SnapshotHead("t", size[3] + size[4]);
+    REQUIRE(next.traces.size() == 2);
+    CHECK(next.traces[0].id == Id(3));
+    CHECK(next.traces[1].id == Id(4));
+    REQUIRE(f.ingester->CompleteCut(next).ok());
+    auto last = f.ingester->SnapshotHead("t", size[5]);
+    REQUIRE(last.traces.size() == 1);
+    CHECK(last.traces[0].id == Id(5));
+    REQUIRE(f.ingester->CompleteCut(last).ok());
+    auto wrapped = f.ingester->SnapshotHead("t");
+    REQUIRE(wrapped.traces.size() == 1);
+    CHECK(wrapped.traces[0].id == Id(1));
+  }
 }
 
 TEST_CASE("ReadHeadTrace returns the fragments as of the snapshot, none once erased",

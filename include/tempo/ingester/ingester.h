@@ -46,6 +46,9 @@ struct HeadSnapshot {
   std::vector<Trace> traces;
   uint32_t max_epoch_minute = 0;  // newest arrival minute of the included records
   uint64_t bytes = 0;             // sum of traces[i].bytes
+  // The arrival minute when the snapshot was taken: fragments appended since then (which stay
+  // live after the cut) are in WAL minutes from this one on.
+  uint32_t taken_minute = 0;
 };
 
 // Holds the live (not yet blocked) traces of every tenant and makes pushes durable through the
@@ -79,8 +82,10 @@ class Ingester : public model::TraceSink, public Service {
   // max_block_bytes, or any non-empty head when `force`.
   std::vector<std::string> CollectDueHeads(bool force);
   // Takes the head traces of `tenant` in trace-ID order while their fragment bytes sum to at most
-  // `max_bytes` (always at least one trace, however large). The rest stays in the head; the whole
-  // head stays queryable until CompleteCut.
+  // `max_bytes` (always at least one trace, however large), starting after the last trace ID the
+  // previous completed cut took (from the lowest ID once none is above it): consecutive blocks
+  // cover consecutive ID ranges, and every head trace is taken within one round. The rest stays
+  // in the head; the whole head stays queryable until CompleteCut.
   HeadSnapshot SnapshotHead(const std::string& tenant, uint64_t max_bytes = UINT64_MAX) const;
   // Whether the head of `tenant` is non-empty and due (as CollectDueHeads decides, without
   // moving traces into it).
@@ -148,6 +153,8 @@ class Ingester : public model::TraceSink, public Service {
     std::unordered_set<TraceId, TraceIdHash> refused;  // guarded by mu
     // No WAL record of the tenant has an older arrival minute (UINT32_MAX: none known).
     uint32_t oldest_wal_minute = UINT32_MAX;  // guarded by mu
+    // The highest trace ID of the last completed cut: the next snapshot starts after it.
+    std::optional<TraceId> cut_cursor;  // guarded by mu
   };
 
   Tenant& GetTenant(const std::string& tenant);
