@@ -18,38 +18,9 @@ namespace wire = model::wire;
 
 constexpr uint32_t kDuplicate = UINT32_MAX;
 
-struct Field {
-  uint32_t number = 0;
-  uint32_t type = 0;
-  uint64_t value = 0;  // varint, fixed64, fixed32
-  std::string_view bytes;
-};
+using wire::Field;
 
-// Reads the next field; false at bytes that do not parse and at groups (only a full parse skips
-// those as libprotobuf does).
-bool Next(wire::Reader& r, Field* f) {
-  uint32_t tag;
-  if (!r.ReadTag(&tag)) return false;
-  f->number = tag >> 3;
-  f->type = tag & 7;
-  if (f->number == 0) return false;
-  switch (f->type) {
-    case wire::kVarint:
-      return r.ReadVarint(&f->value);
-    case wire::kFixed64:
-      return r.ReadFixed64(&f->value);
-    case wire::kLengthDelimited:
-      return r.ReadLengthDelimited(&f->bytes);
-    case wire::kFixed32: {
-      uint32_t v;
-      if (!r.ReadFixed32(&v)) return false;
-      f->value = v;
-      return true;
-    }
-    default:
-      return false;
-  }
-}
+bool Next(wire::Reader& r, Field* f) { return wire::ReadField(r, f); }
 
 bool IsBytes(const Field& f) { return f.type == wire::kLengthDelimited; }
 bool IsVarint(const Field& f) { return f.type == wire::kVarint; }

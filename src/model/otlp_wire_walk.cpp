@@ -12,35 +12,9 @@ namespace {
 
 using wire::Reader;
 
-// Reads one field's tag and, for the four wire types this walk accepts, its payload: varint and
-// fixed64 into *number, length-delimited into *bytes; fixed32 is skipped. Groups (and anything
-// else) fail the walk.
-struct Field {
-  uint32_t number = 0;
-  uint32_t type = 0;
-  uint64_t number_value = 0;
-  std::string_view bytes;
-};
+using wire::Field;
 
-bool Next(Reader& r, Field* f) {
-  uint32_t tag;
-  if (!r.ReadTag(&tag)) return false;
-  f->number = tag >> 3;
-  f->type = tag & 7;
-  if (f->number == 0) return false;
-  switch (f->type) {
-    case wire::kVarint:
-      return r.ReadVarint(&f->number_value);
-    case wire::kFixed64:
-      return r.ReadFixed64(&f->number_value);
-    case wire::kLengthDelimited:
-      return r.ReadLengthDelimited(&f->bytes);
-    case wire::kFixed32:
-      return r.Skip(4);
-    default:
-      return false;
-  }
-}
+bool Next(Reader& r, Field* f) { return wire::ReadField(r, f); }
 
 bool IsBytes(const Field& f) { return f.type == wire::kLengthDelimited; }
 
@@ -134,13 +108,13 @@ class Walker {
           if (IsBytes(f)) span.name = f.bytes;
           break;
         case 6:
-          if (f.type == wire::kVarint) span.kind = static_cast<int64_t>(f.number_value);
+          if (f.type == wire::kVarint) span.kind = static_cast<int64_t>(f.value);
           break;
         case 7:
-          if (f.type == wire::kFixed64) span.start_unix_nano = f.number_value;
+          if (f.type == wire::kFixed64) span.start_unix_nano = f.value;
           break;
         case 8:
-          if (f.type == wire::kFixed64) span.end_unix_nano = f.number_value;
+          if (f.type == wire::kFixed64) span.end_unix_nano = f.value;
           break;
         case 9:
           if (IsBytes(f) && !KeyValue(WireOwner::kSpan, f.bytes)) return false;
@@ -170,7 +144,7 @@ class Walker {
       if (!Next(r, &f)) return false;
       if (f.number == 2 && IsBytes(f)) span->status_message = f.bytes;
       if (f.number == 3 && f.type == wire::kVarint) {
-        span->status_code = static_cast<int64_t>(f.number_value);
+        span->status_code = static_cast<int64_t>(f.value);
       }
     }
     return true;
@@ -225,19 +199,19 @@ class Walker {
         case 2:
           if (f.type == wire::kVarint) {
             a->type = WireAttribute::Type::kBool;
-            a->int_value = f.number_value != 0 ? 1 : 0;
+            a->int_value = f.value != 0 ? 1 : 0;
           }
           break;
         case 3:
           if (f.type == wire::kVarint) {
             a->type = WireAttribute::Type::kInt;
-            a->int_value = static_cast<int64_t>(f.number_value);
+            a->int_value = static_cast<int64_t>(f.value);
           }
           break;
         case 4:
           if (f.type == wire::kFixed64) {
             a->type = WireAttribute::Type::kDouble;
-            std::memcpy(&a->double_value, &f.number_value, sizeof(double));
+            std::memcpy(&a->double_value, &f.value, sizeof(double));
           }
           break;
         case 5:

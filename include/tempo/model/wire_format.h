@@ -113,6 +113,41 @@ class Reader {
   const uint8_t* end_;
 };
 
+// One field read by ReadField: its number, wire type and payload (varint, fixed64 and fixed32
+// values in `value`, length-delimited ones in `bytes`, a view into the read bytes).
+struct Field {
+  uint32_t number = 0;
+  uint32_t type = 0;
+  uint64_t value = 0;
+  std::string_view bytes;
+};
+
+// Reads the next field. False at bytes that do not parse, at field number 0 and at groups (which
+// only a full parse skips as libprotobuf does).
+inline bool ReadField(Reader& r, Field* f) {
+  uint32_t tag;
+  if (!r.ReadTag(&tag)) return false;
+  f->number = tag >> 3;
+  f->type = tag & 7;
+  if (f->number == 0) return false;
+  switch (f->type) {
+    case kVarint:
+      return r.ReadVarint(&f->value);
+    case kFixed64:
+      return r.ReadFixed64(&f->value);
+    case kLengthDelimited:
+      return r.ReadLengthDelimited(&f->bytes);
+    case kFixed32: {
+      uint32_t v;
+      if (!r.ReadFixed32(&v)) return false;
+      f->value = v;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 // Structurally valid UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF),
 // as libprotobuf checks proto3 string fields.
 inline bool IsValidUtf8(std::string_view s) {
