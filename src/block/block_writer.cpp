@@ -87,11 +87,17 @@ Status BlockWriter::Append(const TraceId& id, const tempopb::Trace& trace) {
   return AppendRows(id);
 }
 
-Status BlockWriter::AppendFragments(const TraceId& id, std::string_view fragments) {
+Status BlockWriter::AppendFragments(const TraceId& id, std::string_view fragments,
+                                    uint64_t* duplicate_spans) {
   if (finished_) return InvalidArgumentError("block writer: Append after Finish");
-  if (state_->rows.FromFragments(fragments)) return AppendRows(id);
+  if (state_->rows.FromFragments(fragments)) {
+    if (duplicate_spans != nullptr) *duplicate_spans += state_->rows.duplicate_spans;
+    return AppendRows(id);
+  }
   tempopb::Trace combined;
-  TEMPO_RETURN_IF_ERROR(model::CombineFragments({fragments}, &combined, nullptr));
+  model::CombineStats stats;
+  TEMPO_RETURN_IF_ERROR(model::CombineFragments({fragments}, &combined, &stats));
+  if (duplicate_spans != nullptr) *duplicate_spans += stats.duplicate_spans;
   return Append(id, combined);
 }
 

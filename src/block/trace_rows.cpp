@@ -73,6 +73,7 @@ void TraceRows::Clear() {
   events.clear();
   links.clear();
   attrs.clear();
+  duplicate_spans = 0;
 }
 
 void TraceRows::FromMessage(const tempopb::Trace& trace) {

@@ -107,6 +107,7 @@ struct TraceRows {
   std::vector<Event> events;
   std::vector<Link> links;
   std::vector<Attr> attrs;
+  uint64_t duplicate_spans = 0;  // FromFragments: spans dropped as duplicates
 
  private:
   struct Combiner;  // FromFragments' grouping state (trace_rows_wire.cpp), kept for its capacity

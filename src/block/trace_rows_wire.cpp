@@ -471,6 +471,7 @@ void TraceRows::Combiner::Finish(TraceRows& rows) {
     for (size_t k = 1; k < keys.size(); ++k) {
       if (keys[k].id == keys[k - 1].id && keys[k].kind == keys[k - 1].kind) {
         span_group[keys[k].index] = kDuplicate;
+        ++rows.duplicate_spans;
       }
     }
   }

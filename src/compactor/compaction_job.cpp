@@ -6,7 +6,6 @@
 
 #include "tempo/common/crashpoint.h"
 #include "tempo/common/log.h"
-#include "tempo/model/combine.h"
 #include "tempopb/tempo.pb.h"
 
 namespace tempo::compactor {
@@ -23,8 +22,7 @@ Status MergeCursors(const std::vector<block::TraceCursor*>& inputs, block::Block
     if (has) heap.emplace(inputs[i]->id(), i);
   }
   std::vector<size_t> same;
-  std::vector<std::string> fragments;
-  tempopb::Trace combined;
+  std::string fragments;
   while (!heap.empty()) {
     if (cancelled && cancelled()) return CancelledError("compaction cancelled");
     const TraceId id = heap.top().first;
@@ -40,15 +38,13 @@ Status MergeCursors(const std::vector<block::TraceCursor*>& inputs, block::Block
     } else if (same.size() == 1) {
       TEMPO_RETURN_IF_ERROR(writer->Append(id, inputs[same[0]]->trace()));
     } else {
+      // The inputs' fragments back to back are one serialized trace, combined as a cut combines
+      // a live trace's fragments (read off the bytes: no parse, and strings that are not UTF-8,
+      // which other receivers may have stored, do not fail the merge).
       fragments.clear();
-      for (size_t i : same) fragments.push_back(inputs[i]->trace().SerializeAsString());
-      std::vector<std::string_view> views(fragments.begin(), fragments.end());
-      model::CombineStats cs;
-      combined.Clear();
-      TEMPO_RETURN_IF_ERROR(model::CombineFragments(views, &combined, &cs));
-      TEMPO_RETURN_IF_ERROR(writer->Append(id, combined));
+      for (size_t i : same) inputs[i]->trace().AppendToString(&fragments);
+      TEMPO_RETURN_IF_ERROR(writer->AppendFragments(id, fragments, &stats->duplicate_spans));
       ++stats->traces_combined;
-      stats->duplicate_spans += cs.duplicate_spans;
     }
     if (!dropped) ++stats->traces_written;
     for (size_t i : same) {

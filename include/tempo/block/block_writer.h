@@ -76,9 +76,11 @@ class BlockWriter {
   // Adds one live trace given as its serialized tempopb.Trace fragments back to back, combined
   // as model::CombineFragments combines them. The rows are read straight off the bytes; only
   // bytes that need a full parse for that (a singular message field given twice, groups) are
-  // parsed and combined as messages. Errors: those of Append; kCorruption (from
-  // CombineFragments) if the fragments do not parse.
-  [[nodiscard]] Status AppendFragments(const TraceId& id, std::string_view fragments);
+  // parsed and combined as messages. Adds the spans dropped as duplicates to
+  // `*duplicate_spans` when given. Errors: those of Append; kCorruption (from CombineFragments)
+  // if the fragments do not parse.
+  [[nodiscard]] Status AppendFragments(const TraceId& id, std::string_view fragments,
+                                       uint64_t* duplicate_spans = nullptr);
 
   // Encodes the directory, bloom filter and footer, and returns the whole data.tcb (in streaming
   // mode the rest of the file goes to the sink and the returned string is empty). Fills in
