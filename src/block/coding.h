@@ -81,6 +81,11 @@ inline uint64_t HashBytes(std::string_view s) {
   return h * 0xBF58476D1CE4E5B9ull;
 }
 
+// Folds `v` into the running hash `h`, for hashing a key of several fields.
+inline uint64_t HashMix(uint64_t h, uint64_t v) {
+  return h ^ (v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2));
+}
+
 // Bounds-checked cursor over an encoded buffer. Every read fails with kCorruption naming `what`
 // (the section being decoded) instead of reading past the end. Does not own the buffer.
 class ByteReader {

@@ -1,19 +1,12 @@
 #include "block/distinct_owners.h"
 
 #include <cstring>
-#include <functional>
 
+#include "block/coding.h"
 #include "tempopb/tempo.pb.h"
 
 namespace tempo::block {
 namespace {
-
-uint64_t Mix(uint64_t h, uint64_t v) {
-  h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
-  return h;
-}
-
-uint64_t HashBytes(std::string_view s) { return std::hash<std::string_view>{}(s); }
 
 uint64_t BitsOf(const TraceRows::Attr& a) {
   if (a.type == AttrType::kDouble) {
@@ -54,14 +47,14 @@ bool DistinctOwners::Same(const Owner& stored, const TraceRows& trace,
 
 std::pair<int64_t, bool> DistinctOwners::Row(const TraceRows& trace,
                                              const TraceRows::Owner& owner) {
-  uint64_t hash = Mix(HashBytes(owner.name), HashBytes(owner.version));
-  hash = Mix(hash, owner.dropped_attributes);
+  uint64_t hash = HashMix(HashBytes(owner.name), HashBytes(owner.version));
+  hash = HashMix(hash, owner.dropped_attributes);
   for (uint32_t k = owner.attrs.begin; k < owner.attrs.end; ++k) {
     const TraceRows::Attr& a = trace.attrs[k];
-    hash = Mix(hash, HashBytes(a.key));
-    hash = Mix(hash, static_cast<uint64_t>(a.type));
-    hash = Mix(hash, BitsOf(a));
-    hash = Mix(hash, HashBytes(BytesOf(a)));
+    hash = HashMix(hash, HashBytes(a.key));
+    hash = HashMix(hash, static_cast<uint64_t>(a.type));
+    hash = HashMix(hash, BitsOf(a));
+    hash = HashMix(hash, HashBytes(BytesOf(a)));
   }
   auto [lo, hi] = index_.equal_range(hash);
   for (auto it = lo; it != hi; ++it) {

@@ -5,9 +5,9 @@
 // keeps it as an unknown field, which the block does not store either.
 #include <algorithm>
 #include <cstring>
-#include <functional>
 #include <unordered_map>
 
+#include "block/coding.h"
 #include "block/trace_rows.h"
 #include "tempo/model/wire_format.h"
 
@@ -26,10 +26,7 @@ bool IsBytes(const Field& f) { return f.type == wire::kLengthDelimited; }
 bool IsVarint(const Field& f) { return f.type == wire::kVarint; }
 
 uint64_t Hash(std::string_view a, std::string_view b, uint64_t c) {
-  const std::hash<std::string_view> h;
-  uint64_t x = h(a) * 0x9E3779B97F4A7C15ull;
-  x ^= h(b) + 0x7F4A7C159E3779B9ull + (x << 6) + (x >> 2);
-  return x ^ (c * 0xC2B2AE3D27D4EB4Full);
+  return HashMix(HashMix(HashBytes(a), HashBytes(b)), c);
 }
 
 // The AnyValue of an attribute. Repeated occurrences of a oneof member keep the last one; a last
