@@ -145,6 +145,7 @@ void EncodeAnyValue(const otlp_common::AnyValue& value, std::string* out) { Enco
 
 Status DecodeAnyValue(std::string_view data, otlp_common::AnyValue* out) {
   ByteReader r(data, "complex attribute value");
+  out->Clear();
   if (!Decode(r, 0, out) || !r.empty()) {
     return CorruptionError("block data: malformed complex attribute value");
   }

@@ -21,8 +21,8 @@ namespace tempo::block {
 // (docs/block-format.md, section 10). Thread-safe (pure functions).
 void EncodeAnyValue(const opentelemetry::proto::common::v1::AnyValue& value, std::string* out);
 
-// Decodes exactly one value filling all of `data` into `out`. Nesting deeper than 64 levels and
-// any malformed input are kCorruption.
+// Decodes exactly one value filling all of `data` into `out` (cleared first). Nesting deeper
+// than 64 levels and any malformed input are kCorruption.
 Status DecodeAnyValue(std::string_view data, opentelemetry::proto::common::v1::AnyValue* out);
 
 }  // namespace tempo::block

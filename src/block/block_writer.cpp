@@ -84,7 +84,12 @@ Status BlockWriter::FlushRowGroup() {
 Status BlockWriter::Append(const TraceId& id, const tempopb::Trace& trace) {
   if (finished_) return InvalidArgumentError("block writer: Append after Finish");
   state_->rows.FromMessage(trace);
-  return AppendRows(id);
+  return AppendRows(id, state_->rows);
+}
+
+Status BlockWriter::Append(const TraceId& id, const TraceRows& rows) {
+  if (finished_) return InvalidArgumentError("block writer: Append after Finish");
+  return AppendRows(id, rows);
 }
 
 Status BlockWriter::AppendFragments(const TraceId& id, std::string_view fragments,
@@ -92,7 +97,7 @@ Status BlockWriter::AppendFragments(const TraceId& id, std::string_view fragment
   if (finished_) return InvalidArgumentError("block writer: Append after Finish");
   if (state_->rows.FromFragments(fragments)) {
     if (duplicate_spans != nullptr) *duplicate_spans += state_->rows.duplicate_spans;
-    return AppendRows(id);
+    return AppendRows(id, state_->rows);
   }
   tempopb::Trace combined;
   model::CombineStats stats;
@@ -101,7 +106,7 @@ Status BlockWriter::AppendFragments(const TraceId& id, std::string_view fragment
   return Append(id, combined);
 }
 
-Status BlockWriter::AppendRows(const TraceId& id) {
+Status BlockWriter::AppendRows(const TraceId& id, const TraceRows& trace) {
   State& s = *state_;
   TEMPO_RETURN_IF_ERROR(s.failed);
   if (traces_ > 0 && !(s.last < id)) {
@@ -109,7 +114,7 @@ Status BlockWriter::AppendRows(const TraceId& id) {
                                 " is not greater than the previous trace " + s.last.ToHex() +
                                 " (traces must be appended in ascending ID order)");
   }
-  std::array<uint64_t, kTableCount> rows = RowGroupBuilder::CountRows(s.rows);
+  std::array<uint64_t, kTableCount> rows = RowGroupBuilder::CountRows(trace);
   if (!s.row_group.Fits(rows)) {
     TEMPO_RETURN_IF_ERROR(FlushRowGroup());
     if (!s.row_group.Fits(rows)) {
@@ -118,7 +123,7 @@ Status BlockWriter::AppendRows(const TraceId& id) {
     }
   }
   uint64_t start = 0, end = 0;
-  s.row_group.AddTrace(id, s.rows, &start, &end);
+  s.row_group.AddTrace(id, trace, &start, &end);
   if (traces_ == 0 && sink_ && !options_.scratch_dir.empty()) {
     Result<SpillFile> spill = SpillFile::Create(options_.scratch_dir);
     if (!spill.ok()) {

@@ -3,7 +3,6 @@
 #include <cstring>
 
 #include "block/coding.h"
-#include "tempopb/tempo.pb.h"
 
 namespace tempo::block {
 namespace {
@@ -20,11 +19,7 @@ uint64_t BitsOf(const TraceRows::Attr& a) {
 }  // namespace
 
 std::string_view DistinctOwners::BytesOf(const TraceRows::Attr& a) {
-  if (a.type == AttrType::kComplex && a.complex != nullptr) {
-    scratch_.clear();
-    a.complex->SerializeToString(&scratch_);
-    return scratch_;
-  }
+  if (a.type == AttrType::kComplex) return ComplexEncoding(a, &scratch_, &parsed_);
   return a.bytes;
 }
 

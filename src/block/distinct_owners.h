@@ -7,13 +7,14 @@
 #include <vector>
 
 #include "block/trace_rows.h"
+#include "opentelemetry/proto/common/v1/common.pb.h"
 
 namespace tempo::block {
 
 // The distinct resources (or scopes) of one row group, each stored once: tells owners apart by
 // content — name, version, dropped count and attributes in order with their types and values
-// (doubles by bit pattern, so -0.0 and NaNs stay apart; complex values by their serialized
-// AnyValue) — without serializing them. Not thread-safe; one per table of a RowGroupBuilder.
+// (doubles by bit pattern, so -0.0 and NaNs stay apart; complex values by their block encoding,
+// whatever form the rows hold them in) — without serializing them. Not thread-safe; one per table of a RowGroupBuilder.
 class DistinctOwners {
  public:
   // Row of `owner` in the row group and whether it was added now (the caller then appends its
@@ -33,14 +34,14 @@ class DistinctOwners {
     uint32_t dropped_attributes;
     std::vector<Attr> attrs;
   };
-  // The value of `a` as stored: bytes (complex values from a message serialized into scratch_)
-  // and bits.
+  // The value of `a` as stored: bytes (complex values block-encoded into scratch_) and bits.
   std::string_view BytesOf(const TraceRows::Attr& a);
   bool Same(const Owner& stored, const TraceRows& trace, const TraceRows::Owner& owner);
 
   std::vector<Owner> rows_;
   std::unordered_multimap<uint64_t, size_t> index_;  // content hash -> row
   std::string scratch_;
+  opentelemetry::proto::common::v1::AnyValue parsed_;  // scratch of ComplexEncoding
 };
 
 }  // namespace tempo::block

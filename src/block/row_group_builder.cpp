@@ -4,14 +4,11 @@
 #include <map>
 #include <tuple>
 
-#include "block/any_value_codec.h"
 #include "block/coding.h"
 #include "tempopb/tempo.pb.h"
 
 namespace tempo::block {
 namespace {
-
-namespace otlp_common = opentelemetry::proto::common::v1;
 
 size_t Idx(Table t) { return static_cast<size_t>(t); }
 
@@ -141,18 +138,9 @@ void RowGroupBuilder::AddAttributes(Table table, const TraceRows& trace,
       case AttrType::kBytes:
         b.AddBytes(kv.bytes);
         break;
-      case AttrType::kComplex: {
-        const otlp_common::AnyValue* value = kv.complex;
-        if (value == nullptr) {
-          // Read from bytes that parsed as a whole fragment before: their AnyValue parses too.
-          complex_value_.ParseFromArray(kv.bytes.data(), static_cast<int>(kv.bytes.size()));
-          value = &complex_value_;
-        }
-        complex_.clear();
-        EncodeAnyValue(*value, &complex_);
-        b.AddBytes(complex_);
+      case AttrType::kComplex:
+        b.AddBytes(ComplexEncoding(kv, &complex_, &complex_value_));
         break;
-      }
       default:
         break;
     }

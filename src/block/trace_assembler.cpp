@@ -3,16 +3,11 @@
 #include <limits>
 #include <unordered_map>
 
-#include "block/any_value_codec.h"
 #include "block/coding.h"
 #include "tempopb/tempo.pb.h"
 
 namespace tempo::block {
 namespace {
-
-namespace otlp_common = opentelemetry::proto::common::v1;
-namespace otlp_resource = opentelemetry::proto::resource::v1;
-namespace otlp_trace = opentelemetry::proto::trace::v1;
 
 size_t Idx(Table t) { return static_cast<size_t>(t); }
 
@@ -33,13 +28,6 @@ bool IsBeginColumn(Col c) {
 }
 
 Status Bad(std::string_view what) { return CorruptionError("block data: " + std::string(what)); }
-
-// Sets a string field from a view without a temporary std::string: protobuf's (pointer, size)
-// setter, which needs a non-null pointer even for an empty value.
-template <typename Setter>
-void SetFrom(std::string_view v, Setter set) {
-  set(v.empty() ? "" : v.data(), v.size());
-}
 
 template <typename T>
 bool Fits(int64_t v) {
@@ -114,7 +102,7 @@ Status TraceAssembler::DecodeTables(uint64_t first, uint64_t last) {
     }
   }
   // Resources and scopes are decoded and built once per assembler.
-  const bool shared_done = resources_built_;
+  const bool shared_done = owners_built_;
   auto shared_table = [](Table t) { return t == Table::kResource || t == Table::kScope; };
   for (const IntrinsicInfo& info : AllIntrinsics()) {
     if (IsBeginColumn(info.col) || (shared_done && shared_table(info.table))) continue;
@@ -127,8 +115,8 @@ Status TraceAssembler::DecodeTables(uint64_t first, uint64_t last) {
     TEMPO_RETURN_IF_ERROR(DecodeAttributes(t));
   }
   if (shared_done) return Status::Ok();
-  TEMPO_RETURN_IF_ERROR(BuildResourcesAndScopes());
-  resources_built_ = true;
+  TEMPO_RETURN_IF_ERROR(BuildOwners());
+  owners_built_ = true;
   return Status::Ok();
 }
 
@@ -225,20 +213,19 @@ Status TraceAssembler::DecodeAttributes(Table table) {
   return status;
 }
 
-template <typename KeyValues>
-Status TraceAssembler::FillAttributes(Table table, uint64_t row, KeyValues* out) {
+Status TraceAssembler::AddAttributes(Table table, uint64_t row, std::vector<TraceRows::Attr>* out,
+                                     TraceRows::Range* range) {
   const Shapes& shapes = shapes_[Idx(table)];
   const std::vector<uint32_t>& shape =
       shapes.distinct[shapes.of_row[static_cast<size_t>(row - bounds_[Idx(table)].front())]];
-  out->Reserve(static_cast<int>(shape.size()));
+  range->begin = static_cast<uint32_t>(out->size());
   for (uint32_t c : shape) {
     if (!kept(c)) continue;
     const ColumnDesc& desc = footer_.columns[c];
-    otlp_common::KeyValue* kv = out->Add();
-    kv->set_key(desc.name);
-    if (desc.attr_type == AttrType::kUnset) continue;
-    otlp_common::AnyValue* v = kv->mutable_value();
-    if (desc.attr_type == AttrType::kEmpty) continue;
+    TraceRows::Attr& a = out->emplace_back();
+    a.key = desc.name;
+    a.type = desc.attr_type;
+    if (desc.attr_type == AttrType::kUnset || desc.attr_type == AttrType::kEmpty) continue;
     const ColumnValues& values = attr_values_[c];
     const size_t i = static_cast<size_t>(attr_next_[c]++);
     // The value ranges were sized from the same shapes; this only guards against misuse.
@@ -247,129 +234,139 @@ Status TraceAssembler::FillAttributes(Table table, uint64_t row, KeyValues* out)
     }
     switch (desc.attr_type) {
       case AttrType::kString:
-        SetFrom(values.strs[i], [&](const char* p, size_t n) { v->set_string_value(p, n); });
-        break;
-      case AttrType::kBool:
-        v->set_bool_value(values.ints[i] != 0);
-        break;
-      case AttrType::kInt:
-        v->set_int_value(values.ints[i]);
-        break;
-      case AttrType::kDouble:
-        v->set_double_value(values.doubles[i]);
-        break;
       case AttrType::kBytes:
-        SetFrom(values.strs[i], [&](const char* p, size_t n) { v->set_bytes_value(p, n); });
+        a.bytes = values.strs[i];
         break;
       case AttrType::kComplex:
-        TEMPO_RETURN_IF_ERROR(DecodeAnyValue(values.strs[i], v));
+        a.bytes = values.strs[i];
+        a.block_encoded = true;
+        break;
+      case AttrType::kBool:
+        a.int_value = values.ints[i] != 0 ? 1 : 0;
+        break;
+      case AttrType::kInt:
+        a.int_value = values.ints[i];
+        break;
+      case AttrType::kDouble:
+        a.double_value = values.doubles[i];
         break;
       default:
         break;
     }
   }
+  range->end = static_cast<uint32_t>(out->size());
   return Status::Ok();
 }
 
-Status TraceAssembler::BuildResourcesAndScopes() {
+Status TraceAssembler::BuildOwners() {
+  owner_attrs_.clear();
   const uint64_t n_resources = row_group_.rows[Idx(Table::kResource)];
   resources_.assign(static_cast<size_t>(n_resources), {});
   for (uint64_t r = 0; r < n_resources; ++r) {
-    auto& res = resources_[static_cast<size_t>(r)];
+    TraceRows::Owner& res = resources_[static_cast<size_t>(r)];
+    res.present = true;
     int64_t dropped = Int(Col::kResourceDroppedAttrs, r);
     if (!Fits<uint32_t>(dropped)) return Bad("resource dropped count out of range");
-    res.set_dropped_attributes_count(static_cast<uint32_t>(dropped));
-    TEMPO_RETURN_IF_ERROR(FillAttributes(Table::kResource, r, res.mutable_attributes()));
+    res.dropped_attributes = static_cast<uint32_t>(dropped);
+    TEMPO_RETURN_IF_ERROR(AddAttributes(Table::kResource, r, &owner_attrs_, &res.attrs));
   }
   const uint64_t n_scopes = row_group_.rows[Idx(Table::kScope)];
   scopes_.assign(static_cast<size_t>(n_scopes), {});
   for (uint64_t r = 0; r < n_scopes; ++r) {
-    auto& scope = scopes_[static_cast<size_t>(r)];
-    SetFrom(Str(Col::kScopeName, r), [&](const char* p, size_t n) { scope.set_name(p, n); });
-    SetFrom(Str(Col::kScopeVersion, r), [&](const char* p, size_t n) { scope.set_version(p, n); });
+    TraceRows::Owner& scope = scopes_[static_cast<size_t>(r)];
+    scope.present = true;
+    scope.name = Str(Col::kScopeName, r);
+    scope.version = Str(Col::kScopeVersion, r);
     int64_t dropped = Int(Col::kScopeDroppedAttrs, r);
     if (!Fits<uint32_t>(dropped)) return Bad("scope dropped count out of range");
-    scope.set_dropped_attributes_count(static_cast<uint32_t>(dropped));
-    TEMPO_RETURN_IF_ERROR(FillAttributes(Table::kScope, r, scope.mutable_attributes()));
+    scope.dropped_attributes = static_cast<uint32_t>(dropped);
+    TEMPO_RETURN_IF_ERROR(AddAttributes(Table::kScope, r, &owner_attrs_, &scope.attrs));
   }
   return Status::Ok();
 }
 
-Status TraceAssembler::Assemble(size_t i, std::string_view trace_id, tempopb::Trace* trace) {
+void TraceAssembler::CopyOwner(const TraceRows::Owner& from, TraceRows* out,
+                               TraceRows::Owner* to) const {
+  *to = from;
+  to->attrs.begin = static_cast<uint32_t>(out->attrs.size());
+  out->attrs.insert(out->attrs.end(), owner_attrs_.begin() + from.attrs.begin,
+                    owner_attrs_.begin() + from.attrs.end);
+  to->attrs.end = static_cast<uint32_t>(out->attrs.size());
+}
+
+Status TraceAssembler::Rows(size_t i, std::string_view trace_id, TraceRows* out) {
+  out->Clear();
   auto range = [&](Table t) {
     const std::vector<uint64_t>& b = bounds_[Idx(t)];
     return std::pair<uint64_t, uint64_t>(b[i], b[i + 1]);
   };
+  if (i + 1 >= bounds_[Idx(Table::kSpan)].size()) {
+    return InvalidArgumentError("trace row not decoded");
+  }
   const uint64_t row = first_trace_ + i;
   const uint64_t trace_start = static_cast<uint64_t>(Int(Col::kTraceStart, row));
 
   auto [rs_lo, rs_hi] = range(Table::kResourceSpans);
   auto [ss_lo, ss_hi] = range(Table::kScopeSpans);
-  std::vector<otlp_trace::ScopeSpans*> scope_spans;
   uint64_t ss_row = ss_lo;
   for (uint64_t r = rs_lo; r < rs_hi; ++r) {
-    otlp_trace::ResourceSpans* rs = trace->add_resourcespans();
+    TraceRows::ResourceSpans& rs = out->resource_spans.emplace_back();
     int64_t res = Int(Col::kRsResource, r);
     if (res < -1 || res >= static_cast<int64_t>(resources_.size())) {
       return Bad("resource index out of range");
     }
-    if (res >= 0 && shared_arena_ != nullptr) {
-      rs->unsafe_arena_set_allocated_resource(SharedResource(static_cast<size_t>(res)));
-    } else if (res >= 0) {
-      *rs->mutable_resource() = resources_[static_cast<size_t>(res)];
-    }
-    SetFrom(Str(Col::kRsSchemaUrl, r), [&](const char* p, size_t n) { rs->set_schema_url(p, n); });
+    if (res >= 0) CopyOwner(resources_[static_cast<size_t>(res)], out, &rs.resource);
+    rs.schema_url = Str(Col::kRsSchemaUrl, r);
     int64_t ss_count = Int(Col::kRsSsCount, r);
     if (ss_count < 0 || static_cast<uint64_t>(ss_count) > ss_hi - ss_row) {
       return Bad("scope spans count out of range");
     }
+    rs.scope_spans.begin = static_cast<uint32_t>(out->scope_spans.size());
     for (int64_t k = 0; k < ss_count; ++k, ++ss_row) {
-      otlp_trace::ScopeSpans* ss = rs->add_scope_spans();
+      TraceRows::ScopeSpans& ss = out->scope_spans.emplace_back();
       int64_t scope = Int(Col::kSsScope, ss_row);
       if (scope < -1 || scope >= static_cast<int64_t>(scopes_.size())) {
         return Bad("scope index out of range");
       }
-      if (scope >= 0 && shared_arena_ != nullptr) {
-        ss->unsafe_arena_set_allocated_scope(SharedScope(static_cast<size_t>(scope)));
-      } else if (scope >= 0) {
-        *ss->mutable_scope() = scopes_[static_cast<size_t>(scope)];
-      }
-      SetFrom(Str(Col::kSsSchemaUrl, ss_row),
-              [&](const char* p, size_t n) { ss->set_schema_url(p, n); });
-      scope_spans.push_back(ss);
+      if (scope >= 0) CopyOwner(scopes_[static_cast<size_t>(scope)], out, &ss.scope);
+      ss.schema_url = Str(Col::kSsSchemaUrl, ss_row);
     }
+    rs.scope_spans.end = static_cast<uint32_t>(out->scope_spans.size());
   }
   if (ss_row != ss_hi) return Bad("scope spans rows do not add up");
+  const size_t n_scope_spans = out->scope_spans.size();
 
   auto [span_lo, span_hi] = range(Table::kSpan);
   auto [event_row, event_hi] = range(Table::kEvent);
   auto [link_row, link_hi] = range(Table::kLink);
+  span_scope_spans_.clear();
+  scope_spans_fill_.assign(n_scope_spans, 0);
   for (uint64_t r = span_lo; r < span_hi; ++r) {
     const int64_t pos = static_cast<int64_t>(r - span_lo);
     int64_t ss = Int(Col::kSpanScopeSpans, r);
-    if (ss < 0 || ss >= static_cast<int64_t>(scope_spans.size())) {
+    if (ss < 0 || ss >= static_cast<int64_t>(n_scope_spans)) {
       return Bad("span's scope spans index out of range");
     }
-    otlp_trace::Span* s = scope_spans[static_cast<size_t>(ss)]->add_spans();
+    span_scope_spans_.push_back(static_cast<uint32_t>(ss));
+    ++scope_spans_fill_[static_cast<size_t>(ss)];
+    TraceRows::Span& s = out->spans.emplace_back();
     std::string_view tid = Str(Col::kSpanTraceId, r);
     if (tid.empty()) {
-      SetFrom(trace_id, [&](const char* p, size_t n) { s->set_trace_id(p, n); });
+      s.trace_id = trace_id;
     } else if (tid[0] == '\0') {
-      SetFrom(tid.substr(1), [&](const char* p, size_t n) { s->set_trace_id(p, n); });
+      s.trace_id = tid.substr(1);
     } else {
       return Bad("bad span trace ID tag");
     }
-    SetFrom(Str(Col::kSpanId, r), [&](const char* p, size_t n) { s->set_span_id(p, n); });
+    s.span_id = Str(Col::kSpanId, r);
     int64_t parent_pos = Int(Col::kSpanParentPos, r);
     if (parent_pos < -1 || parent_pos >= pos) return Bad("span parent position out of range");
-    std::string_view parent = Str(Col::kSpanParentSpanId, r);
-    if (parent.empty() && parent_pos >= 0) {
-      parent = Str(Col::kSpanId, span_lo + static_cast<uint64_t>(parent_pos));
+    s.parent_span_id = Str(Col::kSpanParentSpanId, r);
+    if (s.parent_span_id.empty() && parent_pos >= 0) {
+      s.parent_span_id = Str(Col::kSpanId, span_lo + static_cast<uint64_t>(parent_pos));
     }
-    SetFrom(parent, [&](const char* p, size_t n) { s->set_parent_span_id(p, n); });
-    SetFrom(Str(Col::kSpanTraceState, r),
-            [&](const char* p, size_t n) { s->set_trace_state(p, n); });
-    SetFrom(Str(Col::kSpanName, r), [&](const char* p, size_t n) { s->set_name(p, n); });
+    s.trace_state = Str(Col::kSpanTraceState, r);
+    s.name = Str(Col::kSpanName, r);
     int64_t kind = Int(Col::kSpanKind, r), flags = Int(Col::kSpanFlags, r);
     int64_t code = Int(Col::kSpanStatusCode, r);
     int64_t dropped[3] = {Int(Col::kSpanDroppedAttrs, r), Int(Col::kSpanDroppedEvents, r),
@@ -383,49 +380,64 @@ Status TraceAssembler::Assemble(size_t i, std::string_view trace_id, tempopb::Tr
         static_cast<uint64_t>(links) > link_hi - link_row) {
       return Bad("span event or link count out of range");
     }
-    s->set_kind(static_cast<otlp_trace::Span_SpanKind>(kind));
-    const uint64_t start = trace_start + static_cast<uint64_t>(Int(Col::kSpanStart, r));
-    s->set_start_time_unix_nano(start);
-    s->set_end_time_unix_nano(start + static_cast<uint64_t>(Int(Col::kSpanDuration, r)));
-    s->set_flags(static_cast<uint32_t>(flags));
-    if (Int(Col::kSpanStatusPresent, r) != 0) {
-      s->mutable_status()->set_code(static_cast<otlp_trace::Status_StatusCode>(code));
-      SetFrom(Str(Col::kSpanStatusMessage, r),
-              [&](const char* p, size_t n) { s->mutable_status()->set_message(p, n); });
+    s.kind = static_cast<int32_t>(kind);
+    s.start = trace_start + static_cast<uint64_t>(Int(Col::kSpanStart, r));
+    s.end = s.start + static_cast<uint64_t>(Int(Col::kSpanDuration, r));
+    s.flags = static_cast<uint32_t>(flags);
+    s.status_present = Int(Col::kSpanStatusPresent, r) != 0;
+    if (s.status_present) {
+      s.status_code = static_cast<int32_t>(code);
+      s.status_message = Str(Col::kSpanStatusMessage, r);
     }
-    s->set_dropped_attributes_count(static_cast<uint32_t>(dropped[0]));
-    s->set_dropped_events_count(static_cast<uint32_t>(dropped[1]));
-    s->set_dropped_links_count(static_cast<uint32_t>(dropped[2]));
-    TEMPO_RETURN_IF_ERROR(FillAttributes(Table::kSpan, r, s->mutable_attributes()));
-    s->mutable_events()->Reserve(static_cast<int>(events));
+    s.dropped_attributes = static_cast<uint32_t>(dropped[0]);
+    s.dropped_events = static_cast<uint32_t>(dropped[1]);
+    s.dropped_links = static_cast<uint32_t>(dropped[2]);
+    TEMPO_RETURN_IF_ERROR(AddAttributes(Table::kSpan, r, &out->attrs, &s.attrs));
+    s.events.begin = static_cast<uint32_t>(out->events.size());
     for (int64_t e = 0; e < events; ++e, ++event_row) {
-      otlp_trace::Span::Event* ev = s->add_events();
-      ev->set_time_unix_nano(start +
-                             static_cast<uint64_t>(Int(Col::kEventTimeSinceStart, event_row)));
-      SetFrom(Str(Col::kEventName, event_row),
-              [&](const char* p, size_t n) { ev->set_name(p, n); });
+      TraceRows::Event& ev = out->events.emplace_back();
+      ev.time = s.start + static_cast<uint64_t>(Int(Col::kEventTimeSinceStart, event_row));
+      ev.name = Str(Col::kEventName, event_row);
       int64_t d = Int(Col::kEventDroppedAttrs, event_row);
       if (!Fits<uint32_t>(d)) return Bad("event dropped count out of range");
-      ev->set_dropped_attributes_count(static_cast<uint32_t>(d));
-      TEMPO_RETURN_IF_ERROR(FillAttributes(Table::kEvent, event_row, ev->mutable_attributes()));
+      ev.dropped_attributes = static_cast<uint32_t>(d);
+      TEMPO_RETURN_IF_ERROR(AddAttributes(Table::kEvent, event_row, &out->attrs, &ev.attrs));
     }
+    s.events.end = static_cast<uint32_t>(out->events.size());
+    s.links.begin = static_cast<uint32_t>(out->links.size());
     for (int64_t l = 0; l < links; ++l, ++link_row) {
-      otlp_trace::Span::Link* ln = s->add_links();
-      SetFrom(Str(Col::kLinkTraceId, link_row),
-              [&](const char* p, size_t n) { ln->set_trace_id(p, n); });
-      SetFrom(Str(Col::kLinkSpanId, link_row),
-              [&](const char* p, size_t n) { ln->set_span_id(p, n); });
-      SetFrom(Str(Col::kLinkTraceState, link_row),
-              [&](const char* p, size_t n) { ln->set_trace_state(p, n); });
+      TraceRows::Link& ln = out->links.emplace_back();
+      ln.trace_id = Str(Col::kLinkTraceId, link_row);
+      ln.span_id = Str(Col::kLinkSpanId, link_row);
+      ln.trace_state = Str(Col::kLinkTraceState, link_row);
       int64_t f = Int(Col::kLinkFlags, link_row), d = Int(Col::kLinkDroppedAttrs, link_row);
       if (!Fits<uint32_t>(f) || !Fits<uint32_t>(d)) return Bad("link field out of range");
-      ln->set_flags(static_cast<uint32_t>(f));
-      ln->set_dropped_attributes_count(static_cast<uint32_t>(d));
-      TEMPO_RETURN_IF_ERROR(FillAttributes(Table::kLink, link_row, ln->mutable_attributes()));
+      ln.flags = static_cast<uint32_t>(f);
+      ln.dropped_attributes = static_cast<uint32_t>(d);
+      TEMPO_RETURN_IF_ERROR(AddAttributes(Table::kLink, link_row, &out->attrs, &ln.attrs));
     }
+    s.links.end = static_cast<uint32_t>(out->links.size());
   }
   if (event_row != event_hi || link_row != link_hi) return Bad("event or link rows do not add up");
+  // Spans container by container, in row order within each (a counting sort).
+  uint32_t next = 0;
+  for (size_t k = 0; k < n_scope_spans; ++k) {
+    TraceRows::ScopeSpans& ss = out->scope_spans[k];
+    ss.spans.begin = next;
+    next += scope_spans_fill_[k];
+    ss.spans.end = next;
+    scope_spans_fill_[k] = ss.spans.begin;
+  }
+  out->span_order.resize(out->spans.size());
+  for (uint32_t p = 0; p < span_scope_spans_.size(); ++p) {
+    out->span_order[scope_spans_fill_[span_scope_spans_[p]]++] = p;
+  }
   return Status::Ok();
+}
+
+Status TraceAssembler::Assemble(size_t i, std::string_view trace_id, tempopb::Trace* trace) {
+  TEMPO_RETURN_IF_ERROR(Rows(i, trace_id, &rows_));
+  return rows_.ToMessage(trace);
 }
 
 // Selected rows are decoded in clusters: rows closer than kClusterGap share one decode (the rows
@@ -483,41 +495,12 @@ Status TraceAssembler::CheckRows(uint64_t first, uint64_t last, std::string_view
   return Status::Ok();
 }
 
-Status TraceAssembler::RunOnArena(uint64_t first, uint64_t last, std::string_view ids,
-                                  google::protobuf::Arena* arena,
-                                  std::vector<tempopb::Trace*>* out) {
-  TEMPO_RETURN_IF_ERROR(CheckRows(first, last, ids));
+Status TraceAssembler::Decode(uint64_t first, uint64_t last) {
+  if (first > last || last > row_group_.rows[Idx(Table::kTrace)]) {
+    return InvalidArgumentError("trace rows out of range");
+  }
   if (first == last) return Status::Ok();
-  TEMPO_RETURN_IF_ERROR(DecodeTables(first, last));
-  shared_arena_ = arena;
-  shared_resources_.assign(resources_.size(), nullptr);
-  shared_scopes_.assign(scopes_.size(), nullptr);
-  Status s;
-  for (size_t i = 0; i < last - first && s.ok(); ++i) {
-    auto* trace = google::protobuf::Arena::CreateMessage<tempopb::Trace>(arena);
-    s = Assemble(i, ids.substr(i * 16, 16), trace);
-    if (s.ok()) out->push_back(trace);
-  }
-  shared_arena_ = nullptr;
-  return s;
-}
-
-otlp_resource::Resource* TraceAssembler::SharedResource(size_t row) {
-  otlp_resource::Resource*& shared = shared_resources_[row];
-  if (shared == nullptr) {
-    shared = google::protobuf::Arena::CreateMessage<otlp_resource::Resource>(shared_arena_);
-    *shared = resources_[row];
-  }
-  return shared;
-}
-
-otlp_common::InstrumentationScope* TraceAssembler::SharedScope(size_t row) {
-  otlp_common::InstrumentationScope*& shared = shared_scopes_[row];
-  if (shared == nullptr) {
-    shared = google::protobuf::Arena::CreateMessage<otlp_common::InstrumentationScope>(shared_arena_);
-    *shared = scopes_[row];
-  }
-  return shared;
+  return DecodeTables(first, last);
 }
 
 Status TraceAssembler::Run(uint64_t first, uint64_t last, std::string_view ids,

@@ -8,26 +8,19 @@
 
 #include "block/chunk_reader.h"
 #include "block/footer.h"
+#include "block/trace_rows.h"
 #include "tempo/common/result.h"
 
 namespace tempopb {
 class Trace;
-}
-namespace opentelemetry::proto::resource::v1 {
-class Resource;
-}
-namespace google::protobuf {
-class Arena;
-}
-namespace opentelemetry::proto::common::v1 {
-class InstrumentationScope;
 }
 
 namespace tempo::block {
 
 // Rebuilds OTLP traces from a range of trace rows of one row group: decodes the rows of every
 // table that belong to those traces (only the pages that overlap them, plus the row group's
-// resources and scopes), then assembles each trace (docs/block-format.md, "Reading a trace").
+// resources and scopes), then lays out each trace as TraceRows and, for Run, builds its message
+// (docs/block-format.md, "Reading a trace").
 // Every index read from the file is range-checked. Not thread-safe; one per decode. `footer`,
 // `row_group` and `bytes` (the row group's bytes) or the fetch function must outlive it.
 class TraceAssembler {
@@ -52,12 +45,12 @@ class TraceAssembler {
   Status Run(uint64_t first, uint64_t last, std::string_view ids,
              const std::function<Status(uint64_t row, tempopb::Trace&& trace)>& fn,
              bool use_arena = false, const std::vector<uint8_t>* selected = nullptr);
-  // Decodes trace rows [first, last) like Run, building each trace on `arena` (which must outlive
-  // them) and appending it to `out`: for a caller that keeps a batch of traces, this saves the
-  // copy out of Run's per-trace arena. Traces that refer to one resource or scope row share one
-  // message (set with unsafe_arena_set_allocated_*): the traces must be treated as read-only.
-  Status RunOnArena(uint64_t first, uint64_t last, std::string_view ids,
-                    google::protobuf::Arena* arena, std::vector<tempopb::Trace*>* out);
+  // Rows mode, for a caller that shreds the traces again (compaction): Decode reads trace rows
+  // [first, last) like Run, then Rows lays out their traces one at a time, in order (i = 0, 1,
+  // ...; trace_id = the i-th ID), as views into the decoded columns and `trace_id`, without
+  // protobuf objects. The views stay valid until the next Decode or Run.
+  Status Decode(uint64_t first, uint64_t last);
+  Status Rows(size_t i, std::string_view trace_id, TraceRows* out);
 
  private:
   // Attribute shapes of one owner table's decoded rows.
@@ -72,16 +65,17 @@ class TraceAssembler {
   Status CheckRows(uint64_t first, uint64_t last, std::string_view ids) const;
   Status DecodeTables(uint64_t first, uint64_t last);
   Status DecodeAttributes(Table table);
-  Status BuildResourcesAndScopes();
-  // RunOnArena: the copy of resources_[row] / scopes_[row] on its arena.
-  opentelemetry::proto::resource::v1::Resource* SharedResource(size_t row);
-  opentelemetry::proto::common::v1::InstrumentationScope* SharedScope(size_t row);
+  // Lays out the row group's resources and scopes (owner_attrs_, resources_, scopes_).
+  Status BuildOwners();
   const ColumnValues& Values(Col c) const { return cols_[static_cast<size_t>(c)]; }
   int64_t Int(Col c, uint64_t row) const;
   std::string_view Str(Col c, uint64_t row) const;
-  // Appends the attributes of `row` of `table`; rows of a table must come in ascending order.
-  template <typename KeyValues>
-  Status FillAttributes(Table table, uint64_t row, KeyValues* out);
+  // Appends the attributes of `row` of `table` to `out`; rows of a table must come in ascending
+  // order.
+  Status AddAttributes(Table table, uint64_t row, std::vector<TraceRows::Attr>* out,
+                       TraceRows::Range* range);
+  // Appends the attributes of resource or scope `from` to `out`'s, as `to`.
+  void CopyOwner(const TraceRows::Owner& from, TraceRows* out, TraceRows::Owner* to) const;
   Status Assemble(size_t i, std::string_view trace_id, tempopb::Trace* trace);
   // Advances the attribute cursors past trace `i` without building it.
   void Skip(size_t i);
@@ -103,13 +97,12 @@ class TraceAssembler {
   std::vector<uint8_t> range_used_;
   std::vector<uint8_t> keep_;  // KeepAttributes; empty: all
   bool kept(uint32_t column) const { return keep_.empty() || keep_[column] != 0; }
-  bool resources_built_ = false;  // resources_ and scopes_ hold the whole row group's
-  std::vector<opentelemetry::proto::resource::v1::Resource> resources_;
-  std::vector<opentelemetry::proto::common::v1::InstrumentationScope> scopes_;
-  // RunOnArena: its arena and the copies of resources_ / scopes_ on it, made on first use.
-  google::protobuf::Arena* shared_arena_ = nullptr;
-  std::vector<opentelemetry::proto::resource::v1::Resource*> shared_resources_;
-  std::vector<opentelemetry::proto::common::v1::InstrumentationScope*> shared_scopes_;
+  bool owners_built_ = false;  // resources_ and scopes_ hold the whole row group's
+  std::vector<TraceRows::Attr> owner_attrs_;  // the attributes of resources_ and scopes_
+  std::vector<TraceRows::Owner> resources_, scopes_;
+  TraceRows rows_;                             // Assemble's layout of the trace it builds
+  std::vector<uint32_t> span_scope_spans_;     // Rows: the scope spans index of each span
+  std::vector<uint32_t> scope_spans_fill_;     // Rows: next position in span_order per scope spans
 };
 
 }  // namespace tempo::block

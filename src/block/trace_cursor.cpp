@@ -1,11 +1,7 @@
 #include "tempo/block/trace_cursor.h"
 
-#include <google/protobuf/arena.h>
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cstring>
-#include <new>
 
 #include "block/block_index.h"
 #include "block/coding.h"
@@ -13,28 +9,16 @@
 #include "block/footer.h"
 #include "block/page.h"
 #include "block/trace_assembler.h"
-#include "tempopb/tempo.pb.h"
+#include "block/trace_rows.h"
 
 namespace tempo::block {
-namespace {
-
-// The arena blocks of a decoded batch (256 KB-4 MB, all freed when the next batch is decoded)
-// are mapped and unmapped directly. From malloc, freeing them raises glibc's dynamic mmap
-// threshold, after which such blocks come from the heap and stay there: a compaction of two 1 GB
-// inputs peaked at 1,579 MB that way, and at 729 MB with the threshold pinned.
-void* MapBlock(size_t n) {
-  void* p = mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();  // as malloc-backed operator new would
-  return p;
-}
-
-void UnmapBlock(void* p, size_t n) { munmap(p, n); }
-
-}  // namespace
 
 
 TraceCursor::TraceCursor(ReadAtFn read, CursorOptions options)
-    : read_(std::move(read)), options_(options), footer_(std::make_unique<Footer>()) {}
+    : read_(std::move(read)),
+      options_(options),
+      footer_(std::make_unique<Footer>()),
+      rows_(std::make_unique<TraceRows>()) {}
 TraceCursor::~TraceCursor() = default;
 
 Result<std::unique_ptr<TraceCursor>> TraceCursor::Open(ReadAtFn read, uint64_t size,
@@ -146,7 +130,9 @@ Status TraceCursor::LoadDirectorySlice(const RowGroupMeta& rg) {
   return Status::Ok();
 }
 
-tempopb::Trace& TraceCursor::trace() { return *batch_[batch_pos_ - 1]; }
+Status TraceCursor::AppendSerialized(std::string* out) const {
+  return rows_->AppendSerialized(out);
+}
 
 uint64_t TraceCursor::traces() const { return footer_->total_traces; }
 uint64_t TraceCursor::spans() const { return footer_->total_spans; }
@@ -178,22 +164,13 @@ Status TraceCursor::DecodeBatch() {
   }
   const uint64_t first = rg_next_row_;
   const uint64_t last = std::min(rows, first + per_batch);
-  batch_.clear();
-  batch_.reserve(static_cast<size_t>(last - first));
-  batch_pos_ = 0;
-  arena_.reset();
-  google::protobuf::ArenaOptions arena_options;
-  arena_options.start_block_size = 256 * 1024;
-  arena_options.max_block_size = 4 * 1024 * 1024;
-  arena_options.block_alloc = MapBlock;
-  arena_options.block_dealloc = UnmapBlock;
-  arena_ = std::make_unique<google::protobuf::Arena>(arena_options);
   batch_first_ = rg.first_trace + first;
-  TraceAssembler assembler(*footer_, rg, rg_bytes_);
-  std::string_view ids = std::string_view(directory_).substr(
-      (batch_first_ - directory_base_) * 16, (last - first) * 16);
-  // Built straight on the batch's arena: no copy, and one release for the whole batch.
-  TEMPO_RETURN_IF_ERROR(assembler.RunOnArena(first, last, ids, arena_.get(), &batch_));
+  batch_size_ = 0;
+  batch_pos_ = 0;
+  assembler_.reset();  // its column buffers, before the next batch's are decoded
+  assembler_ = std::make_unique<TraceAssembler>(*footer_, rg, rg_bytes_);
+  TEMPO_RETURN_IF_ERROR(assembler_->Decode(first, last));
+  batch_size_ = static_cast<size_t>(last - first);
   rg_next_row_ = last;
   return Status::Ok();
 }
@@ -201,8 +178,8 @@ Status TraceCursor::DecodeBatch() {
 Result<bool> TraceCursor::Next() {
   TEMPO_RETURN_IF_ERROR(failed_);
   Status s = [&]() -> Status {
-    while (batch_pos_ >= batch_.size()) {
-      batch_.clear();
+    while (batch_pos_ >= batch_size_) {
+      batch_size_ = 0;
       batch_pos_ = 0;
       if (row_group_ >= footer_->row_groups.size()) return Status::Ok();
       if (!loaded_) TEMPO_RETURN_IF_ERROR(LoadRowGroup());
@@ -210,6 +187,7 @@ Result<bool> TraceCursor::Next() {
       if (rg_next_row_ >= rg.rows[static_cast<size_t>(Table::kTrace)]) {
         ++row_group_;
         loaded_ = false;
+        assembler_.reset();  // it refers to the row group's bytes
         rg_bytes_.clear();
         continue;
       }
@@ -221,9 +199,14 @@ Result<bool> TraceCursor::Next() {
     failed_ = s;
     return s;
   }
-  if (batch_pos_ >= batch_.size()) return false;
-  id_ = TraceId::FromBytes(
-      std::string_view(directory_).substr((batch_first_ - directory_base_ + batch_pos_) * 16, 16));
+  if (batch_pos_ >= batch_size_) return false;
+  const std::string_view id =
+      std::string_view(directory_).substr((batch_first_ - directory_base_ + batch_pos_) * 16, 16);
+  if (s = assembler_->Rows(batch_pos_, id, rows_.get()); !s.ok()) {
+    failed_ = s;
+    return s;
+  }
+  id_ = TraceId::FromBytes(id);
   ++batch_pos_;
   return true;
 }

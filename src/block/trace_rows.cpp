@@ -1,5 +1,6 @@
 #include "block/trace_rows.h"
 
+#include "block/any_value_codec.h"
 #include "tempopb/tempo.pb.h"
 
 namespace tempo::block {
@@ -63,7 +64,138 @@ TraceRows::Range AddAttrs(const google::protobuf::RepeatedPtrField<otlp_common::
   return range;
 }
 
+// Sets a string field from a view without a temporary std::string: protobuf's (pointer, size)
+// setter, which needs a non-null pointer even for an empty value.
+template <typename Setter>
+void SetFrom(std::string_view v, Setter set) {
+  set(v.empty() ? "" : v.data(), v.size());
+}
+
+Status FillKeyValues(const TraceRows& rows, TraceRows::Range range,
+                     google::protobuf::RepeatedPtrField<otlp_common::KeyValue>* out) {
+  out->Reserve(static_cast<int>(range.size()));
+  for (uint32_t k = range.begin; k < range.end; ++k) {
+    const TraceRows::Attr& a = rows.attrs[k];
+    otlp_common::KeyValue* kv = out->Add();
+    SetFrom(a.key, [&](const char* p, size_t n) { kv->set_key(p, n); });
+    if (a.type == AttrType::kUnset) continue;
+    otlp_common::AnyValue* v = kv->mutable_value();
+    switch (a.type) {
+      case AttrType::kString:
+        SetFrom(a.bytes, [&](const char* p, size_t n) { v->set_string_value(p, n); });
+        break;
+      case AttrType::kBool:
+        v->set_bool_value(a.int_value != 0);
+        break;
+      case AttrType::kInt:
+        v->set_int_value(a.int_value);
+        break;
+      case AttrType::kDouble:
+        v->set_double_value(a.double_value);
+        break;
+      case AttrType::kBytes:
+        SetFrom(a.bytes, [&](const char* p, size_t n) { v->set_bytes_value(p, n); });
+        break;
+      case AttrType::kComplex:
+        if (a.complex != nullptr) {
+          *v = *a.complex;
+        } else if (a.block_encoded) {
+          TEMPO_RETURN_IF_ERROR(DecodeAnyValue(a.bytes, v));
+        } else if (!v->ParseFromArray(a.bytes.data(), static_cast<int>(a.bytes.size()))) {
+          return CorruptionError("attribute '" + std::string(a.key) + "': value does not parse");
+        }
+        break;
+      default:  // kEmpty: a value with nothing set
+        break;
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+std::string_view ComplexEncoding(const TraceRows::Attr& a, std::string* scratch,
+                                 otlp_common::AnyValue* parsed) {
+  if (a.block_encoded) return a.bytes;
+  const otlp_common::AnyValue* value = a.complex;
+  if (value == nullptr) {
+    parsed->ParseFromArray(a.bytes.data(), static_cast<int>(a.bytes.size()));
+    value = parsed;
+  }
+  scratch->clear();
+  EncodeAnyValue(*value, scratch);
+  return *scratch;
+}
+
+Status TraceRows::ToMessage(tempopb::Trace* out) const {
+  out->Clear();
+  for (const ResourceSpans& rs : resource_spans) {
+    auto* out_rs = out->add_resourcespans();
+    if (rs.resource.present) {
+      auto* r = out_rs->mutable_resource();
+      r->set_dropped_attributes_count(rs.resource.dropped_attributes);
+      TEMPO_RETURN_IF_ERROR(FillKeyValues(*this, rs.resource.attrs, r->mutable_attributes()));
+    }
+    SetFrom(rs.schema_url, [&](const char* p, size_t n) { out_rs->set_schema_url(p, n); });
+    for (uint32_t k = rs.scope_spans.begin; k < rs.scope_spans.end; ++k) {
+      const ScopeSpans& ss = scope_spans[k];
+      auto* out_ss = out_rs->add_scope_spans();
+      if (ss.scope.present) {
+        auto* scope = out_ss->mutable_scope();
+        SetFrom(ss.scope.name, [&](const char* p, size_t n) { scope->set_name(p, n); });
+        SetFrom(ss.scope.version, [&](const char* p, size_t n) { scope->set_version(p, n); });
+        scope->set_dropped_attributes_count(ss.scope.dropped_attributes);
+        TEMPO_RETURN_IF_ERROR(FillKeyValues(*this, ss.scope.attrs, scope->mutable_attributes()));
+      }
+      SetFrom(ss.schema_url, [&](const char* p, size_t n) { out_ss->set_schema_url(p, n); });
+      out_ss->mutable_spans()->Reserve(static_cast<int>(ss.spans.size()));
+      for (uint32_t pos = ss.spans.begin; pos < ss.spans.end; ++pos) {
+        const Span& in = span(pos);
+        auto* s = out_ss->add_spans();
+        SetFrom(in.trace_id, [&](const char* p, size_t n) { s->set_trace_id(p, n); });
+        SetFrom(in.span_id, [&](const char* p, size_t n) { s->set_span_id(p, n); });
+        SetFrom(in.trace_state, [&](const char* p, size_t n) { s->set_trace_state(p, n); });
+        SetFrom(in.parent_span_id, [&](const char* p, size_t n) { s->set_parent_span_id(p, n); });
+        SetFrom(in.name, [&](const char* p, size_t n) { s->set_name(p, n); });
+        s->set_kind(static_cast<opentelemetry::proto::trace::v1::Span_SpanKind>(in.kind));
+        s->set_start_time_unix_nano(in.start);
+        s->set_end_time_unix_nano(in.end);
+        s->set_flags(in.flags);
+        if (in.status_present) {
+          auto* status = s->mutable_status();
+          status->set_code(static_cast<opentelemetry::proto::trace::v1::Status_StatusCode>(
+              in.status_code));
+          SetFrom(in.status_message, [&](const char* p, size_t n) { status->set_message(p, n); });
+        }
+        s->set_dropped_attributes_count(in.dropped_attributes);
+        s->set_dropped_events_count(in.dropped_events);
+        s->set_dropped_links_count(in.dropped_links);
+        TEMPO_RETURN_IF_ERROR(FillKeyValues(*this, in.attrs, s->mutable_attributes()));
+        s->mutable_events()->Reserve(static_cast<int>(in.events.size()));
+        for (uint32_t e = in.events.begin; e < in.events.end; ++e) {
+          const Event& ev = events[e];
+          auto* out_ev = s->add_events();
+          out_ev->set_time_unix_nano(ev.time);
+          SetFrom(ev.name, [&](const char* p, size_t n) { out_ev->set_name(p, n); });
+          out_ev->set_dropped_attributes_count(ev.dropped_attributes);
+          TEMPO_RETURN_IF_ERROR(FillKeyValues(*this, ev.attrs, out_ev->mutable_attributes()));
+        }
+        for (uint32_t l = in.links.begin; l < in.links.end; ++l) {
+          const Link& link = links[l];
+          auto* out_link = s->add_links();
+          SetFrom(link.trace_id, [&](const char* p, size_t n) { out_link->set_trace_id(p, n); });
+          SetFrom(link.span_id, [&](const char* p, size_t n) { out_link->set_span_id(p, n); });
+          SetFrom(link.trace_state,
+                  [&](const char* p, size_t n) { out_link->set_trace_state(p, n); });
+          out_link->set_flags(link.flags);
+          out_link->set_dropped_attributes_count(link.dropped_attributes);
+          TEMPO_RETURN_IF_ERROR(FillKeyValues(*this, link.attrs, out_link->mutable_attributes()));
+        }
+      }
+    }
+  }
+  return Status::Ok();
+}
 
 void TraceRows::Clear() {
   resource_spans.clear();

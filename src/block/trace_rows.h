@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "block/schema.h"
+#include "tempo/common/result.h"
 
 namespace tempopb {
 class Trace;
@@ -18,11 +19,13 @@ class AnyValue;
 namespace tempo::block {
 
 // One trace laid out as the rows RowGroupBuilder::AddTrace shreds: plain fields and views, read
-// either from a decoded tempopb::Trace (FromMessage) or straight from the serialized fragments of
-// a live trace, combined as model::CombineFragments combines them (FromFragments). Reading the
-// fragments' bytes spares a block cut the parse into protobuf objects, which was most of its
-// time. The views point into the message or bytes given (and static strings); they stay valid
-// until the next Clear/From* call while those are unchanged. Not thread-safe; reused across traces.
+// from a decoded tempopb::Trace (FromMessage), straight from the serialized fragments of a live
+// trace, combined as model::CombineFragments combines them (FromFragments), or from a block's
+// decoded columns (TraceAssembler::AssembleRows). Reading bytes or columns spares block cuts and
+// compactions the protobuf objects, which were most of their time; ToMessage builds the message
+// where one is needed. The views point into the message, bytes or columns given (and static
+// strings); they stay valid until the next Clear/From* call while those are unchanged. Not
+// thread-safe; reused across traces.
 struct TraceRows {
   // [begin, end) in one of the vectors below.
   struct Range {
@@ -33,8 +36,11 @@ struct TraceRows {
   struct Attr {
     std::string_view key;
     AttrType type = AttrType::kUnset;
-    std::string_view bytes;  // kString, kBytes; kComplex from bytes: the serialized AnyValue
+    // kString, kBytes; kComplex from fragments: the serialized AnyValue; kComplex from a block
+    // (block_encoded): the block's encoding of it (EncodeAnyValue).
+    std::string_view bytes;
     const opentelemetry::proto::common::v1::AnyValue* complex = nullptr;  // kComplex from a message
+    bool block_encoded = false;
     int64_t int_value = 0;                                                // kBool (0/1), kInt
     double double_value = 0;                                              // kDouble
   };
@@ -96,6 +102,13 @@ struct TraceRows {
   // caller then parses and combines the messages.
   bool FromFragments(std::string_view bytes);
   void Clear();
+  // Builds the trace as a message (cleared first), container for container and spans in
+  // span_order. kCorruption where a complex value does not decode.
+  [[nodiscard]] Status ToMessage(tempopb::Trace* out) const;
+  // Appends the trace as a serialized tempopb.Trace (the bytes ToMessage + serialization give,
+  // without the message: trace_rows_encode.cpp). kCorruption where a block-encoded complex value
+  // does not decode.
+  [[nodiscard]] Status AppendSerialized(std::string* out) const;
 
   size_t span_count() const { return span_order.size(); }
   const Span& span(uint32_t pos) const { return spans[span_order[pos]]; }
@@ -113,5 +126,11 @@ struct TraceRows {
   struct Combiner;  // FromFragments' grouping state (trace_rows_wire.cpp), kept for its capacity
   std::unique_ptr<Combiner> combiner_;
 };
+
+// The block encoding (EncodeAnyValue) of the kComplex attribute `a`: its bytes when already
+// block-encoded, else encoded into `*scratch` (`*parsed` holds a value read from bytes).
+// Bytes from FromFragments parsed as part of a whole fragment, so their AnyValue parses too.
+std::string_view ComplexEncoding(const TraceRows::Attr& a, std::string* scratch,
+                                 opentelemetry::proto::common::v1::AnyValue* parsed);
 
 }  // namespace tempo::block

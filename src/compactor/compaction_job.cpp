@@ -36,13 +36,13 @@ Status MergeCursors(const std::vector<block::TraceCursor*>& inputs, block::Block
     if (dropped) {
       ++stats->traces_dropped;
     } else if (same.size() == 1) {
-      TEMPO_RETURN_IF_ERROR(writer->Append(id, inputs[same[0]]->trace()));
+      TEMPO_RETURN_IF_ERROR(writer->Append(id, inputs[same[0]]->rows()));
     } else {
       // The inputs' fragments back to back are one serialized trace, combined as a cut combines
       // a live trace's fragments (read off the bytes: no parse, and strings that are not UTF-8,
       // which other receivers may have stored, do not fail the merge).
       fragments.clear();
-      for (size_t i : same) inputs[i]->trace().AppendToString(&fragments);
+      for (size_t i : same) TEMPO_RETURN_IF_ERROR(inputs[i]->AppendSerialized(&fragments));
       TEMPO_RETURN_IF_ERROR(writer->AppendFragments(id, fragments, &stats->duplicate_spans));
       ++stats->traces_combined;
     }

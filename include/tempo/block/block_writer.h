@@ -43,6 +43,7 @@ struct WriterOptions {
 
 class BloomFilter;
 class RowGroupBuilder;
+struct TraceRows;
 
 // Receives the bytes of data.tcb in file order, in pieces (the header with the first row group,
 // each further row group, then the tail). An error stops the writer: Append and Finish return it.
@@ -73,6 +74,9 @@ class BlockWriter {
   // if the writer is finished; kResourceExhausted if the trace is too large to encode (a page over
   // 256 MiB).
   [[nodiscard]] Status Append(const TraceId& id, const tempopb::Trace& trace);
+  // Adds one trace laid out as rows (TraceCursor::rows(): a trace read from another block, which
+  // is combined already), without protobuf objects. Errors: those of Append.
+  [[nodiscard]] Status Append(const TraceId& id, const TraceRows& rows);
   // Adds one live trace given as its serialized tempopb.Trace fragments back to back, combined
   // as model::CombineFragments combines them. The rows are read straight off the bytes; only
   // bytes that need a full parse for that (a singular message field given twice, groups) are
@@ -96,8 +100,8 @@ class BlockWriter {
   uint64_t bytes_written() const;
 
  private:
-  // Append's work once the trace is laid out as rows (in state_).
-  Status AppendRows(const TraceId& id);
+  // Append's work once the trace is laid out as rows.
+  Status AppendRows(const TraceId& id, const TraceRows& rows);
   Status FlushRowGroup();
   // Streaming mode: hands what is buffered to the sink.
   Status Drain();

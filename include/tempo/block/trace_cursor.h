@@ -9,30 +9,27 @@
 #include "tempo/common/ids.h"
 #include "tempo/common/result.h"
 
-namespace tempopb {
-class Trace;
-}
-namespace google::protobuf {
-class Arena;
-}
 
 namespace tempo::block {
 
 struct Footer;
 struct RowGroupMeta;
+struct TraceRows;
+class TraceAssembler;
 
 // Tuning of a TraceCursor.
 struct CursorOptions {
   // Traces are decoded in batches of about this many spans (a batch is at least one trace and
-  // never crosses a row group), which bounds the decoded protobuf memory of one cursor.
+  // never crosses a row group), which bounds the decoded column memory of one cursor.
   uint64_t spans_per_batch = 16'384;
 };
 
 // Pull-style iteration over every trace of one block (data.tcb) in ascending trace-ID order: the
 // merge side of compaction keeps one cursor per input and advances the smallest. Open reads the
 // footer; Next reads one row group at a time, with its slice of the trace-ID directory, and
-// decodes it in batches of traces, so memory is one row group's bytes and IDs plus one batch of
-// decoded traces, whatever the block size. The directory's checksum is complete only with the
+// decodes its columns in batches of traces, laying out one trace at a time as rows (views into
+// the decoded columns, no protobuf objects), so memory is one row group's bytes and IDs plus one
+// batch of decoded columns, whatever the block size. The directory's checksum is complete only with the
 // last row group's slice: a corrupt directory fails Next before it returns false, so consume a
 // block to the end before committing anything made from it (a zstd-compressed directory, which
 // the writer no longer produces, is read and checked whole at Open).
@@ -52,10 +49,13 @@ class TraceCursor {
   // cursor stays failed and returns the same error.
   Result<bool> Next();
 
-  // The current trace (after Next returned true) and its ID. The trace may be moved from; it is
+  // The current trace (after Next returned true) and its ID, as rows for BlockWriter::Append;
   // valid until the next call of Next.
   const TraceId& id() const { return id_; }
-  tempopb::Trace& trace();
+  const TraceRows& rows() const { return *rows_; }
+  // Appends the current trace as a serialized tempopb.Trace to `out`. kCorruption where a
+  // complex attribute value does not decode.
+  Status AppendSerialized(std::string* out) const;
 
   uint64_t traces() const;
   uint64_t spans() const;
@@ -88,12 +88,12 @@ class TraceCursor {
   bool loaded_ = false;        // row_group_'s bytes are in rg_bytes_
   std::string rg_bytes_;       // bytes of the loaded row group
   uint64_t rg_next_row_ = 0;   // next trace row of the loaded row group to decode
-  // The decoded batch lives in one protobuf arena, dropped as a whole when the next batch is
-  // decoded: far fewer allocations than one heap message per trace.
-  std::unique_ptr<google::protobuf::Arena> arena_;
-  std::vector<tempopb::Trace*> batch_;
-  size_t batch_pos_ = 0;       // index in batch_ of the current trace + 1
-  uint64_t batch_first_ = 0;   // global trace index of batch_[0]
+  // The decoded batch: its columns, held by the assembler, and the current trace's rows.
+  std::unique_ptr<TraceAssembler> assembler_;
+  std::unique_ptr<TraceRows> rows_;
+  size_t batch_size_ = 0;      // traces in the batch
+  size_t batch_pos_ = 0;       // index in the batch of the current trace + 1
+  uint64_t batch_first_ = 0;   // global trace index of the batch's first trace
   TraceId id_;
   Status failed_;
 };
