@@ -42,6 +42,17 @@ bool DistinctOwners::Same(const Owner& stored, const TraceRows& trace,
 
 std::pair<int64_t, bool> DistinctOwners::Row(const TraceRows& trace,
                                              const TraceRows::Owner& owner) {
+  if (owner.origin != 0) {
+    auto it = by_origin_.find(owner.origin);
+    if (it != by_origin_.end()) return {it->second, false};
+  }
+  std::pair<int64_t, bool> row = RowByContent(trace, owner);
+  if (owner.origin != 0) by_origin_.emplace(owner.origin, row.first);
+  return row;
+}
+
+std::pair<int64_t, bool> DistinctOwners::RowByContent(const TraceRows& trace,
+                                                      const TraceRows::Owner& owner) {
   uint64_t hash = HashMix(HashBytes(owner.name), HashBytes(owner.version));
   hash = HashMix(hash, owner.dropped_attributes);
   for (uint32_t k = owner.attrs.begin; k < owner.attrs.end; ++k) {
@@ -70,6 +81,7 @@ std::pair<int64_t, bool> DistinctOwners::Row(const TraceRows& trace,
 void DistinctOwners::Clear() {
   rows_.clear();
   index_.clear();
+  by_origin_.clear();
 }
 
 }  // namespace tempo::block

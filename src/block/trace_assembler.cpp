@@ -1,5 +1,6 @@
 #include "block/trace_assembler.h"
 
+#include <atomic>
 #include <limits>
 #include <unordered_map>
 
@@ -261,20 +262,25 @@ Status TraceAssembler::AddAttributes(Table table, uint64_t row, std::vector<Trac
 Status TraceAssembler::BuildOwners() {
   owner_attrs_.clear();
   const uint64_t n_resources = row_group_.rows[Idx(Table::kResource)];
+  const uint64_t n_scopes = row_group_.rows[Idx(Table::kScope)];
+  // Origins unique in the process: a writer that meets a row again knows it without comparing.
+  static std::atomic<uint64_t> next_origin{1};
+  const uint64_t origin = next_origin.fetch_add(n_resources + n_scopes);
   resources_.assign(static_cast<size_t>(n_resources), {});
   for (uint64_t r = 0; r < n_resources; ++r) {
     TraceRows::Owner& res = resources_[static_cast<size_t>(r)];
     res.present = true;
+    res.origin = origin + r;
     int64_t dropped = Int(Col::kResourceDroppedAttrs, r);
     if (!Fits<uint32_t>(dropped)) return Bad("resource dropped count out of range");
     res.dropped_attributes = static_cast<uint32_t>(dropped);
     TEMPO_RETURN_IF_ERROR(AddAttributes(Table::kResource, r, &owner_attrs_, &res.attrs));
   }
-  const uint64_t n_scopes = row_group_.rows[Idx(Table::kScope)];
   scopes_.assign(static_cast<size_t>(n_scopes), {});
   for (uint64_t r = 0; r < n_scopes; ++r) {
     TraceRows::Owner& scope = scopes_[static_cast<size_t>(r)];
     scope.present = true;
+    scope.origin = origin + n_resources + r;
     scope.name = Str(Col::kScopeName, r);
     scope.version = Str(Col::kScopeVersion, r);
     int64_t dropped = Int(Col::kScopeDroppedAttrs, r);

@@ -47,6 +47,9 @@ struct TraceRows {
   // A resource or an instrumentation scope.
   struct Owner {
     bool present = false;
+    // Non-zero: owners with the same origin have the same content (a producer that knows it
+    // sets it: TraceAssembler, one per resource or scope row it read). 0: not known.
+    uint64_t origin = 0;
     std::string_view name, version;  // scopes only
     uint32_t dropped_attributes = 0;
     Range attrs;
