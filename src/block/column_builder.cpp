@@ -158,10 +158,23 @@ Status ColumnBuilder::Encode(std::span<const uint32_t> cuts, const PageLimits& l
   std::vector<uint32_t> sorted_codes;
   const bool dictionary = UseDictionary();
   if (type_ == PhysicalType::kString && !dict_.empty()) {
+    // Sorted by each string's first 8 bytes as a big-endian integer (zero-padded), and by the
+    // whole strings only where those are equal: the same order as comparing the strings, with
+    // most comparisons on integers in one array rather than on strings all over the arena.
+    std::vector<std::pair<uint64_t, uint32_t>> keyed(dict_.size());
+    for (uint32_t c = 0; c < dict_.size(); ++c) {
+      unsigned char b[8] = {};
+      std::memcpy(b, dict_[c].data(), std::min<size_t>(8, dict_[c].size()));
+      uint64_t prefix = 0;
+      for (unsigned char x : b) prefix = (prefix << 8) | x;
+      keyed[c] = {prefix, c};
+    }
+    std::sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+      if (a.first != b.first) return a.first < b.first;
+      return dict_[a.second] < dict_[b.second];
+    });
     std::vector<uint32_t> perm(dict_.size());
-    std::iota(perm.begin(), perm.end(), 0);
-    std::sort(perm.begin(), perm.end(),
-              [&](uint32_t a, uint32_t b) { return dict_[a] < dict_[b]; });
+    for (size_t r = 0; r < keyed.size(); ++r) perm[r] = keyed[r].second;
     SetStringStats(dict_[perm.front()], dict_[perm.back()], meta);
     if (dictionary) {
       std::vector<uint32_t> rank(dict_.size());
