@@ -157,7 +157,15 @@ Status ColumnBuilder::Encode(std::span<const uint32_t> cuts, const PageLimits& l
   // Strings: sort the dictionary and translate codes, or fall back to plain bytes.
   std::vector<uint32_t> sorted_codes;
   const bool dictionary = UseDictionary();
-  if (type_ == PhysicalType::kString && !dict_.empty()) {
+  if (type_ == PhysicalType::kString && !dict_.empty() && !dictionary) {
+    // Plain strings: only the chunk's bounds are needed.
+    std::string_view lo = dict_[0], hi = dict_[0];
+    for (std::string_view v : dict_) {
+      if (v < lo) lo = v;
+      if (hi < v) hi = v;
+    }
+    SetStringStats(lo, hi, meta);
+  } else if (type_ == PhysicalType::kString && !dict_.empty()) {
     // Sorted by each string's first 8 bytes as a big-endian integer (zero-padded), and by the
     // whole strings only where those are equal: the same order as comparing the strings, with
     // most comparisons on integers in one array rather than on strings all over the arena.
@@ -176,39 +184,37 @@ Status ColumnBuilder::Encode(std::span<const uint32_t> cuts, const PageLimits& l
     std::vector<uint32_t> perm(dict_.size());
     for (size_t r = 0; r < keyed.size(); ++r) perm[r] = keyed[r].second;
     SetStringStats(dict_[perm.front()], dict_[perm.back()], meta);
-    if (dictionary) {
-      std::vector<uint32_t> rank(dict_.size());
-      std::vector<std::string_view> sorted(dict_.size());
-      for (size_t r = 0; r < perm.size(); ++r) {
-        rank[perm[r]] = static_cast<uint32_t>(r);
-        sorted[r] = dict_[perm[r]];
+    std::vector<uint32_t> rank(dict_.size());
+    std::vector<std::string_view> sorted(dict_.size());
+    for (size_t r = 0; r < perm.size(); ++r) {
+      rank[perm[r]] = static_cast<uint32_t>(r);
+      sorted[r] = dict_[perm[r]];
+    }
+    sorted_codes.resize(codes_.size());
+    for (size_t i = 0; i < codes_.size(); ++i) sorted_codes[i] = rank[codes_[i]];
+    // Dictionary pages of bounded size, so that a reader needing a few entries decompresses
+    // little.
+    const size_t max_entries = std::max<uint32_t>(limits.dict_page_entries, 1);
+    size_t first = 0;
+    while (first < sorted.size()) {
+      size_t end = first, bytes = 0;
+      while (end < sorted.size() && end - first < max_entries &&
+             (end == first || bytes + sorted[end].size() <= limits.dict_page_bytes)) {
+        bytes += sorted[end].size();
+        ++end;
       }
-      sorted_codes.resize(codes_.size());
-      for (size_t i = 0; i < codes_.size(); ++i) sorted_codes[i] = rank[codes_[i]];
-      // Dictionary pages of bounded size, so that a reader needing a few entries decompresses
-      // little.
-      const size_t max_entries = std::max<uint32_t>(limits.dict_page_entries, 1);
-      size_t first = 0;
-      while (first < sorted.size()) {
-        size_t end = first, bytes = 0;
-        while (end < sorted.size() && end - first < max_entries &&
-               (end == first || bytes + sorted[end].size() <= limits.dict_page_bytes)) {
-          bytes += sorted[end].size();
-          ++end;
-        }
-        payload.clear();
-        std::span<const std::string_view> entries(sorted.data() + first, end - first);
-        EncodeDictionary(entries, &payload);
-        size_t before = out->size();
-        TEMPO_RETURN_IF_ERROR(compressor.Append(
-            Encoding::kDictionary, static_cast<uint32_t>(entries.size()), payload, out));
-        PageMeta page;
-        page.length = static_cast<uint32_t>(out->size() - before);
-        page.num_values = static_cast<uint32_t>(entries.size());
-        meta->dict_pages.push_back(page);
-        meta->raw_bytes += payload.size();
-        first = end;
-      }
+      payload.clear();
+      std::span<const std::string_view> entries(sorted.data() + first, end - first);
+      EncodeDictionary(entries, &payload);
+      size_t before = out->size();
+      TEMPO_RETURN_IF_ERROR(compressor.Append(
+          Encoding::kDictionary, static_cast<uint32_t>(entries.size()), payload, out));
+      PageMeta page;
+      page.length = static_cast<uint32_t>(out->size() - before);
+      page.num_values = static_cast<uint32_t>(entries.size());
+      meta->dict_pages.push_back(page);
+      meta->raw_bytes += payload.size();
+      first = end;
     }
   }
 
