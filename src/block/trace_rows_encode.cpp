@@ -57,7 +57,9 @@ class ReverseWriter {
   // int32 enums and int64 values: negative numbers as 10-byte two's complement varints.
   void Int(uint32_t field, int64_t v) { UInt(field, static_cast<uint64_t>(v)); }
   void Fixed64(uint32_t field, uint64_t v) {
-    if (v == 0) return;
+    if (v != 0) Fixed64Always(field, v);
+  }
+  void Fixed64Always(uint32_t field, uint64_t v) {  // a oneof member
     char b[8];
     for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(v >> (8 * i));
     Raw(std::string_view(b, 8));
@@ -211,10 +213,7 @@ class Encoder {
       case AttrType::kDouble: {
         uint64_t bits;
         std::memcpy(&bits, &a.double_value, sizeof bits);
-        char b[8];
-        for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(bits >> (8 * i));
-        w.Raw(std::string_view(b, 8));
-        w.Tag(4, kFixed64Type);
+        w.Fixed64Always(4, bits);
         break;
       }
       case AttrType::kBytes:
