@@ -15,7 +15,8 @@ namespace tempo::block {
 // content — name, version, dropped count and attributes in order with their types and values
 // (doubles by bit pattern, so -0.0 and NaNs stay apart; complex values by their block encoding,
 // whatever form the rows hold them in) — without serializing them; owners whose origin was
-// seen before are found without looking at their content. Not thread-safe; one per table of a RowGroupBuilder.
+// seen before are found without looking at their content. Not thread-safe; one per table of a
+// RowGroupBuilder.
 class DistinctOwners {
  public:
   // Row of `owner` in the row group and whether it was added now (the caller then appends its

@@ -13,7 +13,6 @@
 
 namespace tempo::block {
 
-
 TraceCursor::TraceCursor(ReadAtFn read, CursorOptions options)
     : read_(std::move(read)),
       options_(options),

@@ -100,9 +100,9 @@ struct TraceRows {
   // left without spans are dropped; a resource without attributes gets service.name
   // "unknown_service"; every span has a status. Resources and scopes are told apart by their
   // bytes (CombineFragments compares re-serialized messages: the same for every encoder that
-  // writes fields in order, as protobuf libraries do). Returns false, with the object cleared, where bytes do not parse or
-  // use what only a full parse reproduces (a singular message field given twice, groups): the
-  // caller then parses and combines the messages.
+  // writes fields in order, as protobuf libraries do). Returns false, with the object cleared,
+  // where bytes do not parse or use what only a full parse reproduces (a singular message field
+  // given twice, groups): the caller then parses and combines the messages.
   bool FromFragments(std::string_view bytes);
   void Clear();
   // Builds the trace as a message (cleared first), container for container and spans in

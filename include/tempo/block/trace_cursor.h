@@ -9,7 +9,6 @@
 #include "tempo/common/ids.h"
 #include "tempo/common/result.h"
 
-
 namespace tempo::block {
 
 struct Footer;
@@ -29,10 +28,10 @@ struct CursorOptions {
 // footer; Next reads one row group at a time, with its slice of the trace-ID directory, and
 // decodes its columns in batches of traces, laying out one trace at a time as rows (views into
 // the decoded columns, no protobuf objects), so memory is one row group's bytes and IDs plus one
-// batch of decoded columns, whatever the block size. The directory's checksum is complete only with the
-// last row group's slice: a corrupt directory fails Next before it returns false, so consume a
-// block to the end before committing anything made from it (a zstd-compressed directory, which
-// the writer no longer produces, is read and checked whole at Open).
+// batch of decoded columns, whatever the block size. The directory's checksum is complete only
+// with the last row group's slice: a corrupt directory fails Next before it returns false, so
+// consume a block to the end before committing anything made from it (a zstd-compressed
+// directory, which the writer no longer produces, is read and checked whole at Open).
 // Not thread-safe; one cursor per consumer. The read function must stay valid while it lives.
 class TraceCursor {
  public:
