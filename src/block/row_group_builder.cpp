@@ -106,17 +106,33 @@ void RowGroupBuilder::AddAttributes(Table table, const TraceRows& trace,
       way->clear();
     }
   }
+  size_t next = 0;  // where in the way the next attribute is looked for first
   for (uint32_t i = 0; i < attrs.size(); ++i) {
     std::vector<CachedKey>& cache = *way;
     const TraceRows::Attr& kv = trace.attrs[attrs.begin + i];
-    uint32_t column;
-    if (i < cache.size() && cache[i].type == kv.type && *cache[i].key == kv.key) {
-      column = cache[i].column;
-    } else {
+    uint32_t column = UINT32_MAX;
+    // The way holds the keys of one kind of owner in the order they come; lists that leave some
+    // out, or add some, still find theirs a step or two further on.
+    const size_t n = cache.size();
+    for (size_t k = 0; k < n; ++k) {
+      const size_t j = (next + k) % n;
+      if (cache[j].type == kv.type && *cache[j].key == kv.key) {
+        column = cache[j].column;
+        next = j + 1;
+        break;
+      }
+    }
+    if (column == UINT32_MAX) {
       const std::string* key;
       column = catalog_.Attribute(table, kv.type, kv.key, &key);
-      if (i >= cache.size()) cache.resize(i + 1);
-      cache[i] = CachedKey{kv.type, key, column};
+      const size_t at = std::min(next, n);
+      if (n < kMaxWayKeys) {
+        cache.insert(cache.begin() + static_cast<ptrdiff_t>(at), CachedKey{kv.type, key, column});
+        next = at + 1;
+      } else {
+        cache[at % n] = CachedKey{kv.type, key, column};
+        next = at % n + 1;
+      }
     }
     PutVarint(&shape_, column);
     PhysicalType value_type;

@@ -83,14 +83,16 @@ class RowGroupBuilder {
   // Value columns of attribute columns, indexed by catalog index (null: none yet / no values).
   std::vector<std::unique_ptr<ColumnBuilder>> attr_values_;
   DistinctOwners resources_, scopes_;  // the row group's resource and scope rows
-  // Per table, a few recent attribute lists (column by position), picked by their first key:
-  // owners of one kind list their attributes in the same order, which saves most catalog lookups.
+  // Per table, a few recent attribute lists (keys in the order they come), picked by their first
+  // key: owners of one kind list their attributes in the same order, which saves most catalog
+  // lookups. A way holds up to kMaxWayKeys keys.
   struct CachedKey {
     AttrType type;
     const std::string* key;  // owned by the catalog, stable
     uint32_t column;
   };
   static constexpr size_t kCacheWays = 8;
+  static constexpr size_t kMaxWayKeys = 64;
   std::array<std::array<std::vector<CachedKey>, kCacheWays>, kTableCount> key_cache_;
   std::array<size_t, kTableCount> next_way_{};
   std::string shape_, complex_;
