@@ -19,8 +19,7 @@ namespace wire = model::wire;
 constexpr uint32_t kDuplicate = UINT32_MAX;
 
 using wire::Field;
-
-bool Next(wire::Reader& r, Field* f) { return wire::ReadField(r, f); }
+using wire::ReadField;
 
 bool IsBytes(const Field& f) { return f.type == wire::kLengthDelimited; }
 bool IsVarint(const Field& f) { return f.type == wire::kVarint; }
@@ -37,7 +36,7 @@ bool AnyValue(std::string_view bytes, TraceRows::Attr* a) {
   Field f;
   uint32_t last = 0;
   while (!r.done()) {
-    if (!Next(r, &f)) return false;
+    if (!ReadField(r, &f)) return false;
     switch (f.number) {
       case 1:
       case 7:
@@ -109,7 +108,7 @@ bool KeyValue(std::string_view bytes, std::vector<TraceRows::Attr>* out) {
   TraceRows::Attr a;
   bool has_value = false;
   while (!r.done()) {
-    if (!Next(r, &f)) return false;
+    if (!ReadField(r, &f)) return false;
     if (!IsBytes(f)) continue;
     if (f.number == 1) {
       a.key = f.bytes;
@@ -135,7 +134,7 @@ bool ReadOwner(std::string_view bytes, bool scope, TraceRows::Owner* owner,
   owner->present = true;
   owner->attrs.begin = static_cast<uint32_t>(attrs->size());
   while (!r.done()) {
-    if (!Next(r, &f)) return false;
+    if (!ReadField(r, &f)) return false;
     if (f.number == attr_field && IsBytes(f)) {
       if (!KeyValue(f.bytes, attrs)) return false;
     } else if (f.number == dropped_field && IsVarint(f)) {
@@ -207,7 +206,7 @@ bool TraceRows::FromFragments(std::string_view bytes) {
   Field f;
   bool ok = true;
   while (ok && !r.done()) {
-    ok = Next(r, &f);
+    ok = ReadField(r, &f);
     if (ok && f.number == 1 && IsBytes(f)) ok = c.ResourceSpans(f.bytes, *this);
   }
   if (!ok) {
@@ -225,7 +224,7 @@ bool TraceRows::Combiner::ResourceSpans(std::string_view bytes, TraceRows& rows)
   bool has_resource = false;
   scope_spans_payloads.clear();
   while (!r.done()) {
-    if (!Next(r, &f)) return false;
+    if (!ReadField(r, &f)) return false;
     if (!IsBytes(f)) continue;
     if (f.number == 1) {
       if (has_resource) return false;  // two Resource messages merge
@@ -275,7 +274,7 @@ bool TraceRows::Combiner::ScopeSpans(std::string_view bytes, uint32_t resource, 
   bool has_scope = false;
   span_payloads.clear();
   while (!r.done()) {
-    if (!Next(r, &f)) return false;
+    if (!ReadField(r, &f)) return false;
     if (!IsBytes(f)) continue;
     if (f.number == 1) {
       if (has_scope) return false;
@@ -320,7 +319,7 @@ bool TraceRows::Combiner::Span(std::string_view bytes, TraceRows& rows) {
   event_payloads.clear();
   link_payloads.clear();
   while (!r.done()) {
-    if (!Next(r, &f)) return false;
+    if (!ReadField(r, &f)) return false;
     const bool b = IsBytes(f), v = IsVarint(f);
     switch (f.number) {
       case 1:
@@ -371,7 +370,7 @@ bool TraceRows::Combiner::Span(std::string_view bytes, TraceRows& rows) {
           wire::Reader sr(f.bytes);
           Field sf;
           while (!sr.done()) {
-            if (!Next(sr, &sf)) return false;
+            if (!ReadField(sr, &sf)) return false;
             if (sf.number == 2 && IsBytes(sf)) s.status_message = sf.bytes;
             if (sf.number == 3 && IsVarint(sf)) s.status_code = static_cast<int32_t>(sf.value);
           }
@@ -409,7 +408,7 @@ bool TraceRows::Combiner::Event(std::string_view bytes, TraceRows& rows) {
   TraceRows::Event e;
   e.attrs.begin = static_cast<uint32_t>(rows.attrs.size());
   while (!r.done()) {
-    if (!Next(r, &f)) return false;
+    if (!ReadField(r, &f)) return false;
     if (f.number == 1 && f.type == wire::kFixed64) {
       e.time = f.value;
     } else if (f.number == 2 && IsBytes(f)) {
@@ -431,7 +430,7 @@ bool TraceRows::Combiner::Link(std::string_view bytes, TraceRows& rows) {
   TraceRows::Link l;
   l.attrs.begin = static_cast<uint32_t>(rows.attrs.size());
   while (!r.done()) {
-    if (!Next(r, &f)) return false;
+    if (!ReadField(r, &f)) return false;
     const bool b = IsBytes(f);
     if (f.number == 1 && b) {
       l.trace_id = f.bytes;

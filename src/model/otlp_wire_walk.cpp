@@ -10,11 +10,9 @@
 namespace tempo::model {
 namespace {
 
-using wire::Reader;
-
 using wire::Field;
-
-bool Next(Reader& r, Field* f) { return wire::ReadField(r, f); }
+using wire::ReadField;
+using wire::Reader;
 
 bool IsBytes(const Field& f) { return f.type == wire::kLengthDelimited; }
 
@@ -26,7 +24,7 @@ class Walker {
     Reader r(bytes);
     Field f;
     while (!r.done()) {
-      if (!Next(r, &f)) return false;
+      if (!ReadField(r, &f)) return false;
       if (f.number == 1 && IsBytes(f)) {
         if (!ResourceSpans(f.bytes)) return false;
         if (stopped_) return true;
@@ -40,7 +38,7 @@ class Walker {
     Reader r(bytes);
     Field f;
     while (!r.done() && !stopped_) {
-      if (!Next(r, &f)) return false;
+      if (!ReadField(r, &f)) return false;
       if (!IsBytes(f)) continue;
       if (f.number == 1) {
         if (!AttributesOf(f.bytes, 1, WireOwner::kResource)) return false;
@@ -56,7 +54,7 @@ class Walker {
     Reader r(bytes);
     Field f;
     while (!r.done()) {
-      if (!Next(r, &f)) return false;
+      if (!ReadField(r, &f)) return false;
       if (f.number == field && IsBytes(f) && !KeyValue(owner, f.bytes)) return false;
     }
     return true;
@@ -66,7 +64,7 @@ class Walker {
     Reader r(bytes);
     Field f;
     while (!r.done() && !stopped_) {
-      if (!Next(r, &f)) return false;
+      if (!ReadField(r, &f)) return false;
       if (!IsBytes(f)) continue;
       if (f.number == 1) {
         if (!Scope(f.bytes)) return false;
@@ -83,7 +81,7 @@ class Walker {
     Field f;
     std::string_view name, version;
     while (!r.done()) {
-      if (!Next(r, &f)) return false;
+      if (!ReadField(r, &f)) return false;
       if (!IsBytes(f)) continue;
       if (f.number == 1) {
         name = f.bytes;
@@ -102,7 +100,7 @@ class Walker {
     Field f;
     WireSpan span;
     while (!r.done()) {
-      if (!Next(r, &f)) return false;
+      if (!ReadField(r, &f)) return false;
       switch (f.number) {
         case 5:
           if (IsBytes(f)) span.name = f.bytes;
@@ -141,7 +139,7 @@ class Walker {
     Field f;
     // A repeated `status` field merges into one message: later fields win.
     while (!r.done()) {
-      if (!Next(r, &f)) return false;
+      if (!ReadField(r, &f)) return false;
       if (f.number == 2 && IsBytes(f)) span->status_message = f.bytes;
       if (f.number == 3 && f.type == wire::kVarint) {
         span->status_code = static_cast<int64_t>(f.value);
@@ -155,7 +153,7 @@ class Walker {
     Field f;
     std::string_view name;
     while (!r.done()) {
-      if (!Next(r, &f)) return false;
+      if (!ReadField(r, &f)) return false;
       if (!IsBytes(f)) continue;
       if (f.number == 2) {
         name = f.bytes;
@@ -172,7 +170,7 @@ class Walker {
     Field f;
     WireAttribute a;
     while (!r.done()) {
-      if (!Next(r, &f)) return false;
+      if (!ReadField(r, &f)) return false;
       if (f.number == 1 && IsBytes(f)) {
         a.key = f.bytes;
       } else if (f.number == 2 && IsBytes(f)) {
@@ -188,7 +186,7 @@ class Walker {
     Reader r(bytes);
     Field f;
     while (!r.done()) {
-      if (!Next(r, &f)) return false;
+      if (!ReadField(r, &f)) return false;
       switch (f.number) {
         case 1:
           if (IsBytes(f)) {
