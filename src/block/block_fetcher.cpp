@@ -388,7 +388,12 @@ Status BlockFetcher::PredicatesOnRows(const RequestContext& ctx,
     if (!status.ok()) break;
     stats.traces_scanned += traces;
     stats.spans_scanned += rg.rows[static_cast<size_t>(Table::kSpan)];
+    // Only the asked-for traces are decided: the scan reads just their rows when they are few.
+    reader.CachePages();
     RowGroupScan scan(footer, rg, reader);
+    std::vector<uint8_t> selected(static_cast<size_t>(traces), 0);
+    for (size_t r = i; r < end; ++r) selected[static_cast<size_t>(rows[r] - rg.first_trace)] = 1;
+    scan.Restrict(std::move(selected));
     std::vector<uint8_t> hits;
     if (same_span) {
       // One span must satisfy every predicate: a row's entries become all 1 or all 0.

@@ -148,6 +148,19 @@ Status ChunkReader::Read(uint32_t column, uint64_t lo, uint64_t hi, ColumnValues
       out->dict = dict;
     }
   }
+  // Sized once, as the values arrive page by page (capped: the counts come from the file and are
+  // checked against the pages only as they are decoded).
+  const size_t count = static_cast<size_t>(std::min<uint64_t>(hi - lo, 1u << 20));
+  if (dict != nullptr && codes_only) {
+    out->codes.reserve(count);
+  } else if (dict != nullptr || desc.type == PhysicalType::kString ||
+             desc.type == PhysicalType::kBytes) {
+    out->strs.reserve(count);
+  } else if (desc.type == PhysicalType::kDouble) {
+    out->doubles.reserve(count);
+  } else {
+    out->ints.reserve(count);
+  }
   uint64_t first = 0;  // index of the page's first value
   uint64_t offset = chunk->dict_length();
   for (size_t p = 0; p < chunk->pages.size() && first < hi; ++p) {

@@ -109,6 +109,114 @@ Result<const std::vector<uint64_t>*> RowGroupScan::Bounds(Table t) {
   return &b;
 }
 
+Status RowGroupScan::ParseShape(Table t, std::string_view s, std::vector<uint32_t>* out,
+                                uint32_t column, uint32_t* count) const {
+  ByteReader reader(s, "attribute shape");
+  while (!reader.empty()) {
+    uint64_t c;
+    if (!reader.ReadVarint(&c) || c >= footer_.columns.size() ||
+        footer_.columns[c].role != ColumnRole::kAttribute || footer_.columns[c].table != t) {
+      return Bad(std::string(TableName(t)) + " attribute shape names a bad column");
+    }
+    if (count != nullptr) {
+      *count += c == column;
+    } else {
+      out->push_back(static_cast<uint32_t>(c));
+    }
+  }
+  return Status::Ok();
+}
+
+void RowGroupScan::Restrict(std::vector<uint8_t> traces) {
+  selected_ = std::move(traces);
+  have_ranges_ = {};
+  have_range_shapes_ = {};
+}
+
+Result<const RowGroupScan::Ranges*> RowGroupScan::RangesOf(Table t) {
+  if (selected_.empty() || (t != Table::kSpan && t != Table::kEvent && t != Table::kLink)) {
+    return nullptr;
+  }
+  const size_t ti = static_cast<size_t>(t);
+  if (!have_ranges_[ti]) {
+    if (selected_.size() != Rows(Table::kTrace)) {
+      return InvalidArgumentError("row group scan: selection size differs from the traces");
+    }
+    TEMPO_ASSIGN_OR_RETURN(const std::vector<uint64_t>* b, Bounds(t));
+    Ranges& ranges = ranges_[ti];
+    ranges.clear();
+    uint64_t rows = 0;
+    for (size_t i = 0; i < selected_.size(); ++i) {
+      if (!selected_[i] || (*b)[i] == (*b)[i + 1]) continue;
+      if (!ranges.empty() && ranges.back().second == (*b)[i]) {
+        ranges.back().second = (*b)[i + 1];
+      } else {
+        ranges.emplace_back((*b)[i], (*b)[i + 1]);
+      }
+      rows += (*b)[i + 1] - (*b)[i];
+    }
+    // Reading the table whole costs less per row: worth it once the selection is not small.
+    restricted_[ti] = rows * 8 <= Rows(t);
+    have_ranges_[ti] = true;
+  }
+  return restricted_[ti] ? &ranges_[ti] : nullptr;
+}
+
+Result<const RowGroupScan::RangeShapes*> RowGroupScan::RangeShapesOf(Table t) {
+  const size_t ti = static_cast<size_t>(t);
+  RangeShapes& rs = range_shapes_[ti];
+  if (have_range_shapes_[ti]) return &rs;
+  TEMPO_ASSIGN_OR_RETURN(const Ranges* ranges, RangesOf(t));
+  if (ranges == nullptr) return InternalError("row group scan: table not restricted");
+  rs.ranges.clear();
+  rs.of_row.clear();
+  rs.dict = nullptr;
+  rs.plain.clear();
+  const uint32_t shape_col = static_cast<uint32_t>(ShapeColumn(t));
+  const ChunkMeta* shape_chunk = reader_.Chunk(shape_col);
+  if (shape_chunk == nullptr) {
+    // Every row has the empty shape: no attribute values at all.
+    rs.plain.emplace_back();
+    for (const auto& [lo, hi] : *ranges) {
+      rs.ranges.push_back({.anchor = lo, .lo = lo, .hi = hi, .carry = true});
+      rs.of_row.resize(rs.of_row.size() + static_cast<size_t>(hi - lo), 0);
+    }
+    have_range_shapes_[ti] = true;
+    return &rs;
+  }
+  std::vector<uint64_t> page_first{0};
+  for (const PageMeta& p : shape_chunk->pages) page_first.push_back(page_first.back() + p.num_values);
+  std::unordered_map<std::string_view, uint32_t> plain_ids;  // shapes stored without dictionary
+  ColumnValues raw;
+  for (const auto& [lo, hi] : *ranges) {
+    RangeShapes::Range r{.lo = lo, .hi = hi};
+    const size_t page = static_cast<size_t>(
+        std::upper_bound(page_first.begin(), page_first.end(), lo) - page_first.begin() - 1);
+    if (page + 1 >= page_first.size()) return Bad("attribute shapes end before the rows");
+    if (!rs.ranges.empty() && rs.ranges.back().hi >= page_first[page]) {
+      r.carry = true;
+      r.anchor = rs.ranges.back().hi;
+    } else {
+      r.page = static_cast<uint32_t>(page);
+      r.anchor = page_first[page];
+    }
+    TEMPO_RETURN_IF_ERROR(reader_.Read(shape_col, r.anchor, hi, &raw, /*codes_only=*/true));
+    if (raw.dict != nullptr) {
+      rs.dict = raw.dict;
+      rs.of_row.insert(rs.of_row.end(), raw.codes.begin(), raw.codes.end());
+    } else {
+      for (std::string_view v : raw.strs) {
+        auto [it, inserted] = plain_ids.try_emplace(v, static_cast<uint32_t>(rs.plain.size()));
+        if (inserted) rs.plain.push_back(v);
+        rs.of_row.push_back(it->second);
+      }
+    }
+    rs.ranges.push_back(r);
+  }
+  have_range_shapes_[ti] = true;
+  return &rs;
+}
+
 Result<const RowGroupScan::Shapes*> RowGroupScan::ShapesOf(Table t) {
   const size_t ti = static_cast<size_t>(t);
   Shapes& shapes = shapes_[ti];
@@ -117,18 +225,8 @@ Result<const RowGroupScan::Shapes*> RowGroupScan::ShapesOf(Table t) {
   ColumnValues raw;
   TEMPO_RETURN_IF_ERROR(
       reader_.Read(static_cast<uint32_t>(ShapeColumn(t)), 0, n, &raw, /*codes_only=*/true));
-  auto parse = [&](std::string_view s) -> Status {
-    std::vector<uint32_t>& columns = shapes.distinct.emplace_back();
-    ByteReader reader(s, "attribute shape");
-    while (!reader.empty()) {
-      uint64_t c;
-      if (!reader.ReadVarint(&c) || c >= footer_.columns.size() ||
-          footer_.columns[c].role != ColumnRole::kAttribute || footer_.columns[c].table != t) {
-        return Bad(std::string(TableName(t)) + " attribute shape names a bad column");
-      }
-      columns.push_back(static_cast<uint32_t>(c));
-    }
-    return Status::Ok();
+  auto parse = [&](std::string_view s) {
+    return ParseShape(t, s, &shapes.distinct.emplace_back());
   };
   if (raw.defaulted) {
     TEMPO_RETURN_IF_ERROR(parse({}));
@@ -152,6 +250,8 @@ Result<const RowGroupScan::Shapes*> RowGroupScan::ShapesOf(Table t) {
 
 Status RowGroupScan::OwnerHits(const ColumnSource& source, std::vector<uint8_t>* owner_hits,
                                bool* any) {
+  TEMPO_ASSIGN_OR_RETURN(const Ranges* ranges, RangesOf(source.owner));
+  if (ranges != nullptr) return RangeOwnerHits(source, *ranges, owner_hits, any);
   const uint64_t n = Rows(source.owner);
   const ValueTest& test = source.test;
   *any = false;
@@ -168,10 +268,8 @@ Status RowGroupScan::OwnerHits(const ColumnSource& source, std::vector<uint8_t>*
     TEMPO_RETURN_IF_ERROR(reader_.Read(source.column, 0, num_values, &values_, is_string));
     value_hits.assign(static_cast<size_t>(num_values), 0);
     uint8_t* out = value_hits.data();
-    if (values_.defaulted) {
-      const bool hit = is_string ? test.String("") : test.Int(0);
-      if (hit) std::fill(value_hits.begin(), value_hits.end(), 1);
-    } else if (is_string && values_.dict != nullptr) {
+    if (!values_.defaulted && is_string && values_.dict != nullptr) {
+      // Every entry is tested once, so that a dictionary no entry of which matches ends here.
       std::vector<uint8_t> entry(static_cast<size_t>(values_.dict->size()));
       bool some = false;
       for (size_t d = 0; d < entry.size(); ++d) {
@@ -180,15 +278,8 @@ Status RowGroupScan::OwnerHits(const ColumnSource& source, std::vector<uint8_t>*
       }
       if (!some) return Status::Ok();
       for (size_t i = 0; i < values_.codes.size(); ++i) out[i] = entry[values_.codes[i]];
-    } else if (is_string) {
-      for (size_t i = 0; i < values_.strs.size(); ++i) out[i] = test.String(values_.strs[i]);
-    } else if (test.kind() == ValueKind::kDouble) {
-      for (size_t i = 0; i < values_.doubles.size(); ++i) out[i] = test.Double(values_.doubles[i]);
-    } else if (test.kind() == ValueKind::kOpaque || test.kind() == ValueKind::kComplex) {
-      if (test.constant()) std::fill(value_hits.begin(), value_hits.end(), 1);
     } else {
-      const int64_t* v = values_.ints.data();
-      for (size_t i = 0; i < values_.ints.size(); ++i) out[i] = test.Int(v[i]);
+      TestValues(test, values_, value_hits.size(), nullptr, out);
     }
     if (std::find(value_hits.begin(), value_hits.end(), 1) == value_hits.end()) {
       return Status::Ok();
@@ -234,6 +325,109 @@ Status RowGroupScan::OwnerHits(const ColumnSource& source, std::vector<uint8_t>*
   return Status::Ok();
 }
 
+void RowGroupScan::TestValues(const ValueTest& test, const ColumnValues& values, size_t n,
+                              std::vector<int8_t>* dict_memo, uint8_t* hits) {
+  const bool is_string = test.kind() == ValueKind::kString;
+  if (values.defaulted) {
+    const bool hit = is_string ? test.String("") : test.Int(0);
+    std::fill(hits, hits + n, hit ? 1 : 0);
+  } else if (is_string && values.dict != nullptr) {
+    std::vector<int8_t> local;
+    std::vector<int8_t>& memo = dict_memo != nullptr ? *dict_memo : local;
+    memo.resize(static_cast<size_t>(values.dict->size()), -1);
+    for (size_t i = 0; i < values.codes.size(); ++i) {
+      int8_t& m = memo[values.codes[i]];
+      if (m < 0) m = test.String(values.dict->at(values.codes[i])) ? 1 : 0;
+      hits[i] = static_cast<uint8_t>(m);
+    }
+  } else if (is_string) {
+    for (size_t i = 0; i < values.strs.size(); ++i) hits[i] = test.String(values.strs[i]);
+  } else if (test.kind() == ValueKind::kDouble) {
+    for (size_t i = 0; i < values.doubles.size(); ++i) hits[i] = test.Double(values.doubles[i]);
+  } else if (test.kind() == ValueKind::kOpaque || test.kind() == ValueKind::kComplex) {
+    std::fill(hits, hits + n, test.constant() ? 1 : 0);
+  } else {
+    const int64_t* v = values.ints.data();
+    for (size_t i = 0; i < values.ints.size(); ++i) hits[i] = test.Int(v[i]);
+  }
+}
+
+Status RowGroupScan::RangeOwnerHits(const ColumnSource& source, const Ranges& ranges,
+                                    std::vector<uint8_t>* owner_hits, bool* any) {
+  const ValueTest& test = source.test;
+  const bool is_string = test.kind() == ValueKind::kString;
+  *any = false;
+  owner_hits->assign(static_cast<size_t>(Rows(source.owner)), 0);
+  uint8_t* hits = owner_hits->data();
+  std::vector<int8_t> memo;
+  if (!source.attribute) {
+    for (const auto& [lo, hi] : ranges) {
+      if (source.has_values) {
+        TEMPO_RETURN_IF_ERROR(reader_.Read(source.column, lo, hi, &values_, is_string));
+        TestValues(test, values_, static_cast<size_t>(hi - lo), &memo, hits + lo);
+      } else if (test.constant()) {
+        std::fill(hits + lo, hits + hi, 1);
+      }
+    }
+    *any = std::find(owner_hits->begin(), owner_hits->end(), 1) != owner_hits->end();
+    return Status::Ok();
+  }
+  const ChunkMeta* chunk = nullptr;
+  if (source.has_values) {
+    chunk = reader_.Chunk(source.column);
+    if (chunk == nullptr) return Status::Ok();  // no owner has the attribute here
+  } else if (!test.constant()) {
+    return Status::Ok();
+  }
+  // Attribute values are in owner-row order: the shapes say how many each row holds, and the
+  // values before a shape page come from the column's shape_page_starts.
+  TEMPO_ASSIGN_OR_RETURN(const RangeShapes* shapes, RangeShapesOf(source.owner));
+  // How often each shape the rows use names the column, counted on first use.
+  constexpr uint32_t kUnknown = UINT32_MAX;
+  std::vector<uint32_t> count(shapes->ids(), kUnknown);
+  for (uint32_t id : shapes->of_row) {
+    if (count[id] != kUnknown) continue;
+    count[id] = 0;
+    TEMPO_RETURN_IF_ERROR(
+        ParseShape(source.owner, shapes->shape(id), nullptr, source.column, &count[id]));
+  }
+  const uint32_t* of_row = shapes->of_row.data();
+  std::vector<uint8_t> value_hits;
+  uint64_t offset = 0;  // the column's value index at the current row
+  for (const RangeShapes::Range& r : shapes->ranges) {
+    if (!r.carry && chunk != nullptr) {
+      offset = r.page > 0 ? chunk->shape_page_starts[r.page - 1] : 0;
+    }
+    for (uint64_t row = r.anchor; row < r.lo; ++row) offset += count[*of_row++];
+    uint64_t within = 0;
+    for (uint64_t i = 0; i < r.hi - r.lo; ++i) within += count[of_row[i]];
+    if (chunk != nullptr && within > 0) {
+      if (offset + within > chunk->num_values) {
+        return Bad("attribute column '" + footer_.columns[source.column].DisplayName() +
+                   "' does not match the attribute shapes");
+      }
+      TEMPO_RETURN_IF_ERROR(
+          reader_.Read(source.column, offset, offset + within, &values_, is_string));
+      value_hits.assign(static_cast<size_t>(within), 0);
+      TestValues(test, values_, value_hits.size(), &memo, value_hits.data());
+    }
+    size_t v = 0;
+    for (uint64_t row = r.lo; row < r.hi; ++row) {
+      const uint32_t k = count[*of_row++];
+      for (uint32_t j = 0; j < k; ++j) {
+        if (chunk == nullptr || value_hits[v + j]) {
+          hits[row] = 1;
+          *any = true;
+          break;
+        }
+      }
+      v += k;
+    }
+    offset += within;
+  }
+  return Status::Ok();
+}
+
 Status RowGroupScan::MarkTraces(Table owner, const std::vector<uint8_t>& owner_hits,
                                 std::vector<uint8_t>* hits) {
   const size_t traces = hits->size();
@@ -261,7 +455,7 @@ Status RowGroupScan::MarkTraces(Table owner, const std::vector<uint8_t>& owner_h
   }
   TEMPO_ASSIGN_OR_RETURN(const std::vector<uint64_t>* b, Bounds(owner));
   for (size_t t = 0; t < traces; ++t) {
-    if ((*hits)[t]) continue;
+    if ((*hits)[t] || !Selected(t)) continue;
     for (uint64_t r = (*b)[t]; r < (*b)[t + 1]; ++r) {
       if (owner_hits[static_cast<size_t>(r)]) {
         (*hits)[t] = 1;
@@ -287,7 +481,21 @@ Status RowGroupScan::Hits(const ConditionPlan& plan, std::vector<uint8_t>* hits)
   return Status::Ok();
 }
 
-Status RowGroupScan::ReadInts(Col c, uint64_t n, std::vector<int64_t>* out) {
+Status RowGroupScan::ReadInts(Col c, Table t, std::vector<int64_t>* out) {
+  const uint64_t n = Rows(t);
+  TEMPO_ASSIGN_OR_RETURN(const Ranges* ranges, RangesOf(t));
+  if (ranges != nullptr) {
+    out->assign(static_cast<size_t>(n), 0);
+    for (const auto& [lo, hi] : *ranges) {
+      TEMPO_RETURN_IF_ERROR(reader_.Read(static_cast<uint32_t>(c), lo, hi, &values_));
+      if (values_.defaulted) continue;
+      if (values_.ints.size() != hi - lo) {
+        return Bad(std::string(Intrinsic(c).name) + " has a wrong value count");
+      }
+      std::copy(values_.ints.begin(), values_.ints.end(), out->begin() + static_cast<ptrdiff_t>(lo));
+    }
+    return Status::Ok();
+  }
   ColumnValues values;
   TEMPO_RETURN_IF_ERROR(reader_.Read(static_cast<uint32_t>(c), 0, n, &values));
   if (values.defaulted) {
@@ -303,8 +511,9 @@ Result<const std::vector<int64_t>*> RowGroupScan::SpanScopeSpans() {
   if (have_span_ss_) return &span_ss_;
   TEMPO_ASSIGN_OR_RETURN(const std::vector<uint64_t>* spans, Bounds(Table::kSpan));
   TEMPO_ASSIGN_OR_RETURN(const std::vector<uint64_t>* ss, Bounds(Table::kScopeSpans));
-  TEMPO_RETURN_IF_ERROR(ReadInts(Col::kSpanScopeSpans, Rows(Table::kSpan), &span_ss_));
+  TEMPO_RETURN_IF_ERROR(ReadInts(Col::kSpanScopeSpans, Table::kSpan, &span_ss_));
   for (size_t t = 0; t + 1 < spans->size(); ++t) {
+    if (!Selected(t)) continue;
     for (uint64_t s = (*spans)[t]; s < (*spans)[t + 1]; ++s) {
       int64_t& v = span_ss_[static_cast<size_t>(s)];
       if (v < 0 || static_cast<uint64_t>(v) >= (*ss)[t + 1] - (*ss)[t]) {
@@ -319,7 +528,7 @@ Result<const std::vector<int64_t>*> RowGroupScan::SpanScopeSpans() {
 
 Result<const std::vector<int64_t>*> RowGroupScan::ScopeSpansScope() {
   if (have_ss_scope_) return &ss_scope_;
-  TEMPO_RETURN_IF_ERROR(ReadInts(Col::kSsScope, Rows(Table::kScopeSpans), &ss_scope_));
+  TEMPO_RETURN_IF_ERROR(ReadInts(Col::kSsScope, Table::kScopeSpans, &ss_scope_));
   have_ss_scope_ = true;
   return &ss_scope_;
 }
@@ -329,8 +538,8 @@ Result<const std::vector<int64_t>*> RowGroupScan::ScopeSpansResource() {
   TEMPO_ASSIGN_OR_RETURN(const std::vector<uint64_t>* rs, Bounds(Table::kResourceSpans));
   TEMPO_ASSIGN_OR_RETURN(const std::vector<uint64_t>* ss, Bounds(Table::kScopeSpans));
   std::vector<int64_t> count, resource;
-  TEMPO_RETURN_IF_ERROR(ReadInts(Col::kRsSsCount, Rows(Table::kResourceSpans), &count));
-  TEMPO_RETURN_IF_ERROR(ReadInts(Col::kRsResource, Rows(Table::kResourceSpans), &resource));
+  TEMPO_RETURN_IF_ERROR(ReadInts(Col::kRsSsCount, Table::kResourceSpans, &count));
+  TEMPO_RETURN_IF_ERROR(ReadInts(Col::kRsResource, Table::kResourceSpans, &resource));
   ss_resource_.assign(static_cast<size_t>(Rows(Table::kScopeSpans)), -1);
   for (size_t t = 0; t + 1 < rs->size(); ++t) {
     uint64_t next = (*ss)[t];
@@ -392,8 +601,9 @@ Status RowGroupScan::MarkSpans(Table owner, const std::vector<uint8_t>& owner_hi
   std::vector<int64_t> count;
   TEMPO_RETURN_IF_ERROR(
       ReadInts(owner == Table::kEvent ? Col::kSpanEventCount : Col::kSpanLinkCount,
-               Rows(Table::kSpan), &count));
+               Table::kSpan, &count));
   for (size_t t = 0; t + 1 < spans->size(); ++t) {
+    if (!Selected(t)) continue;
     uint64_t next = (*b)[t];
     for (uint64_t s = (*spans)[t]; s < (*spans)[t + 1]; ++s) {
       const int64_t k = count[static_cast<size_t>(s)];

@@ -2,6 +2,8 @@
 
 #include <array>
 #include <cstdint>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "block/chunk_reader.h"
@@ -31,6 +33,14 @@ class RowGroupScan {
   // unchanged. `hits` has one entry per trace row. kCorruption on bad data.
   Status Hits(const ConditionPlan& plan, std::vector<uint8_t>* hits);
 
+  // Limits the scan to the trace rows whose entry in `traces` (one per trace row) is non-zero:
+  // the span, event and link tables are then decoded only in those traces' rows when they are a
+  // small part of the table (values, attribute shapes, counts; pages are cached decoded, and the
+  // attribute values of a row range are found from the shape column's page starts). Hits and
+  // SpanHits stay exact for the selected traces; the entries of other traces are unspecified.
+  // Call before Hits / SpanHits; the reader should cache pages (ChunkReader::CachePages).
+  void Restrict(std::vector<uint8_t> traces);
+
   // For conditions that must hold on one span together (FetchRequest::same_span): sets
   // (*hits)[t] = 1 for every trace row t with a span on which every plan holds, each through the
   // span's own row, its events or links, its ScopeSpans' scope, its ResourceSpans' resource or
@@ -44,7 +54,45 @@ class RowGroupScan {
     std::vector<std::vector<uint32_t>> distinct;  // catalog indexes of each shape
   };
 
+  // Row ranges [first, last) of the selected traces in one owner table, ascending and merged.
+  using Ranges = std::vector<std::pair<uint64_t, uint64_t>>;
+  // Attribute shapes of a restricted table's row ranges. Counting starts at each range's
+  // `anchor`: the first row of the shape page holding `lo` (whose values before it are that
+  // page's shape_page_starts entry), or the previous range's end when that is in the same page.
+  struct RangeShapes {
+    struct Range {
+      uint64_t anchor = 0, lo = 0, hi = 0;
+      bool carry = false;  // anchor is the previous range's end
+      uint32_t page = 0;   // shape page holding `lo` (when !carry)
+    };
+    std::vector<Range> ranges;
+    std::vector<uint32_t> of_row;  // shape id per row of [anchor, hi) of every range, in order
+    // Ids are dictionary codes when `dict` is set (the reader's, all pages loaded), else indexes
+    // into `plain` (the shapes as stored).
+    const PagedDictionary* dict = nullptr;
+    std::vector<std::string_view> plain;
+    size_t ids() const { return dict != nullptr ? static_cast<size_t>(dict->size()) : plain.size(); }
+    std::string_view shape(uint32_t id) const { return dict != nullptr ? dict->at(id) : plain[id]; }
+  };
+
   uint64_t Rows(Table t) const { return row_group_.rows[static_cast<size_t>(t)]; }
+  // The selected traces' rows of `t` when the scan is restricted and they are a small part of
+  // the table; nullptr when the whole table is read.
+  Result<const Ranges*> RangesOf(Table t);
+  Result<const RangeShapes*> RangeShapesOf(Table t);
+  // Parses one attribute shape (catalog columns of table `t`) into `out`; with `column`, counts
+  // its occurrences into `*count` instead (`out` may then be null).
+  Status ParseShape(Table t, std::string_view s, std::vector<uint32_t>* out,
+                    uint32_t column = UINT32_MAX, uint32_t* count = nullptr) const;
+  bool Selected(size_t trace) const { return selected_.empty() || selected_[trace] != 0; }
+  // Tests `n` decoded values (one range of a column; `defaulted`: n default values) into
+  // hits[0, n). Dictionary codes are tested through `dict_memo` (per dictionary entry: -1
+  // unknown, else the answer), which the caller keeps across ranges of one column.
+  static void TestValues(const ValueTest& test, const ColumnValues& values, size_t n,
+                         std::vector<int8_t>* dict_memo, uint8_t* hits);
+  // OwnerHits over a restricted table: only the rows of `ranges` are decoded and marked.
+  Status RangeOwnerHits(const ColumnSource& source, const Ranges& ranges,
+                        std::vector<uint8_t>* owner_hits, bool* any);
   // Per trace row, the first row of table `t` (kSpan, kEvent, kLink, kResourceSpans,
   // kScopeSpans), plus the table's row count at the end.
   Result<const std::vector<uint64_t>*> Bounds(Table t);
@@ -53,8 +101,9 @@ class RowGroupScan {
   Status OwnerHits(const ColumnSource& source, std::vector<uint8_t>* owner_hits, bool* any);
   Status MarkTraces(Table owner, const std::vector<uint8_t>& owner_hits,
                     std::vector<uint8_t>* hits);
-  // Values of the int column `c` for rows [0, n) (zeros when the column is omitted).
-  Status ReadInts(Col c, uint64_t n, std::vector<int64_t>* out);
+  // Values of the int column `c` of table `t`, one per row (zeros when the column is omitted;
+  // with a restriction, zeros outside the selected rows).
+  Status ReadInts(Col c, Table t, std::vector<int64_t>* out);
   // Per span row, its ScopeSpans row; per ScopeSpans row, its scope and resource rows (-1: none).
   Result<const std::vector<int64_t>*> SpanScopeSpans();
   Result<const std::vector<int64_t>*> ScopeSpansScope();
@@ -71,6 +120,12 @@ class RowGroupScan {
   std::array<Shapes, kTableCount> shapes_;
   std::array<bool, kTableCount> have_shapes_{};
   ColumnValues values_;
+  std::vector<uint8_t> selected_;  // Restrict's traces; empty: every trace
+  std::array<Ranges, kTableCount> ranges_;
+  std::array<bool, kTableCount> have_ranges_{};
+  std::array<bool, kTableCount> restricted_{};
+  std::array<RangeShapes, kTableCount> range_shapes_;
+  std::array<bool, kTableCount> have_range_shapes_{};
   std::vector<int64_t> span_ss_, ss_scope_, ss_resource_;
   bool have_span_ss_ = false, have_ss_scope_ = false, have_ss_resource_ = false;
 };

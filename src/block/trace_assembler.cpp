@@ -139,10 +139,8 @@ Status TraceAssembler::DecodeAttributes(Table table) {
   ColumnValues raw;
   TEMPO_RETURN_IF_ERROR(reader_.Read(shape_col, from, hi, &raw, /*codes_only=*/true));
   Shapes& shapes = shapes_[Idx(table)];
-  shapes.distinct.clear();
   shapes.of_row.clear();
-  auto parse = [&](std::string_view s) -> Status {
-    std::vector<uint32_t>& columns = shapes.distinct.emplace_back();
+  auto parse = [&](std::string_view s, std::vector<uint32_t>* columns) -> Status {
     ByteReader reader(s, "attribute shape");
     while (!reader.empty()) {
       uint64_t c;
@@ -150,43 +148,64 @@ Status TraceAssembler::DecodeAttributes(Table table) {
           footer_.columns[c].role != ColumnRole::kAttribute || footer_.columns[c].table != table) {
         return Bad(std::string(TableName(table)) + " attribute shape names a bad column");
       }
-      columns.push_back(static_cast<uint32_t>(c));
+      columns->push_back(static_cast<uint32_t>(c));
     }
     return Status::Ok();
   };
-  // Shape index of every row in [from, hi): dictionary codes when the column has a dictionary,
-  // else distinct strings found by hashing.
+  // Shape index of every row in [from, hi): dictionary codes when the column has a dictionary
+  // (the entries are parsed when a row first uses them, once per assembler), else distinct
+  // strings found by hashing.
   std::vector<uint32_t> shape_of(static_cast<size_t>(hi - from));
   if (raw.defaulted) {
-    TEMPO_RETURN_IF_ERROR(parse({}));  // every row has the empty shape (index 0)
+    shapes.dict = nullptr;
+    shapes.distinct.assign(1, {});  // every row has the empty shape (index 0)
   } else if (raw.dict != nullptr) {
-    for (size_t d = 0; d < raw.dict->size(); ++d) TEMPO_RETURN_IF_ERROR(parse(raw.dict->at(d)));
+    if (shapes.dict != raw.dict) {
+      shapes.dict = raw.dict;
+      shapes.distinct.assign(static_cast<size_t>(raw.dict->size()), {});
+      shapes.parsed.assign(shapes.distinct.size(), 0);
+    }
+    for (uint32_t code : raw.codes) {
+      if (shapes.parsed[code]) continue;
+      TEMPO_RETURN_IF_ERROR(parse(raw.dict->at(code), &shapes.distinct[code]));
+      shapes.parsed[code] = 1;
+    }
     std::copy(raw.codes.begin(), raw.codes.end(), shape_of.begin());
   } else {
+    shapes.dict = nullptr;
+    shapes.distinct.clear();
     std::unordered_map<std::string_view, uint32_t> ids;
     for (size_t r = 0; r < shape_of.size(); ++r) {
       auto [it, inserted] =
           ids.try_emplace(raw.strs[r], static_cast<uint32_t>(shapes.distinct.size()));
-      if (inserted) TEMPO_RETURN_IF_ERROR(parse(raw.strs[r]));
+      if (inserted) TEMPO_RETURN_IF_ERROR(parse(raw.strs[r], &shapes.distinct.emplace_back()));
       shape_of[r] = it->second;
     }
   }
   const size_t split = static_cast<size_t>(lo - from);
   shapes.of_row.assign(shape_of.begin() + static_cast<ptrdiff_t>(split), shape_of.end());
-  std::vector<uint64_t> rows_before(shapes.distinct.size(), 0);
-  std::vector<uint64_t> rows_within(shapes.distinct.size(), 0);
-  for (size_t r = 0; r < shape_of.size(); ++r)
-    ++(r < split ? rows_before : rows_within)[shape_of[r]];
+  // Rows before `lo` (in its page) and from `lo` on, per shape the rows use.
+  if (shape_before_.size() < shapes.distinct.size()) {
+    shape_before_.resize(shapes.distinct.size(), 0);
+    shape_within_.resize(shapes.distinct.size(), 0);
+  }
+  std::vector<uint32_t> touched;
+  for (size_t r = 0; r < shape_of.size(); ++r) {
+    const uint32_t id = shape_of[r];
+    if (shape_before_[id] == 0 && shape_within_[id] == 0) touched.push_back(id);
+    ++(r < split ? shape_before_ : shape_within_)[id];
+  }
   std::vector<uint32_t> used;
-  for (size_t s = 0; s < shapes.distinct.size(); ++s) {
-    for (uint32_t c : shapes.distinct[s]) {
+  for (uint32_t id : touched) {
+    for (uint32_t c : shapes.distinct[id]) {
       if (!range_used_[c]) {
         range_used_[c] = 1;
         used.push_back(c);
       }
-      range_before_[c] += rows_before[s];
-      range_within_[c] += rows_within[s];
+      range_before_[c] += shape_before_[id];
+      range_within_[c] += shape_within_[id];
     }
+    shape_before_[id] = shape_within_[id] = 0;  // leave the scratch arrays zeroed
   }
   Status status;
   for (uint32_t c : used) {

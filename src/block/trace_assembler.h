@@ -57,6 +57,10 @@ class TraceAssembler {
   struct Shapes {
     std::vector<std::vector<uint32_t>> distinct;  // catalog indexes, in attribute order
     std::vector<uint32_t> of_row;                 // per decoded row: index into `distinct`
+    // Dictionary-encoded shapes: `distinct` is indexed by code and entry `code` is parsed once
+    // `parsed[code]` is set; `dict` is the reader's dictionary they come from.
+    const PagedDictionary* dict = nullptr;
+    std::vector<uint8_t> parsed;
   };
 
   Status RunSelected(uint64_t first, uint64_t last, std::string_view ids,
@@ -94,6 +98,7 @@ class TraceAssembler {
   std::vector<uint64_t> attr_next_;
   // Scratch of DecodeAttributes by catalog index, all zero between calls.
   std::vector<uint64_t> range_before_, range_within_;
+  std::vector<uint64_t> shape_before_, shape_within_;  // by shape index
   std::vector<uint8_t> range_used_;
   std::vector<uint8_t> keep_;  // KeepAttributes; empty: all
   bool kept(uint32_t column) const { return keep_.empty() || keep_[column] != 0; }
