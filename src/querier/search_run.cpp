@@ -169,11 +169,19 @@ Status SearchRun::RunJob(size_t index, JobResult* result) {
 
   Status s;
   if (job.block < 0) {
-    traceql::FetchRequest request = query_.fetch_request();
-    request.start_unix_nano = options_.start_unix_nano;
-    request.end_unix_nano = options_.end_unix_nano;
-    request.named_attributes_only = true;  // as for block jobs
-    s = sources_->StreamCombined(ctx_, request, job.part, combined_parts_, min_start, consume,
+    std::shared_ptr<CombinedScan> scan;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (combined_scan_ == nullptr) {
+        traceql::FetchRequest request = query_.fetch_request();
+        request.start_unix_nano = options_.start_unix_nano;
+        request.end_unix_nano = options_.end_unix_nano;
+        request.named_attributes_only = true;  // as for block jobs
+        combined_scan_ = std::make_shared<CombinedScan>(*sources_, std::move(request));
+      }
+      scan = combined_scan_;
+    }
+    s = sources_->StreamCombined(ctx_, *scan, job.part, combined_parts_, min_start, consume,
                                  &result->bytes);
   } else {
     const BlockSource& b = sources_->blocks()[static_cast<size_t>(job.block)];

@@ -64,6 +64,8 @@ class SearchRun : public std::enable_shared_from_this<SearchRun> {
   const SearchProgressFn progress_;
   std::vector<Job> jobs_;
   uint32_t combined_parts_ = 1;
+  // The combined parts' shared predicate scan; made by the first combined job (under mu_).
+  std::shared_ptr<CombinedScan> combined_scan_;
   std::atomic<bool> stop_{false};  // set under mu_; read by running jobs
   // Without most_recent, with a limit: jobs from this index on cannot reach the answer, since the
   // done jobs before it hold `limit` matches (and the answer is the first `limit` in job order):

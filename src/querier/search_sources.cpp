@@ -171,17 +171,23 @@ Result<std::shared_ptr<const SearchSources>> SearchSources::Prepare(
   return std::shared_ptr<const SearchSources>(std::move(sources));
 }
 
-Status SearchSources::CandidateRows(const RequestContext& ctx, const traceql::FetchRequest& request,
-                                    uint32_t part, uint32_t parts,
-                                    std::vector<std::vector<uint64_t>>* rows,
+Status SearchSources::CandidateRows(const RequestContext& ctx, CombinedScan& scan, uint32_t part,
+                                    uint32_t parts, std::vector<std::vector<uint64_t>>* rows,
                                     std::vector<bool>* live_kept, uint64_t* inspected_bytes) const {
+  const traceql::FetchRequest& request = scan.request();
   auto in_part = [&](const TraceId& id) { return parts <= 1 || TraceIdHash{}(id) % parts == part; };
+  // Per block, which of its shared rows (positions in shared_rows) belong to this part.
+  std::vector<std::vector<uint32_t>> mine(blocks_.size());
   rows->clear();
-  for (const BlockSource& b : blocks_) {
+  for (size_t i = 0; i < blocks_.size(); ++i) {
+    const BlockSource& b = blocks_[i];
     std::vector<uint64_t>& r = rows->emplace_back();
     const std::string_view dir = b.reader->trace_ids();
-    for (uint64_t row : b.shared_rows) {
-      if (in_part(TraceId::FromBytes(dir.substr(row * 16, 16)))) r.push_back(row);
+    for (size_t k = 0; k < b.shared_rows.size(); ++k) {
+      const uint64_t row = b.shared_rows[k];
+      if (!in_part(TraceId::FromBytes(dir.substr(row * 16, 16)))) continue;
+      r.push_back(row);
+      mine[i].push_back(static_cast<uint32_t>(k));
     }
   }
   live_kept->assign(live_.size(), false);
@@ -199,21 +205,20 @@ Status SearchSources::CandidateRows(const RequestContext& ctx, const traceql::Fe
     h.resize(np, 0);
     raw.Evaluate(live.data.view(), h.data());
   }
-  for (size_t i = 0; i < blocks_.size(); ++i) {
-    const BlockSource& b = blocks_[i];
-    const std::vector<uint64_t>& shared_rows = (*rows)[i];
-    if (shared_rows.empty()) continue;
+  // The blocks are visited from a different one per part, so that parts starting together scan
+  // different blocks (each block is scanned once, by whichever part asks first).
+  for (size_t n = 0; n < blocks_.size(); ++n) {
+    const size_t i = (part + n) % blocks_.size();
+    if (mine[i].empty()) continue;
     TEMPO_RETURN_IF_ERROR(CheckContext(ctx));
-    block::BlockFetcher fetcher(b.reader);
-    std::vector<uint8_t> on_rows;
-    Status s = fetcher.PredicatesOnRows(ctx, request, shared_rows, &on_rows);
-    if (inspected_bytes) *inspected_bytes += fetcher.stats().bytes_read;
-    if (!s.ok()) return InBlock(b, s);
+    TEMPO_ASSIGN_OR_RETURN(const std::vector<uint8_t>* on_rows,
+                           scan.Holds(ctx, i, inspected_bytes));
+    const BlockSource& b = blocks_[i];
     const std::string_view dir = b.reader->trace_ids();
-    for (size_t r = 0; r < shared_rows.size(); ++r) {
-      std::vector<uint8_t>& h = holds[TraceId::FromBytes(dir.substr(shared_rows[r] * 16, 16))];
+    for (uint32_t k : mine[i]) {
+      std::vector<uint8_t>& h = holds[TraceId::FromBytes(dir.substr(b.shared_rows[k] * 16, 16))];
       h.resize(np, 0);
-      for (size_t p = 0; p < np; ++p) h[p] |= on_rows[r * np + p];
+      for (size_t p = 0; p < np; ++p) h[p] |= (*on_rows)[k * np + p];
     }
   }
   auto pruned = [&](const TraceId& id) {
@@ -242,8 +247,9 @@ bool SearchSources::IsShared(const TraceId& id) const {
 Status SearchSources::BuildCombined(const RequestContext& ctx, const traceql::FetchRequest& request,
                                     traceql::InMemoryFetcher* out, uint64_t* inspected_bytes,
                                     uint32_t part, uint32_t parts) const {
+  CombinedScan scan(*this, request);
   return StreamCombined(
-      ctx, request, part, parts, nullptr,
+      ctx, scan, part, parts, nullptr,
       [out](traceql::TraceView&& view) {
         out->Add(std::move(view));
         return true;
@@ -286,15 +292,14 @@ constexpr size_t kMaxCombinedBatch = 1024;
 
 }  // namespace
 
-Status SearchSources::StreamCombined(const RequestContext& ctx,
-                                     const traceql::FetchRequest& request, uint32_t part,
+Status SearchSources::StreamCombined(const RequestContext& ctx, CombinedScan& scan, uint32_t part,
                                      uint32_t parts, const std::function<uint64_t()>& min_start,
                                      const std::function<bool(traceql::TraceView&&)>& consume,
                                      uint64_t* inspected_bytes) const {
+  const traceql::FetchRequest& request = scan.request();
   std::vector<std::vector<uint64_t>> rows;
   std::vector<bool> live_kept;
-  TEMPO_RETURN_IF_ERROR(
-      CandidateRows(ctx, request, part, parts, &rows, &live_kept, inspected_bytes));
+  TEMPO_RETURN_IF_ERROR(CandidateRows(ctx, scan, part, parts, &rows, &live_kept, inspected_bytes));
   std::map<TraceId, Candidate> by_id;
   for (size_t i = 0; i < live_.size(); ++i) {
     if (!live_kept[i]) continue;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "querier/combined_scan.h"
 #include "tempo/common/shared_bytes.h"
 
 #include "tempo/block/block_meta.h"
@@ -82,7 +83,7 @@ class SearchSources {
   // trace). Only the kept traces are read, decoded and combined; the time range is checked on
   // the combined trace. `inspected_bytes` also counts the condition columns read.
   // Only the traces of part `part` of `parts` (split by trace-ID hash) are built, so that the
-  // combined work can run as several jobs.
+  // combined work can run as several jobs (StreamCombined, with one CombinedScan for all parts).
   Status BuildCombined(const RequestContext& ctx, const traceql::FetchRequest& request,
                        traceql::InMemoryFetcher* out, uint64_t* inspected_bytes,
                        uint32_t part = 0, uint32_t parts = 1) const;
@@ -94,9 +95,11 @@ class SearchSources {
   // Before each batch `min_start()` (optional) is asked: the stream ends at the first candidate
   // whose bound is below it, as no trace from there on can start later. Stops when `consume`
   // returns false. With request.named_attributes_only the block fragments are decoded with only
-  // the attributes a search reads (BlockFetcher::ReadTraces). Errors as BuildCombined.
-  Status StreamCombined(const RequestContext& ctx, const traceql::FetchRequest& request,
-                        uint32_t part, uint32_t parts, const std::function<uint64_t()>& min_start,
+  // the attributes a search reads (BlockFetcher::ReadTraces). The request is `scan`'s, which
+  // must have been made for these sources; the parts of one combined job share it, so that each
+  // block's predicate columns are scanned once. Errors as BuildCombined.
+  Status StreamCombined(const RequestContext& ctx, CombinedScan& scan, uint32_t part,
+                        uint32_t parts, const std::function<uint64_t()>& min_start,
                         const std::function<bool(traceql::TraceView&&)>& consume,
                         uint64_t* inspected_bytes) const;
 
@@ -109,8 +112,8 @@ class SearchSources {
 
   // Per block, the shared rows of the traces BuildCombined(request, part, parts) combines, and
   // per live trace (live_ order) whether it is combined (see there).
-  Status CandidateRows(const RequestContext& ctx, const traceql::FetchRequest& request,
-                       uint32_t part, uint32_t parts, std::vector<std::vector<uint64_t>>* rows,
+  Status CandidateRows(const RequestContext& ctx, CombinedScan& scan, uint32_t part,
+                       uint32_t parts, std::vector<std::vector<uint64_t>>* rows,
                        std::vector<bool>* live_kept, uint64_t* inspected_bytes) const;
 
   uint64_t start_ = 0, end_ = 0;

@@ -178,6 +178,33 @@ TEST_CASE("Many combined traces are split into parts that together find every ma
   CHECK(r.traces(2).traceid() == "7");
 }
 
+TEST_CASE("Combined parts share one predicate scan of the blocks and still find every match",
+          "[querier][search]") {
+  // 2,500 traces with a fragment in each of two blocks: the combined job runs as several parts,
+  // which read their traces' answers from one scan per block (CombinedScan). Conditions met by
+  // different fragments of a trace still make it match.
+  SearchNode node;
+  std::vector<tempo::testing::TestSpan> first, second;
+  for (uint64_t t = 1; t <= 2500; ++t) {
+    tempo::testing::TestSpan a{.trace = t, .span = 2 * t, .start_unix_nano = kBase + t};
+    tempo::testing::TestSpan b{.trace = t, .span = 2 * t + 1, .start_unix_nano = kBase + t};
+    if (t == 7 || t == 1500) a.attributes = {{"k", "hit"}};
+    if (t == 2400) b.attributes = {{"k", "hit"}};
+    if (t == 7 || t == 2000) b.attributes = {{"j", "yes"}};
+    first.push_back(std::move(a));
+    second.push_back(std::move(b));
+  }
+  node.WriteBlock(first);
+  node.WriteBlock(second);
+  tempopb::SearchResponse r = Run(node, "{ span.k = \"hit\" }");
+  CHECK(r.metrics().totaljobs() >= 4);  // two blocks' row groups and at least two parts
+  CHECK(SortedIds(r) == std::vector<std::string>{"5dc", "7", "960"});  // 1500, 7, 2400 in hex
+  CHECK(r.metrics().inspectedtraces() == 3);  // the scan ruled out every other trace
+  CHECK(Ids(node, "{ span.k = \"hit\" } && { span.j = \"yes\" }") ==
+        std::vector<std::string>{"7"});
+  CHECK(Ids(node, "{ span.k = \"hit\" && span.j = \"yes\" }").empty());
+}
+
 TEST_CASE("Live traces without the status or kind a query asks for are not decoded",
           "[querier][search]") {
   SearchNode node;
