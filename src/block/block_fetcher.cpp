@@ -257,16 +257,24 @@ Status BlockFetcher::FetchRowGroup(const RequestContext& ctx, const traceql::Fet
 
   // 4. Late materialization: decode only the candidates. Newest first: in batches of growing
   // size (a consumer that stops early decodes little); else in batches of neighbouring rows.
-  Result<std::string> bytes = ReadBlockRange(reader_->read_, rg.offset, rg.length);
-  TEMPO_RETURN_IF_ERROR(InRowGroup(bytes.status(), index));
-  stats->bytes_read += rg.length;
+  // A few candidates (or a first batch of a few, newest first) are read page by page.
+  const size_t first_need = options_.newest_first ? std::min(rows.size(), options_.first_batch)
+                                                  : rows.size();
+  RowGroupAssembly assembly;
+  struct CountBytes {  // pages are read as the batches need them: counted when done
+    const RowGroupAssembly& assembly;
+    BlockFetchStats* stats;
+    ~CountBytes() { stats->bytes_read += assembly.bytes_read; }
+  } count_bytes{assembly, stats};
+  TEMPO_RETURN_IF_ERROR(InRowGroup(
+      assembly.Open(footer, rg, reader_->read_, ReadByPages(first_need, traces)), index));
   if (options_.newest_first) {
     std::sort(rows.begin(), rows.end(), [&](uint64_t a, uint64_t b) {
       if (start_of(a) != start_of(b)) return start_of(a) > start_of(b);
       return a < b;  // rows are in trace-ID order
     });
   }
-  TraceAssembler assembler(footer, rg, *bytes);
+  TraceAssembler& assembler = *assembly.assembler;
   if (request.named_attributes_only) {
     assembler.KeepAttributes(NamedAttributeColumns(footer, request));
   }

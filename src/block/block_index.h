@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,35 @@ struct BlockIndex {
 
 // Reads exactly `length` bytes at `offset` through `read` (kIOError on a short read).
 Result<std::string> ReadBlockRange(const ReadAtFn& read, uint64_t offset, uint64_t length);
+
+class TraceAssembler;
+
+// A TraceAssembler over one row group of a block, with what it reads from: either the whole row
+// group, read at once (many traces to decode), or the block's pages one read each as the
+// assembler needs them (a few traces: a row group is megabytes, their pages a small part of it).
+// `bytes_read` counts what was read so far. Not movable (the page reader points into it); not
+// thread-safe.
+struct RowGroupAssembly {
+  RowGroupAssembly();
+  ~RowGroupAssembly();
+  RowGroupAssembly(const RowGroupAssembly&) = delete;
+  RowGroupAssembly& operator=(const RowGroupAssembly&) = delete;
+
+  // Prepares `assembler` for row group `rg` of the block read through `read` (which must
+  // outlive this), reading the whole row group now unless `by_pages`. Errors: the read's.
+  Status Open(const Footer& footer, const RowGroupMeta& rg, const ReadAtFn& read, bool by_pages);
+
+  std::unique_ptr<TraceAssembler> assembler;
+  uint64_t bytes_read = 0;
+
+ private:
+  std::string bytes_;   // the whole row group, when read at once
+  ReadAtFn counted_;    // page reads through `read`, counted into bytes_read
+};
+
+// Whether decoding `wanted` of a row group's `traces` traces should read pages rather than the
+// whole row group.
+inline bool ReadByPages(uint64_t wanted, uint64_t traces) { return wanted * 8 <= traces; }
 
 // How much of a block's tail a reader fetches at once when it does not know the footer's size:
 // small blocks then need a single read.

@@ -41,6 +41,25 @@ Result<std::string> ReadBlockRange(const ReadAtFn& read, uint64_t offset, uint64
   return data;
 }
 
+RowGroupAssembly::RowGroupAssembly() = default;
+RowGroupAssembly::~RowGroupAssembly() = default;
+
+Status RowGroupAssembly::Open(const Footer& footer, const RowGroupMeta& rg, const ReadAtFn& read,
+                              bool by_pages) {
+  if (by_pages) {
+    counted_ = [this, &read](uint64_t offset, uint64_t length) {
+      bytes_read += length;
+      return read(offset, length);
+    };
+    assembler = std::make_unique<TraceAssembler>(footer, rg, counted_);
+    return Status::Ok();
+  }
+  TEMPO_ASSIGN_OR_RETURN(bytes_, ReadBlockRange(read, rg.offset, rg.length));
+  bytes_read += rg.length;
+  assembler = std::make_unique<TraceAssembler>(footer, rg, bytes_);
+  return Status::Ok();
+}
+
 namespace {
 
 Status CheckBlockVersion(uint32_t version) {
@@ -261,16 +280,18 @@ Status BlockReader::ReadTracesKeeping(
     const RowGroupMeta& rg = RowGroupOf(index_->footer, rows[i]);
     const uint64_t n = rg.rows[static_cast<size_t>(Table::kTrace)];
     std::vector<uint8_t> selected(n, 0);
-    uint64_t lo = rows[i] - rg.first_trace, hi = lo;
+    uint64_t lo = rows[i] - rg.first_trace, hi = lo, wanted = 0;
     for (; i < rows.size() && rows[i] < rg.first_trace + n; ++i) {
       if (i > 0 && rows[i] <= rows[i - 1]) {
         return InvalidArgumentError("trace rows must be ascending and inside the block");
       }
       hi = rows[i] - rg.first_trace;
       selected[hi] = 1;
+      ++wanted;
     }
-    TEMPO_ASSIGN_OR_RETURN(std::string bytes, ReadBlockRange(read_, rg.offset, rg.length));
-    TraceAssembler assembler(index_->footer, rg, bytes);
+    RowGroupAssembly assembly;
+    TEMPO_RETURN_IF_ERROR(assembly.Open(index_->footer, rg, read_, ReadByPages(wanted, n)));
+    TraceAssembler& assembler = *assembly.assembler;
     if (keep != nullptr) assembler.KeepAttributes(*keep);
     std::vector<uint8_t> range(selected.begin() + static_cast<ptrdiff_t>(lo),
                                selected.begin() + static_cast<ptrdiff_t>(hi + 1));

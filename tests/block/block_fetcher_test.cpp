@@ -560,6 +560,74 @@ TEST_CASE("Predicates on a few rows read only their rows and decide them as a fu
   CHECK(decided > 0);  // some predicates were ruled out on the few rows
 }
 
+TEST_CASE("A few candidates of a large row group are read page by page", "[block][fetch]") {
+  // One row group of 800 traces; a condition only two of them meet. The candidates must come out
+  // whole and equal to their decoded copies, reading a small part of the row group; a query that
+  // most traces meet reads the row group whole.
+  std::mt19937_64 rng(31);
+  std::map<TraceId, tempopb::Trace> traces = StructuredTraces(rng, 800);
+  std::vector<TraceId> marked;
+  for (auto it = traces.begin(); marked.size() < 2; std::advance(it, 300)) {
+    auto* kv = it->second.mutable_resourcespans(0)->mutable_scope_spans(0)->mutable_spans(0)
+                   ->add_attributes();
+    kv->set_key("marker");
+    kv->mutable_value()->set_string_value("here");
+    marked.push_back(it->first);
+  }
+  TestBlock block;
+  WriteBlock(traces, 100000, &block);
+  REQUIRE(block.reader->row_groups() == 1);
+  const uint64_t block_bytes = block.data.size();
+
+  BlockFetcher fetcher(block.reader);
+  auto query = traceql::SearchQuery::Compile("{ span.marker = \"here\" }").value();
+  std::map<std::string, std::string> found;  // id -> serialized trace
+  REQUIRE(fetcher
+              .Fetch(RequestContext{}, query.fetch_request(),
+                     [&](traceql::TraceView&& view) {
+                       found[view.id_text()] = view.trace().SerializeAsString();
+                       return true;
+                     })
+              .ok());
+  REQUIRE(found.size() == 2);
+  for (const TraceId& id : marked) {
+    tempopb::Trace expected;
+    REQUIRE(block.reader->FindTrace(id, &expected).value());
+    const std::string text = traceql::TraceView::Build(id, tempopb::Trace(expected)).id_text();
+    REQUIRE(found.count(text) == 1);
+    CHECK(found[text] == expected.SerializeAsString());
+  }
+  CHECK(fetcher.stats().bytes_read * 2 < block_bytes);
+
+  BlockFetcher wide(block.reader);
+  size_t n = 0;
+  auto all = traceql::SearchQuery::Compile("{ }").value();
+  REQUIRE(wide.Fetch(RequestContext{}, all.fetch_request(), [&](traceql::TraceView&&) {
+                ++n;
+                return true;
+              }).ok());
+  CHECK(n == traces.size());
+  CHECK(wide.stats().bytes_read * 2 > block_bytes);
+
+  // The combined job's reads: two rows, page by page, equal to the whole-trace lookups.
+  const std::string_view dir = block.reader->trace_ids();
+  std::vector<uint64_t> rows = {5, 600};
+  BlockFetcher reads(block.reader);
+  size_t read = 0;
+  REQUIRE(reads
+              .ReadTraces(RequestContext{}, traceql::FetchRequest{}, rows,
+                          [&](uint64_t row, tempopb::Trace&& trace) {
+                            tempopb::Trace expected;
+                            REQUIRE(block.reader->FindTrace(
+                                TraceId::FromBytes(dir.substr(row * 16, 16)), &expected).value());
+                            CHECK(trace.SerializeAsString() == expected.SerializeAsString());
+                            ++read;
+                            return Status::Ok();
+                          })
+              .ok());
+  CHECK(read == 2);
+}
+
 TEST_CASE("Conditions of one filter joined by && are decided per span", "[block][fetch]") {
   for (const char* text : {"{ name = \"a\" && duration > 1ms }",
                            "{ name = \"a\" && duration > 1ms && kind = server } | count() > 1",
