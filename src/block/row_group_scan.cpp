@@ -134,8 +134,8 @@ void RowGroupScan::Restrict(std::vector<uint8_t> traces) {
 }
 
 Result<const RowGroupScan::Ranges*> RowGroupScan::RangesOf(Table t) {
-  if (selected_.empty() || (t != Table::kSpan && t != Table::kEvent && t != Table::kLink)) {
-    return nullptr;
+  if (selected_.empty() || t == Table::kTrace || t == Table::kResource || t == Table::kScope) {
+    return nullptr;  // not restricted, or a table that rows of traces do not partition
   }
   const size_t ti = static_cast<size_t>(t);
   if (!have_ranges_[ti]) {
@@ -440,10 +440,12 @@ Status RowGroupScan::MarkTraces(Table owner, const std::vector<uint8_t>& owner_h
     const Table link = owner == Table::kResource ? Table::kResourceSpans : Table::kScopeSpans;
     const Col ref = owner == Table::kResource ? Col::kRsResource : Col::kSsScope;
     TEMPO_ASSIGN_OR_RETURN(const std::vector<uint64_t>* b, Bounds(link));
-    TEMPO_RETURN_IF_ERROR(reader_.Read(static_cast<uint32_t>(ref), 0, Rows(link), &values_));
+    std::vector<int64_t> refs;
+    TEMPO_RETURN_IF_ERROR(ReadInts(ref, link, &refs));
     for (size_t t = 0; t < traces; ++t) {
+      if (!Selected(t)) continue;
       for (uint64_t r = (*b)[t]; r < (*b)[t + 1]; ++r) {
-        const int64_t o = values_.defaulted ? 0 : values_.ints[static_cast<size_t>(r)];
+        const int64_t o = refs[static_cast<size_t>(r)];
         if (o >= 0 && static_cast<uint64_t>(o) < owner_hits.size() &&
             owner_hits[static_cast<size_t>(o)]) {
           (*hits)[t] = 1;
@@ -542,6 +544,7 @@ Result<const std::vector<int64_t>*> RowGroupScan::ScopeSpansResource() {
   TEMPO_RETURN_IF_ERROR(ReadInts(Col::kRsResource, Table::kResourceSpans, &resource));
   ss_resource_.assign(static_cast<size_t>(Rows(Table::kScopeSpans)), -1);
   for (size_t t = 0; t + 1 < rs->size(); ++t) {
+    if (!Selected(t)) continue;
     uint64_t next = (*ss)[t];
     for (uint64_t r = (*rs)[t]; r < (*rs)[t + 1]; ++r) {
       const int64_t k = count[static_cast<size_t>(r)];
@@ -562,9 +565,15 @@ Status RowGroupScan::MarkSpans(Table owner, const std::vector<uint8_t>& owner_hi
     return o >= 0 && static_cast<uint64_t>(o) < owner_hits.size() &&
            owner_hits[static_cast<size_t>(o)];
   };
+  // The span rows to mark: the selected traces' when restricted, else all.
+  TEMPO_ASSIGN_OR_RETURN(const Ranges* ranges, RangesOf(Table::kSpan));
+  const Ranges all{{0, span_hits->size()}};
+  const Ranges& span_rows = ranges != nullptr ? *ranges : all;
   switch (owner) {
     case Table::kSpan:
-      for (size_t s = 0; s < span_hits->size(); ++s) (*span_hits)[s] |= owner_hits[s];
+      for (const auto& [lo, hi] : span_rows) {
+        for (size_t s = lo; s < hi; ++s) (*span_hits)[s] |= owner_hits[s];
+      }
       return Status::Ok();
     case Table::kResource:
     case Table::kScope: {
@@ -575,11 +584,13 @@ Status RowGroupScan::MarkSpans(Table owner, const std::vector<uint8_t>& owner_hi
       } else {
         TEMPO_ASSIGN_OR_RETURN(ss_owner, ScopeSpansResource());
       }
-      for (size_t s = 0; s < span_hits->size(); ++s) {
-        const int64_t g = (*span_ss)[s];  // spans outside every trace's bounds: unchecked
-        if (g >= 0 && static_cast<uint64_t>(g) < ss_owner->size() &&
-            hit((*ss_owner)[static_cast<size_t>(g)])) {
-          (*span_hits)[s] = 1;
+      for (const auto& [lo, hi] : span_rows) {
+        for (size_t s = lo; s < hi; ++s) {
+          const int64_t g = (*span_ss)[s];  // spans outside every trace's bounds: unchecked
+          if (g >= 0 && static_cast<uint64_t>(g) < ss_owner->size() &&
+              hit((*ss_owner)[static_cast<size_t>(g)])) {
+            (*span_hits)[s] = 1;
+          }
         }
       }
       return Status::Ok();
@@ -621,6 +632,9 @@ Status RowGroupScan::MarkSpans(Table owner, const std::vector<uint8_t>& owner_hi
 
 Status RowGroupScan::SpanHits(const std::vector<ConditionPlan>& plans, std::vector<uint8_t>* hits) {
   const size_t spans = static_cast<size_t>(Rows(Table::kSpan));
+  TEMPO_ASSIGN_OR_RETURN(const Ranges* ranges, RangesOf(Table::kSpan));
+  const Ranges all{{0, spans}};
+  const Ranges& span_rows = ranges != nullptr ? *ranges : all;
   std::vector<uint8_t> pass(spans, 1), plan_hits, owner_hits;
   bool decided = false;
   for (const ConditionPlan& plan : plans) {
@@ -634,7 +648,9 @@ Status RowGroupScan::SpanHits(const std::vector<ConditionPlan>& plans, std::vect
       if (any) TEMPO_RETURN_IF_ERROR(MarkSpans(source.owner, owner_hits, &plan_hits));
     }
     bool any = false;
-    for (size_t s = 0; s < spans; ++s) any |= (pass[s] &= plan_hits[s]);
+    for (const auto& [lo, hi] : span_rows) {
+      for (size_t s = lo; s < hi; ++s) any |= (pass[s] &= plan_hits[s]);
+    }
     if (!any) return Status::Ok();
   }
   if (!decided) {
@@ -643,7 +659,7 @@ Status RowGroupScan::SpanHits(const std::vector<ConditionPlan>& plans, std::vect
   }
   TEMPO_ASSIGN_OR_RETURN(const std::vector<uint64_t>* b, Bounds(Table::kSpan));
   for (size_t t = 0; t < hits->size(); ++t) {
-    if ((*hits)[t]) continue;
+    if ((*hits)[t] || !Selected(t)) continue;
     for (uint64_t s = (*b)[t]; s < (*b)[t + 1]; ++s) {
       if (pass[static_cast<size_t>(s)]) {
         (*hits)[t] = 1;

@@ -34,8 +34,9 @@ class RowGroupScan {
   Status Hits(const ConditionPlan& plan, std::vector<uint8_t>* hits);
 
   // Limits the scan to the trace rows whose entry in `traces` (one per trace row) is non-zero:
-  // the span, event and link tables are then decoded only in those traces' rows when they are a
-  // small part of the table (values, attribute shapes, counts; pages are cached decoded, and the
+  // the tables whose rows belong to traces (resource spans, scope spans, spans, events, links)
+  // are then decoded only in those traces' rows when they are a small part of the table (values,
+  // attribute shapes, counts, references; pages are cached decoded, and the
   // attribute values of a row range are found from the shape column's page starts). Hits and
   // SpanHits stay exact for the selected traces; the entries of other traces are unspecified.
   // Call before Hits / SpanHits; the reader should cache pages (ChunkReader::CachePages).
