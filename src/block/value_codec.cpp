@@ -47,6 +47,47 @@ Encoding EncodeInts(std::span<const int64_t> values, std::string* out) {
   return Encoding::kPlainVarint;
 }
 
+namespace {
+
+// Reads `n` varints from data[*pos, end) and hands each to `emit`, advancing *pos; false on a
+// truncated or over-long (> 64 bits) varint. While ten bytes remain (the longest varint) the
+// bytes are read without bounds checks.
+template <typename Emit>
+bool ReadVarints(std::string_view data, size_t* pos, uint32_t n, Emit emit) {
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(data.data()) + *pos;
+  const uint8_t* const end = reinterpret_cast<const uint8_t*>(data.data()) + data.size();
+  uint32_t i = 0;
+  for (; i < n && end - p >= 10; ++i) {
+    uint64_t b = *p++;
+    if (b < 0x80) {
+      emit(b);
+      continue;
+    }
+    uint64_t v = b & 0x7F;
+    int shift = 7;
+    for (;; shift += 7) {
+      b = *p++;
+      v |= (b & 0x7F) << shift;
+      if (b < 0x80) break;
+      if (shift == 63) return false;  // an eleventh byte
+    }
+    if (shift == 63 && b > 1) return false;  // more than 64 bits
+    emit(v);
+  }
+  *pos = static_cast<size_t>(p - reinterpret_cast<const uint8_t*>(data.data()));
+  if (i == n) return true;
+  ByteReader r(data.substr(*pos), "int page");
+  for (; i < n; ++i) {
+    uint64_t v;
+    if (!r.ReadVarint(&v)) return false;
+    emit(v);
+  }
+  *pos += r.position();
+  return true;
+}
+
+}  // namespace
+
 Status DecodeInts(Encoding encoding, std::string_view payload, uint32_t n, std::string_view what,
                   std::vector<int64_t>* out, uint32_t limit) {
   // Every value takes at least one byte, which bounds the allocation below.
@@ -55,38 +96,38 @@ Status DecodeInts(Encoding encoding, std::string_view payload, uint32_t n, std::
   n = std::min(n, limit);
   out->resize(n);
   int64_t* dst = out->data();
-  ByteReader r(payload, "int page");
-  uint64_t u = 0;
+  size_t pos = 0;
+  bool ok = true;
   switch (encoding) {
     case Encoding::kPlainVarint:
-      for (uint32_t i = 0; i < n; ++i) {
-        if (!r.ReadVarint(&u)) return CodecError(what, "truncated varint");
-        dst[i] = UnZigZag(u);
-      }
+      ok = ReadVarints(payload, &pos, n, [&dst](uint64_t u) { *dst++ = UnZigZag(u); });
       break;
     case Encoding::kDeltaVarint: {
       uint64_t acc = 0;
-      for (uint32_t i = 0; i < n; ++i) {
-        if (!r.ReadVarint(&u)) return CodecError(what, "truncated varint");
+      ok = ReadVarints(payload, &pos, n, [&dst, &acc](uint64_t u) {
         acc += static_cast<uint64_t>(UnZigZag(u));
-        dst[i] = static_cast<int64_t>(acc);
-      }
+        *dst++ = static_cast<int64_t>(acc);
+      });
       break;
     }
     case Encoding::kForVarint: {
-      int64_t base = 0;
-      if (!r.ReadSignedVarint(&base)) return CodecError(what, "truncated base");
-      for (uint32_t i = 0; i < n; ++i) {
-        if (!r.ReadVarint(&u)) return CodecError(what, "truncated varint");
-        dst[i] = static_cast<int64_t>(static_cast<uint64_t>(base) + u);
+      uint64_t base = 0;
+      if (!ReadVarints(payload, &pos, 1, [&base](uint64_t u) {
+            base = static_cast<uint64_t>(UnZigZag(u));
+          })) {
+        return CodecError(what, "truncated base");
       }
+      ok = ReadVarints(payload, &pos, n, [&dst, base](uint64_t u) {
+        *dst++ = static_cast<int64_t>(base + u);
+      });
       break;
     }
     default:
       return CodecError(what, "unexpected encoding " + std::to_string(static_cast<int>(encoding)) +
                                   " for an integer page");
   }
-  if (full && !r.empty()) return CodecError(what, "trailing bytes after the values");
+  if (!ok) return CodecError(what, "truncated varint");
+  if (full && pos != payload.size()) return CodecError(what, "trailing bytes after the values");
   return Status::Ok();
 }
 

@@ -88,6 +88,40 @@ TEST_CASE("Integer pages round-trip with whichever encoding is chosen", "[block]
   }
 }
 
+TEST_CASE("Integer pages decode varints of every length and reject over-long ones anywhere",
+          "[block]") {
+  // Values of 1..10 varint bytes, so that each length occurs both where ten bytes remain (the
+  // unchecked fast path) and in the last bytes of the page.
+  std::mt19937_64 rng(9);
+  std::vector<int64_t> in;
+  for (int i = 0; i < 400; ++i) {
+    const int bits = static_cast<int>(rng() % 65);
+    const uint64_t u = bits == 64 ? rng() : rng() & ((uint64_t{1} << bits) - 1);
+    in.push_back(static_cast<int64_t>(u));
+  }
+  in.push_back(std::numeric_limits<int64_t>::min());
+  in.push_back(std::numeric_limits<int64_t>::max());
+  std::string buf;
+  for (int64_t v : in) PutVarint(&buf, ZigZag(v));
+  std::vector<int64_t> out;
+  REQUIRE(DecodeInts(Encoding::kPlainVarint, buf, static_cast<uint32_t>(in.size()), "t", &out).ok());
+  CHECK(out == in);
+  // A limit stops early; the values before it are the same.
+  REQUIRE(DecodeInts(Encoding::kPlainVarint, buf, static_cast<uint32_t>(in.size()), "t", &out, 100)
+              .ok());
+  CHECK(std::vector<int64_t>(in.begin(), in.begin() + 100) == out);
+  // Eleven bytes (or a tenth byte above 1) are rejected both mid-page and at the end.
+  for (const std::string& bad : {std::string(10, '\xff') + '\x01', std::string(9, '\xff') + '\x02'}) {
+    const std::string mid = bad + std::string(20, '\x01');
+    CHECK_FALSE(DecodeInts(Encoding::kPlainVarint, mid, 21, "t", &out).ok());
+    const std::string tail = std::string(3, '\x01') + bad;
+    CHECK_FALSE(DecodeInts(Encoding::kPlainVarint, tail, 4, "t", &out).ok());
+  }
+  const std::string ten = std::string(9, '\xff') + '\x01' + std::string(12, '\x00');
+  REQUIRE(DecodeInts(Encoding::kPlainVarint, ten, 13, "t", &out).ok());
+  CHECK(out[0] == UnZigZag(UINT64_MAX));
+}
+
 TEST_CASE("Dictionaries round-trip and reject inconsistent lengths", "[block]") {
   const std::string zs(300, 'z');
   std::vector<std::string_view> sorted = {"", "a", "ab", "abc", "abd", "b", zs};
