@@ -28,6 +28,29 @@ bool IsBeginColumn(Col c) {
   return false;
 }
 
+// Fixed columns the traces are not built from: derived ones (the writer computes them again from
+// the spans' structure, scans read them), and the attribute shapes, which DecodeAttributes reads.
+bool Assembled(Col c) {
+  switch (c) {
+    case Col::kTraceDuration:
+    case Col::kTraceRootServiceName:
+    case Col::kTraceRootSpanName:
+    case Col::kResourceAttrShape:
+    case Col::kScopeAttrShape:
+    case Col::kSpanAttrShape:
+    case Col::kEventAttrShape:
+    case Col::kLinkAttrShape:
+    case Col::kSpanSubtreeEnd:
+    case Col::kSpanNestedSetLeft:
+    case Col::kSpanNestedSetRight:
+    case Col::kSpanNestedSetParent:
+    case Col::kSpanDisconnected:
+      return false;
+    default:
+      return !IsBeginColumn(c);
+  }
+}
+
 Status Bad(std::string_view what) { return CorruptionError("block data: " + std::string(what)); }
 
 template <typename T>
@@ -106,7 +129,7 @@ Status TraceAssembler::DecodeTables(uint64_t first, uint64_t last) {
   const bool shared_done = owners_built_;
   auto shared_table = [](Table t) { return t == Table::kResource || t == Table::kScope; };
   for (const IntrinsicInfo& info : AllIntrinsics()) {
-    if (IsBeginColumn(info.col) || (shared_done && shared_table(info.table))) continue;
+    if (!Assembled(info.col) || (shared_done && shared_table(info.table))) continue;
     const std::vector<uint64_t>& b = bounds_[Idx(info.table)];
     TEMPO_RETURN_IF_ERROR(reader_.Read(static_cast<uint32_t>(info.col), b.front(), b.back(),
                                        &cols_[static_cast<size_t>(info.col)]));

@@ -32,10 +32,19 @@ SmallBlock MakeSmallBlock(size_t traces = 12) {
   return b;
 }
 
-// Opens and fully reads `data`. Returns the first error, or OK if every trace came back equal to
-// `want`.
+// Opens and fully reads `data`: every trace, every lookup and every page of every column (traces
+// are not built from every column: derived ones are read by scans). Returns the first error, or
+// OK if every trace came back equal to `want`.
 Status ReadAll(const std::string& data, const std::map<TraceId, tempopb::Trace>& want) {
   TEMPO_ASSIGN_OR_RETURN(auto reader, testing::OpenString(data));
+  TEMPO_ASSIGN_OR_RETURN(Footer footer, testing::FooterOf(data));
+  for (const RowGroupMeta& rg : footer.row_groups) {
+    ChunkReader chunks(footer, rg, std::string_view(data).substr(rg.offset, rg.length));
+    for (const ChunkMeta& chunk : rg.chunks) {
+      ColumnValues values;
+      TEMPO_RETURN_IF_ERROR(chunks.Read(chunk.column, 0, chunk.num_values, &values));
+    }
+  }
   auto it = want.begin();
   TEMPO_RETURN_IF_ERROR(reader->ForEachTrace([&](const TraceId& id, tempopb::Trace&& t) {
     if (it == want.end() || !(id == it->first) || !testing::Diff(it->second, t).empty()) {
