@@ -131,9 +131,10 @@ Status BlockFetcher::ReadTraces(const RequestContext& ctx, const traceql::FetchR
                                 const std::vector<uint64_t>& rows,
                                 const std::function<Status(uint64_t, tempopb::Trace&&)>& fn) const {
   TEMPO_RETURN_IF_ERROR(CheckContext(ctx));
-  if (!request.named_attributes_only) return reader_->ReadTracesKeeping(rows, nullptr, fn);
+  if (!request.named_attributes_only) return reader_->ReadTracesKeeping(rows, nullptr, nullptr, fn);
   const std::vector<uint8_t> keep = NamedAttributeColumns(reader_->index_->footer, request);
-  return reader_->ReadTracesKeeping(rows, &keep, fn);
+  const std::vector<uint8_t> intrinsics = SearchIntrinsics(request);
+  return reader_->ReadTracesKeeping(rows, &keep, &intrinsics, fn);
 }
 
 BlockFetcher::BlockFetcher(std::shared_ptr<const BlockReader> reader, Options options)
@@ -277,6 +278,7 @@ Status BlockFetcher::FetchRowGroup(const RequestContext& ctx, const traceql::Fet
   TraceAssembler& assembler = *assembly.assembler;
   if (request.named_attributes_only) {
     assembler.KeepAttributes(NamedAttributeColumns(footer, request));
+    assembler.KeepIntrinsics(SearchIntrinsics(request));
   }
   std::vector<std::pair<uint64_t, traceql::TraceView>> views;
   // Newest first, the first batch is small (a search with a limit often needs only a few traces

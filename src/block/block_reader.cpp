@@ -265,11 +265,12 @@ std::string_view BlockReader::trace_ids() const { return index_->directory; }
 Status BlockReader::ReadTraces(
     const std::vector<uint64_t>& rows,
     const std::function<Status(uint64_t, tempopb::Trace&&)>& fn) const {
-  return ReadTracesKeeping(rows, nullptr, fn);
+  return ReadTracesKeeping(rows, nullptr, nullptr, fn);
 }
 
 Status BlockReader::ReadTracesKeeping(
     const std::vector<uint64_t>& rows, const std::vector<uint8_t>* keep,
+    const std::vector<uint8_t>* keep_intrinsics,
     const std::function<Status(uint64_t, tempopb::Trace&&)>& fn) const {
   const std::string_view dir = index_->directory;
   size_t i = 0;
@@ -293,6 +294,7 @@ Status BlockReader::ReadTracesKeeping(
     TEMPO_RETURN_IF_ERROR(assembly.Open(index_->footer, rg, read_, ReadByPages(wanted, n)));
     TraceAssembler& assembler = *assembly.assembler;
     if (keep != nullptr) assembler.KeepAttributes(*keep);
+    if (keep_intrinsics != nullptr) assembler.KeepIntrinsics(*keep_intrinsics);
     std::vector<uint8_t> range(selected.begin() + static_cast<ptrdiff_t>(lo),
                                selected.begin() + static_cast<ptrdiff_t>(hi + 1));
     TEMPO_RETURN_IF_ERROR(assembler.Run(

@@ -53,6 +53,36 @@ bool Assembled(Col c) {
 
 Status Bad(std::string_view what) { return CorruptionError("block data: " + std::string(what)); }
 
+}  // namespace
+
+std::vector<uint8_t> SearchIntrinsics(const traceql::FetchRequest& request) {
+  std::vector<uint8_t> keep(kIntrinsicCount, 1);
+  auto drop = [&keep](Col c) { keep[static_cast<size_t>(c)] = 0; };
+  for (Col c : {Col::kSpanTraceState, Col::kSpanFlags, Col::kSpanDroppedAttrs,
+                Col::kSpanDroppedEvents, Col::kSpanDroppedLinks, Col::kEventDroppedAttrs,
+                Col::kLinkTraceState, Col::kLinkFlags, Col::kLinkDroppedAttrs}) {
+    drop(c);
+  }
+  auto named = [&request](traceql::Intrinsic i) {
+    for (const traceql::Condition& c : request.conditions) {
+      if (c.attribute.intrinsic == i) return true;
+    }
+    return false;
+  };
+  const std::pair<traceql::Intrinsic, Col> optional[] = {
+      {traceql::Intrinsic::kStatusMessage, Col::kSpanStatusMessage},
+      {traceql::Intrinsic::kEventName, Col::kEventName},
+      {traceql::Intrinsic::kEventTimeSinceStart, Col::kEventTimeSinceStart},
+      {traceql::Intrinsic::kLinkSpanId, Col::kLinkSpanId},
+  };
+  for (const auto& [intrinsic, col] : optional) {
+    if (!named(intrinsic)) drop(col);
+  }
+  return keep;
+}
+
+namespace {
+
 template <typename T>
 bool Fits(int64_t v) {
   return v >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
@@ -130,6 +160,12 @@ Status TraceAssembler::DecodeTables(uint64_t first, uint64_t last) {
   auto shared_table = [](Table t) { return t == Table::kResource || t == Table::kScope; };
   for (const IntrinsicInfo& info : AllIntrinsics()) {
     if (!Assembled(info.col) || (shared_done && shared_table(info.table))) continue;
+    if (!keep_intrinsics_.empty() && !keep_intrinsics_[static_cast<size_t>(info.col)]) {
+      ColumnValues& v = cols_[static_cast<size_t>(info.col)];
+      v = ColumnValues();
+      v.defaulted = true;
+      continue;
+    }
     const std::vector<uint64_t>& b = bounds_[Idx(info.table)];
     TEMPO_RETURN_IF_ERROR(reader_.Read(static_cast<uint32_t>(info.col), b.front(), b.back(),
                                        &cols_[static_cast<size_t>(info.col)]));

@@ -10,6 +10,7 @@
 #include "block/footer.h"
 #include "block/trace_rows.h"
 #include "tempo/common/result.h"
+#include "tempo/traceql/fetcher.h"
 
 namespace tempopb {
 class Trace;
@@ -23,6 +24,14 @@ namespace tempo::block {
 // (docs/block-format.md, "Reading a trace").
 // Every index read from the file is range-checked. Not thread-safe; one per decode. `footer`,
 // `row_group` and `bytes` (the row group's bytes) or the fetch function must outlive it.
+// The fixed columns a TraceQL search reads (KeepIntrinsics' argument): every column of resources,
+// scopes and the structure (combining fragments groups spans by them), the spans' IDs, parents,
+// kinds, names, times and status codes, their trace IDs and their links' (parents, roots and
+// trace-level intrinsics, service statistics), and the fields `request`'s conditions name
+// (status message, event names and times, link span IDs). Left out: the trace states, flags and
+// dropped counts of spans, events and links.
+std::vector<uint8_t> SearchIntrinsics(const traceql::FetchRequest& request);
+
 class TraceAssembler {
  public:
   TraceAssembler(const Footer& footer, const RowGroupMeta& row_group, std::string_view bytes);
@@ -35,6 +44,10 @@ class TraceAssembler {
   // `keep` (by catalog index, one per footer column) is non-zero; the others are neither
   // decoded nor added. Empty (the default): every attribute. Call before Run.
   void KeepAttributes(std::vector<uint8_t> keep) { keep_ = std::move(keep); }
+  // Leaves the fixed columns whose entry in `keep` (by Col, kIntrinsicCount entries) is zero
+  // undecoded: their fields keep their defaults (0, ""). Only fields that carry no structure may
+  // be left out (see SearchIntrinsics). Empty (the default): every column. Call before Run.
+  void KeepIntrinsics(std::vector<uint8_t> keep) { keep_intrinsics_ = std::move(keep); }
 
   // Decodes trace rows [first, last) of the row group and calls `fn(row, trace)` for each in
   // order, stopping at the first error. `ids` holds their 16-byte trace IDs back to back (spans
@@ -101,6 +114,7 @@ class TraceAssembler {
   std::vector<uint64_t> shape_before_, shape_within_;  // by shape index
   std::vector<uint8_t> range_used_;
   std::vector<uint8_t> keep_;  // KeepAttributes; empty: all
+  std::vector<uint8_t> keep_intrinsics_;  // KeepIntrinsics; empty: all
   bool kept(uint32_t column) const { return keep_.empty() || keep_[column] != 0; }
   bool owners_built_ = false;  // resources_ and scopes_ hold the whole row group's
   std::vector<TraceRows::Attr> owner_attrs_;  // the attributes of resources_ and scopes_

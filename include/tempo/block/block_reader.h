@@ -96,8 +96,10 @@ class BlockReader {
 
  private:
   // ReadTraces decoding only the attribute columns whose entry in `keep` (one per footer
-  // column) is 1; null: all of them.
+  // column) is 1 and the fixed columns whose entry in `keep_intrinsics` (one per Col) is 1; null:
+  // all of them (TraceAssembler::KeepAttributes / KeepIntrinsics).
   Status ReadTracesKeeping(const std::vector<uint64_t>& rows, const std::vector<uint8_t>* keep,
+                           const std::vector<uint8_t>* keep_intrinsics,
                            const std::function<Status(uint64_t row, tempopb::Trace&&)>& fn) const;
 
   friend class BlockFetcher;  // scans columns of row groups (block_fetcher.cpp)

@@ -65,8 +65,10 @@ struct FetchRequest {
   bool needs_structure = false;
   // true: the consumer reads no attribute other than those named by `conditions` (any scope),
   // resource `service.name` and link `opentracing.ref_type` (search results: root service,
-  // service stats, root detection), so storage may leave every other attribute out of the traces
-  // it hands out. false (the default): whole traces.
+  // service stats, root detection), and no span, event, link or scope field other than those
+  // the conditions name and the ones search results read (IDs, parents, names, times, status
+  // codes), so storage may leave every other attribute and field out of the traces it hands out
+  // (trace states, flags, dropped counts, schema URLs, ...). false (the default): whole traces.
   bool named_attributes_only = false;
 
   bool has_predicates() const {
