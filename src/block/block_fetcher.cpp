@@ -129,7 +129,7 @@ BlockFetcher::BlockFetcher(std::shared_ptr<const BlockReader> reader)
 
 Status BlockFetcher::ReadTraces(const RequestContext& ctx, const traceql::FetchRequest& request,
                                 const std::vector<uint64_t>& rows,
-                                const std::function<Status(uint64_t, tempopb::Trace&&)>& fn) const {
+                                const std::function<Status(uint64_t, std::string_view)>& fn) const {
   TEMPO_RETURN_IF_ERROR(CheckContext(ctx));
   if (!request.named_attributes_only) return reader_->ReadTracesKeeping(rows, nullptr, nullptr, fn);
   const std::vector<uint8_t> keep = NamedAttributeColumns(reader_->index_->footer, request);
@@ -307,15 +307,14 @@ Status BlockFetcher::FetchRowGroup(const RequestContext& ctx, const traceql::Fet
     for (uint64_t r : sorted) selected[static_cast<size_t>(r - lo)] = 1;
     views.clear();
     TEMPO_RETURN_IF_ERROR(InRowGroup(
-        assembler.Run(
-            lo, hi, dir.substr(lo * 16, (hi - lo) * 16),
-            [&](uint64_t row, tempopb::Trace&& trace) {
-              views.emplace_back(row, traceql::TraceView::Build(
+        assembler.RunOwned(lo, hi, dir.substr(lo * 16, (hi - lo) * 16), selected,
+                           [&](uint64_t row, std::shared_ptr<const tempopb::Trace> trace) {
+                             views.emplace_back(
+                                 row, traceql::TraceView::Build(
                                           TraceId::FromBytes(dir.substr(row * 16, 16)),
                                           std::move(trace)));
-              return Status::Ok();
-            },
-            /*use_arena=*/false, &selected),
+                             return Status::Ok();
+                           }),
         index));
     stats->candidates += views.size();
     // `views` is in row order; hand them out in the order of rows[i, j).

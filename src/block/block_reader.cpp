@@ -265,13 +265,29 @@ std::string_view BlockReader::trace_ids() const { return index_->directory; }
 Status BlockReader::ReadTraces(
     const std::vector<uint64_t>& rows,
     const std::function<Status(uint64_t, tempopb::Trace&&)>& fn) const {
-  return ReadTracesKeeping(rows, nullptr, nullptr, fn);
+  return ForRowGroupsOf(rows, nullptr, nullptr, [&](const RowGroupSelection& g) {
+    return g.assembler.Run(
+        g.lo, g.hi, g.ids,
+        [&](uint64_t row, tempopb::Trace&& trace) { return fn(g.first_trace + row, std::move(trace)); },
+        /*use_arena=*/false, &g.selected);
+  });
 }
 
 Status BlockReader::ReadTracesKeeping(
     const std::vector<uint64_t>& rows, const std::vector<uint8_t>* keep,
     const std::vector<uint8_t>* keep_intrinsics,
-    const std::function<Status(uint64_t, tempopb::Trace&&)>& fn) const {
+    const std::function<Status(uint64_t, std::string_view)>& fn) const {
+  return ForRowGroupsOf(rows, keep, keep_intrinsics, [&](const RowGroupSelection& g) {
+    return g.assembler.RunSerialized(
+        g.lo, g.hi, g.ids, g.selected,
+        [&](uint64_t row, std::string_view bytes) { return fn(g.first_trace + row, bytes); });
+  });
+}
+
+Status BlockReader::ForRowGroupsOf(
+    const std::vector<uint64_t>& rows, const std::vector<uint8_t>* keep,
+    const std::vector<uint8_t>* keep_intrinsics,
+    const std::function<Status(const RowGroupSelection&)>& visit) const {
   const std::string_view dir = index_->directory;
   size_t i = 0;
   while (i < rows.size()) {
@@ -295,14 +311,12 @@ Status BlockReader::ReadTracesKeeping(
     TraceAssembler& assembler = *assembly.assembler;
     if (keep != nullptr) assembler.KeepAttributes(*keep);
     if (keep_intrinsics != nullptr) assembler.KeepIntrinsics(*keep_intrinsics);
-    std::vector<uint8_t> range(selected.begin() + static_cast<ptrdiff_t>(lo),
-                               selected.begin() + static_cast<ptrdiff_t>(hi + 1));
-    TEMPO_RETURN_IF_ERROR(assembler.Run(
-        lo, hi + 1, dir.substr((rg.first_trace + lo) * 16, (hi + 1 - lo) * 16),
-        [&](uint64_t row, tempopb::Trace&& trace) {
-          return fn(rg.first_trace + row, std::move(trace));
-        },
-        /*use_arena=*/false, &range));
+    const RowGroupSelection selection{
+        assembler, lo, hi + 1, dir.substr((rg.first_trace + lo) * 16, (hi + 1 - lo) * 16),
+        std::vector<uint8_t>(selected.begin() + static_cast<ptrdiff_t>(lo),
+                             selected.begin() + static_cast<ptrdiff_t>(hi + 1)),
+        rg.first_trace};
+    TEMPO_RETURN_IF_ERROR(visit(selection));
   }
   return Status::Ok();
 }

@@ -528,9 +528,11 @@ Status TraceAssembler::Assemble(size_t i, std::string_view trace_id, tempopb::Tr
 // between them are stepped over), farther ones get their own, so a sparse selection decodes
 // its traces' rows rather than everything between the first and the last. Pages are cached
 // decoded across clusters.
-Status TraceAssembler::RunSelected(uint64_t first, uint64_t last, std::string_view ids,
-                                   const std::function<Status(uint64_t, tempopb::Trace&&)>& fn,
-                                   const std::vector<uint8_t>& selected) {
+Status TraceAssembler::ForSelected(uint64_t first, uint64_t last, std::string_view ids,
+                                   const std::vector<uint8_t>& selected,
+                                   const std::function<Status(size_t i, size_t k)>& each) {
+  TEMPO_RETURN_IF_ERROR(CheckRows(first, last, ids));
+  if (selected.size() != last - first) return InvalidArgumentError("trace rows out of range");
   constexpr size_t kClusterGap = 16;
   const size_t n = static_cast<size_t>(last - first);
   reader_.CachePages();
@@ -550,13 +552,37 @@ Status TraceAssembler::RunSelected(uint64_t first, uint64_t last, std::string_vi
         Skip(k - i);
         continue;
       }
-      tempopb::Trace trace;
-      TEMPO_RETURN_IF_ERROR(Assemble(k - i, ids.substr(k * 16, 16), &trace));
-      TEMPO_RETURN_IF_ERROR(fn(first + k, std::move(trace)));
+      TEMPO_RETURN_IF_ERROR(each(k - i, k));
     }
     i = end;
   }
   return Status::Ok();
+}
+
+Status TraceAssembler::RunOwned(
+    uint64_t first, uint64_t last, std::string_view ids, const std::vector<uint8_t>& selected,
+    const std::function<Status(uint64_t, std::shared_ptr<const tempopb::Trace>)>& fn) {
+  return ForSelected(first, last, ids, selected, [&](size_t i, size_t k) {
+    google::protobuf::ArenaOptions options;
+    options.start_block_size = 4096;
+    options.max_block_size = 1 << 20;
+    auto arena = std::make_shared<google::protobuf::Arena>(options);
+    auto* trace = google::protobuf::Arena::CreateMessage<tempopb::Trace>(arena.get());
+    TEMPO_RETURN_IF_ERROR(Assemble(i, ids.substr(k * 16, 16), trace));
+    return fn(first + k, std::shared_ptr<const tempopb::Trace>(arena, trace));
+  });
+}
+
+Status TraceAssembler::RunSerialized(
+    uint64_t first, uint64_t last, std::string_view ids, const std::vector<uint8_t>& selected,
+    const std::function<Status(uint64_t, std::string_view)>& fn) {
+  std::string bytes;
+  return ForSelected(first, last, ids, selected, [&](size_t i, size_t k) {
+    TEMPO_RETURN_IF_ERROR(Rows(i, ids.substr(k * 16, 16), &rows_));
+    bytes.clear();
+    TEMPO_RETURN_IF_ERROR(rows_.AppendSerialized(&bytes));
+    return fn(first + k, bytes);
+  });
 }
 
 void TraceAssembler::Skip(size_t i) {
@@ -595,7 +621,13 @@ Status TraceAssembler::Run(uint64_t first, uint64_t last, std::string_view ids,
     return InvalidArgumentError("trace rows out of range");
   }
   if (first == last) return Status::Ok();
-  if (selected != nullptr) return RunSelected(first, last, ids, fn, *selected);
+  if (selected != nullptr) {
+    return ForSelected(first, last, ids, *selected, [&](size_t i, size_t k) {
+      tempopb::Trace trace;
+      TEMPO_RETURN_IF_ERROR(Assemble(i, ids.substr(k * 16, 16), &trace));
+      return fn(first + k, std::move(trace));
+    });
+  }
   TEMPO_RETURN_IF_ERROR(DecodeTables(first, last));
   if (!use_arena) {
     for (size_t i = 0; i < last - first; ++i) {

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -58,6 +59,19 @@ class TraceAssembler {
   Status Run(uint64_t first, uint64_t last, std::string_view ids,
              const std::function<Status(uint64_t row, tempopb::Trace&& trace)>& fn,
              bool use_arena = false, const std::vector<uint8_t>* selected = nullptr);
+  // For a few selected rows of [first, last) (`selected` as for Run, required): each selected
+  // trace is built on its own protobuf arena, owned by the shared_ptr handed to `fn` (a trace of
+  // thousands of messages costs a few block allocations, not one per message and string).
+  Status RunOwned(uint64_t first, uint64_t last, std::string_view ids,
+                  const std::vector<uint8_t>& selected,
+                  const std::function<Status(uint64_t row,
+                                             std::shared_ptr<const tempopb::Trace> trace)>& fn);
+  // The same, handing each selected trace as its serialized tempopb.Trace (valid during the
+  // call), written straight from its rows (TraceRows::AppendSerialized): no message is built.
+  Status RunSerialized(uint64_t first, uint64_t last, std::string_view ids,
+                       const std::vector<uint8_t>& selected,
+                       const std::function<Status(uint64_t row, std::string_view bytes)>& fn);
+
   // Rows mode, for a caller that shreds the traces again (compaction): Decode reads trace rows
   // [first, last) like Run, then Rows lays out their traces one at a time, in order (i = 0, 1,
   // ...; trace_id = the i-th ID), as views into the decoded columns and `trace_id`, without
@@ -76,9 +90,11 @@ class TraceAssembler {
     std::vector<uint8_t> parsed;
   };
 
-  Status RunSelected(uint64_t first, uint64_t last, std::string_view ids,
-                     const std::function<Status(uint64_t row, tempopb::Trace&& trace)>& fn,
-                     const std::vector<uint8_t>& selected);
+  // Decodes the selected rows of [first, last) in clusters and calls `each(i, k)` for each
+  // selected row k (relative to `first`), i being its index in the decoded cluster (for Rows).
+  Status ForSelected(uint64_t first, uint64_t last, std::string_view ids,
+                     const std::vector<uint8_t>& selected,
+                     const std::function<Status(size_t i, size_t k)>& each);
   Status CheckRows(uint64_t first, uint64_t last, std::string_view ids) const;
   Status DecodeTables(uint64_t first, uint64_t last);
   Status DecodeAttributes(Table table);

@@ -355,13 +355,13 @@ Status SearchSources::StreamCombined(const RequestContext& ctx, CombinedScan& sc
       for (const auto& [row, k] : block_rows[b]) wanted.push_back(row);
       const BlockSource& source = blocks_[b];
       block::BlockFetcher fetcher(source.reader);
-      auto collect = [&](uint64_t row, tempopb::Trace&& trace) {
+      auto collect = [&](uint64_t row, std::string_view bytes) {
         auto at = std::lower_bound(block_rows[b].begin(), block_rows[b].end(),
                                    std::make_pair(row, size_t{0}));
         if (at == block_rows[b].end() || at->first != row) {
           return InternalError("row not asked for");
         }
-        data[at->second].append(trace.SerializeAsString());
+        data[at->second].append(bytes);
         return Status::Ok();
       };
       Status s = fetcher.ReadTraces(ctx, request, wanted, collect);

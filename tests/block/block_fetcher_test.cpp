@@ -397,8 +397,10 @@ TEST_CASE("Reads for named attributes only leave the other attributes out", "[bl
     size_t i = 0;
     REQUIRE(fetcher
                 .ReadTraces(RequestContext{}, request, rows,
-                            [&](uint64_t row, tempopb::Trace&& t) {
+                            [&](uint64_t row, std::string_view bytes) {
                               CHECK(row == rows[i]);
+                              tempopb::Trace t;
+                              REQUIRE(t.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())));
                               CHECK(testing::Diff(whole[i++], t).empty());
                               return Status::Ok();
                             })
@@ -409,7 +411,9 @@ TEST_CASE("Reads for named attributes only leave the other attributes out", "[bl
     i = 0;
     REQUIRE(fetcher
                 .ReadTraces(RequestContext{}, request, rows,
-                            [&](uint64_t, tempopb::Trace&& t) {
+                            [&](uint64_t, std::string_view bytes) {
+                              tempopb::Trace t;
+                              REQUIRE(t.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())));
                               CHECK(testing::SpanCount(t) == testing::SpanCount(whole[i++]));
                               AddAttributeKeys(t, &keys);
                               return Status::Ok();
@@ -616,7 +620,10 @@ TEST_CASE("A few candidates of a large row group are read page by page", "[block
   size_t read = 0;
   REQUIRE(reads
               .ReadTraces(RequestContext{}, traceql::FetchRequest{}, rows,
-                          [&](uint64_t row, tempopb::Trace&& trace) {
+                          [&](uint64_t row, std::string_view bytes) {
+                            tempopb::Trace trace;
+                            REQUIRE(trace.ParseFromArray(bytes.data(),
+                                                         static_cast<int>(bytes.size())));
                             tempopb::Trace expected;
                             REQUIRE(block.reader->FindTrace(
                                 TraceId::FromBytes(dir.substr(row * 16, 16)), &expected).value());

@@ -87,14 +87,16 @@ class BlockFetcher : public traceql::SpansetFetcher {
                           const std::vector<uint64_t>& rows, std::vector<uint8_t>* holds) const;
 
   // For the same callers: decodes this block's copies of the traces at directory positions `rows`
-  // (ascending, < traces()) like BlockReader::ReadTraces, reading each row group once; with
-  // request.named_attributes_only, only the attribute columns a search reads are decoded (those
-  // named by a condition, resource service.name, link opentracing.ref_type). Errors:
+  // (ascending, < traces()) like BlockReader::ReadTraces, reading each row group once, and hands
+  // each to `fn` serialized (a tempopb.Trace, valid during the call: combining fragments works on
+  // bytes, so no message is built); with request.named_attributes_only, only the attribute
+  // columns a search reads are decoded (those named by a condition, resource service.name, link
+  // opentracing.ref_type) and only the fixed columns it reads (SearchIntrinsics). Errors:
   // kInvalidArgument for bad rows, kCorruption / read errors, `ctx` (checked before the first
   // row group).
   Status ReadTraces(const RequestContext& ctx, const traceql::FetchRequest& request,
                     const std::vector<uint64_t>& rows,
-                    const std::function<Status(uint64_t row, tempopb::Trace&&)>& fn) const;
+                    const std::function<Status(uint64_t row, std::string_view bytes)>& fn) const;
 
  private:
   Status FetchRowGroup(const RequestContext& ctx, const traceql::FetchRequest& request,

@@ -22,6 +22,7 @@ namespace tempo::block {
 using ReadAtFn = std::function<Result<std::string>(uint64_t offset, uint64_t length)>;
 
 struct BlockIndex;
+class TraceAssembler;
 
 // How lookups read a row group: all of it with one read (object stores, where each request is
 // costly), or only the pages the trace needs, one read each (local disk, where small reads are
@@ -95,12 +96,29 @@ class BlockReader {
   uint64_t spans() const;
 
  private:
-  // ReadTraces decoding only the attribute columns whose entry in `keep` (one per footer
-  // column) is 1 and the fixed columns whose entry in `keep_intrinsics` (one per Col) is 1; null:
-  // all of them (TraceAssembler::KeepAttributes / KeepIntrinsics).
+  // The rows of one row group ForRowGroupsOf hands over: trace rows [lo, hi) of the row group
+  // with their IDs, `selected` (one entry per row of [lo, hi)) marking the wanted ones, and the
+  // directory position of the row group's first trace.
+  struct RowGroupSelection {
+    TraceAssembler& assembler;
+    uint64_t lo, hi;
+    std::string_view ids;
+    std::vector<uint8_t> selected;
+    uint64_t first_trace;
+  };
+  // Opens an assembler (KeepAttributes `keep`, KeepIntrinsics `keep_intrinsics` unless null)
+  // over each row group holding some of `rows` (ascending, < traces()) and calls `visit` for it.
+  Status ForRowGroupsOf(const std::vector<uint64_t>& rows, const std::vector<uint8_t>* keep,
+                        const std::vector<uint8_t>* keep_intrinsics,
+                        const std::function<Status(const RowGroupSelection&)>& visit) const;
+  // ReadTraces handing each trace serialized (a tempopb.Trace, valid during the call), decoding
+  // only the attribute columns whose entry in `keep` (one per footer column) is 1 and the fixed
+  // columns whose entry in `keep_intrinsics` (one per Col) is 1; null: all of them
+  // (TraceAssembler::KeepAttributes / KeepIntrinsics, RunSerialized).
   Status ReadTracesKeeping(const std::vector<uint64_t>& rows, const std::vector<uint8_t>* keep,
                            const std::vector<uint8_t>* keep_intrinsics,
-                           const std::function<Status(uint64_t row, tempopb::Trace&&)>& fn) const;
+                           const std::function<Status(uint64_t row, std::string_view bytes)>& fn)
+      const;
 
   friend class BlockFetcher;  // scans columns of row groups (block_fetcher.cpp)
   friend class BlockTags;     // reads catalogs and dictionaries (block_tags.cpp)
