@@ -32,11 +32,14 @@ SearchRun::SearchRun(RequestContext ctx, traceql::SearchQuery query,
       progress_(std::move(progress)) {
   const uint64_t start = options_.start_unix_nano.value_or(0);
   const uint64_t end = options_.end_unix_nano.value_or(UINT64_MAX);
-  // The combined traces are split by trace ID into parts of about kCombinedPartTraces, so that
-  // decoding them (the bulk of a search over recent data) runs on every pool thread.
+  // The combined traces are split by their start bounds into parts of about
+  // kCombinedPartTraces, so that decoding them runs on every pool thread and each part takes its
+  // place among the row groups by the newest start it may hold.
   combined_parts_ = static_cast<uint32_t>(std::clamp<size_t>(
       sources_->combined_traces() / kCombinedPartTraces, 1, kMaxCombinedParts));
-  for (uint32_t p = 0; p < combined_parts_; ++p) jobs_.push_back(Job{.part = p});
+  for (uint32_t p = 0; p < combined_parts_; ++p) {
+    jobs_.push_back(Job{.newest = sources_->PartBound(p, combined_parts_), .part = p});
+  }
   std::vector<Job> row_groups;
   for (size_t b = 0; b < sources_->blocks().size(); ++b) {
     const auto& groups = sources_->blocks()[b].row_groups;
@@ -47,9 +50,13 @@ SearchRun::SearchRun(RequestContext ctx, traceql::SearchQuery query,
                                .newest = groups[g].max_end});
     }
   }
-  std::stable_sort(row_groups.begin(), row_groups.end(),
-                   [](const Job& a, const Job& b) { return a.newest > b.newest; });
+  // Newest first, combined parts before row groups on ties: a job's `newest` bounds the starts
+  // of all its traces, which lets a most_recent search stop at the first job that cannot beat
+  // its limit-th match, and lets a search without it stop before older combined traces (often
+  // long ones spread over many blocks) once the newer jobs hold the limit.
   jobs_.insert(jobs_.end(), row_groups.begin(), row_groups.end());
+  std::stable_sort(jobs_.begin(), jobs_.end(),
+                   [](const Job& a, const Job& b) { return a.newest > b.newest; });
   results_.resize(jobs_.size());
 }
 

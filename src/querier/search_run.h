@@ -17,9 +17,10 @@
 namespace tempo::querier {
 
 // One search split into jobs: the combined jobs (live traces and traces spread over several
-// blocks, split by trace ID), then one job per block row group overlapping the window, newest
-// first. Jobs run on a QueryPool and on the calling thread; results are accounted in job order,
-// which makes early stop and the final result independent of timing (see Querier::Search). Owned
+// blocks, split by the start bound of the traces) and one job per block row group overlapping
+// the window, all ordered newest first by the latest start they may hold. Jobs run on a
+// QueryPool and on the calling thread; results are accounted in job order, which makes early
+// stop and the final result independent of timing (see Querier::Search). Owned
 // through a shared_ptr by the caller and by the pool tasks (a task may start after Run returned
 // and then finds nothing to do). Thread-safe.
 class SearchRun : public std::enable_shared_from_this<SearchRun> {
@@ -38,7 +39,7 @@ class SearchRun : public std::enable_shared_from_this<SearchRun> {
     uint64_t newest = UINT64_MAX;  // no trace of the job starts later than this
     uint32_t part = 0;  // combined jobs: which part of the combined traces
   };
-  static constexpr size_t kCombinedPartTraces = 1000;
+  static constexpr size_t kCombinedPartTraces = 32;
   static constexpr size_t kMaxCombinedParts = 16;
   struct JobResult {
     bool done = false;

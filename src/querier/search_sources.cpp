@@ -156,6 +156,7 @@ Result<std::shared_ptr<const SearchSources>> SearchSources::Prepare(
   }
   std::sort(shared.begin(), shared.end());
   shared.erase(std::unique(shared.begin(), shared.end()), shared.end());
+  sources->RankShared();
   for (BlockSource& b : sources->blocks_) {
     std::sort(b.shared_rows.begin(), b.shared_rows.end());
     b.shared_rows.erase(std::unique(b.shared_rows.begin(), b.shared_rows.end()),
@@ -171,11 +172,65 @@ Result<std::shared_ptr<const SearchSources>> SearchSources::Prepare(
   return std::shared_ptr<const SearchSources>(std::move(sources));
 }
 
+void SearchSources::RankShared() {
+  // Bounds as StreamCombined computes them per candidate; deleted traces (no fragment) get 0.
+  const size_t n = shared_ids_.size();
+  std::vector<uint64_t> bound(n, UINT64_MAX);
+  std::vector<uint8_t> has_part(n, 0);
+  auto index = [&](const TraceId& id) {
+    return static_cast<size_t>(std::lower_bound(shared_ids_.begin(), shared_ids_.end(), id) -
+                               shared_ids_.begin());
+  };
+  for (const LiveTrace& live : live_) {
+    const size_t i = index(live.id);
+    bound[i] = std::min(bound[i], live.start_bound);
+    has_part[i] = 1;
+  }
+  for (const BlockSource& b : blocks_) {
+    const std::string_view dir = b.reader->trace_ids();
+    const uint64_t end = static_cast<uint64_t>(std::max<int64_t>(b.meta.end_unix_nano, 0));
+    for (uint64_t row : b.shared_rows) {
+      const size_t i = index(TraceId::FromBytes(dir.substr(row * 16, 16)));
+      if (i >= n) continue;
+      bound[i] = std::min(bound[i], end);
+      has_part[i] = 1;
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (!has_part[i]) bound[i] = 0;
+  }
+  std::vector<uint32_t> order(n);
+  for (uint32_t i = 0; i < n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](uint32_t a, uint32_t b) { return bound[a] > bound[b]; });
+  shared_rank_.assign(n, 0);
+  ranked_bounds_.resize(n);
+  for (uint32_t r = 0; r < n; ++r) {
+    shared_rank_[order[r]] = r;
+    ranked_bounds_[r] = bound[order[r]];
+  }
+}
+
+uint32_t SearchSources::PartOf(const TraceId& id, uint32_t parts) const {
+  auto it = std::lower_bound(shared_ids_.begin(), shared_ids_.end(), id);
+  if (parts <= 1 || it == shared_ids_.end() || !(*it == id)) return 0;
+  const uint64_t rank = shared_rank_[static_cast<size_t>(it - shared_ids_.begin())];
+  return static_cast<uint32_t>(rank * parts / shared_ids_.size());
+}
+
+uint64_t SearchSources::PartBound(uint32_t part, uint32_t parts) const {
+  const size_t n = ranked_bounds_.size();
+  if (n == 0 || parts == 0) return 0;
+  // The first rank r with r * parts / n == part.
+  const size_t first = static_cast<size_t>((static_cast<uint64_t>(part) * n + parts - 1) / parts);
+  return first < n ? ranked_bounds_[first] : 0;
+}
+
 Status SearchSources::CandidateRows(const RequestContext& ctx, CombinedScan& scan, uint32_t part,
                                     uint32_t parts, std::vector<std::vector<uint64_t>>* rows,
                                     std::vector<bool>* live_kept, uint64_t* inspected_bytes) const {
   const traceql::FetchRequest& request = scan.request();
-  auto in_part = [&](const TraceId& id) { return parts <= 1 || TraceIdHash{}(id) % parts == part; };
+  auto in_part = [&](const TraceId& id) { return parts <= 1 || PartOf(id, parts) == part; };
   // Per block, which of its shared rows (positions in shared_rows) belong to this part.
   std::vector<std::vector<uint32_t>> mine(blocks_.size());
   rows->clear();

@@ -72,6 +72,13 @@ class SearchSources {
   // Whether trace `id` is evaluated by the combined job (row-group jobs skip it).
   bool IsShared(const TraceId& id) const;
   size_t combined_traces() const { return shared_ids_.size(); }
+  // The combined traces are split into `parts` parts by an upper bound of their start (the
+  // earliest of the live data's first span start, unknown for replayed data, and the end of each
+  // block holding a fragment): part 0 holds the newest bounds. PartOf is the part of a combined
+  // trace; PartBound an upper bound of the start of every trace of a part, so that the jobs of
+  // a search can be ordered newest first.
+  uint32_t PartOf(const TraceId& id, uint32_t parts) const;
+  uint64_t PartBound(uint32_t part, uint32_t parts) const;
 
   // Builds into `out` the combined traces (live data plus every block fragment of each shared
   // trace) that may match `request`; `inspected_bytes` receives the bytes combined. Errors:
@@ -82,7 +89,7 @@ class SearchSources {
   // trace is kept when every predicate holds somewhere, else when one does (no predicates: every
   // trace). Only the kept traces are read, decoded and combined; the time range is checked on
   // the combined trace. `inspected_bytes` also counts the condition columns read.
-  // Only the traces of part `part` of `parts` (split by trace-ID hash) are built, so that the
+  // Only the traces of part `part` of `parts` (PartOf) are built, so that the
   // combined work can run as several jobs (StreamCombined, with one CombinedScan for all parts).
   Status BuildCombined(const RequestContext& ctx, const traceql::FetchRequest& request,
                        traceql::InMemoryFetcher* out, uint64_t* inspected_bytes,
@@ -110,6 +117,8 @@ class SearchSources {
     uint64_t start_bound = UINT64_MAX;  // no span of the live data starts later (unknown: max)
   };
 
+  // Orders the shared traces by their start bounds (shared_rank_, ranked_bounds_).
+  void RankShared();
   // Per block, the shared rows of the traces BuildCombined(request, part, parts) combines, and
   // per live trace (live_ order) whether it is combined (see there).
   Status CandidateRows(const RequestContext& ctx, CombinedScan& scan, uint32_t part,
@@ -120,6 +129,10 @@ class SearchSources {
   std::vector<BlockSource> blocks_;
   std::vector<LiveTrace> live_;    // sorted by ID
   std::vector<TraceId> shared_ids_;  // sorted: every trace of the combined job
+  // Per shared_ids_ entry, its rank when ordered by descending start bound (ties by ID); and the
+  // bounds in that order.
+  std::vector<uint32_t> shared_rank_;
+  std::vector<uint64_t> ranked_bounds_;
 };
 
 }  // namespace tempo::querier

@@ -205,6 +205,56 @@ TEST_CASE("Combined parts share one predicate scan of the blocks and still find 
   CHECK(Ids(node, "{ span.k = \"hit\" && span.j = \"yes\" }").empty());
 }
 
+TEST_CASE("Older combined traces wait behind newer row groups", "[querier][search]") {
+  // Trace 1 is spread over two old blocks; a newer block holds five more matches. The combined
+  // job's part is ordered by the start bound of its traces, after the newer row group, so a
+  // search with a limit takes its answer from the newer block and need not combine trace 1.
+  SearchNode node;
+  node.WriteBlock({{.trace = 1, .span = 1, .start_unix_nano = kBase, .attributes = {{"k", "hit"}}},
+                   {.trace = 2, .span = 2, .start_unix_nano = kBase}});
+  node.WriteBlock({{.trace = 1, .span = 3, .start_unix_nano = kBase + kSecond,
+                    .attributes = {{"k", "hit"}}}});
+  std::vector<tempo::testing::TestSpan> newer;
+  for (uint64_t t = 10; t < 15; ++t) {
+    newer.push_back({.trace = t, .span = t, .start_unix_nano = kBase + 100 * kSecond + t,
+                     .attributes = {{"k", "hit"}}});
+  }
+  node.WriteBlock(newer);
+  // The jobs in the order they are accounted: the first one reported holds the newer block's.
+  std::vector<std::vector<std::string>> reported;
+  auto search = [&](const std::string& text) {
+    auto query = tempo::traceql::SearchQuery::Compile(text).value();
+    tempo::traceql::SearchOptions options;
+    options.start_unix_nano = kBase - 3600 * kSecond;
+    options.end_unix_nano = kBase + 3600 * kSecond;
+    options.limit = 2;
+    RequestContext ctx;
+    ctx.tenant = node.tenant;
+    tempopb::SearchResponse response;
+    reported.clear();
+    REQUIRE(node.querier
+                ->Search(ctx, query, options, &response,
+                         [&](const tempopb::SearchResponse& partial) {
+                           if (partial.traces_size() > 0) reported.push_back(SortedIds(partial));
+                         })
+                .ok());
+    return SortedIds(response);
+  };
+  const std::vector<std::string> any = search("{ span.k = \"hit\" }");
+  REQUIRE(any.size() == 2);
+  for (const std::string& id : any) {
+    CHECK((id == "a" || id == "b" || id == "c" || id == "d" || id == "e"));  // 10..14
+  }
+  REQUIRE_FALSE(reported.empty());
+  CHECK(reported[0] == std::vector<std::string>{"d", "e"});  // the newer block's job, newest first
+  for (const auto& r : reported) CHECK(std::count(r.begin(), r.end(), "1") == 0);
+  CHECK(search("{ span.k = \"hit\" } with(most_recent=true)") ==
+        std::vector<std::string>{"d", "e"});
+  // Without the newer block's matches the combined trace is found.
+  CHECK(search("{ span.k = \"hit\" && duration > 0 } | count() > 1") ==
+        std::vector<std::string>{"1"});
+}
+
 TEST_CASE("Live traces without the status or kind a query asks for are not decoded",
           "[querier][search]") {
   SearchNode node;

@@ -31,8 +31,8 @@ struct QuerierConfig {
   uint32_t query_threads = 0;
 };
 
-// Called while a search runs, each time more jobs are accounted for (in job order: live data and
-// traces spread over several blocks first, then row groups newest first): `partial` holds the
+// Called while a search runs, each time more jobs are accounted for (in job order: newest first,
+// see Querier::Search): `partial` holds the
 // traces those jobs found (each trace once over all calls) and the metrics so far. Calls are
 // serialized and come from query-pool threads or the caller's; the callback must be quick and
 // must not call back into the Querier. The final response of Search is authoritative (sorted,
@@ -71,9 +71,10 @@ class Querier {
   // places (live data, blocks) are combined before evaluation, so a trace appears once with all
   // of its spans.
   //
-  // Execution: one job for live data and for the traces spread over several blocks, then one job
-  // per block row group, newest first (latest span end descending); jobs run on the Querier's
-  // pool (and the calling thread). Row-group jobs push the query's conditions down to the block's
+  // Execution: jobs for live data and for the traces spread over several blocks (split by an
+  // upper bound of their start) and one job per block row group, all newest first (by the latest
+  // start a job may hold; ties: combined jobs first); jobs run on the Querier's pool (and the
+  // calling thread). Row-group jobs push the query's conditions down to the block's
   // columns (block::BlockFetcher) and decode only traces that may match. Early stop, with a
   // result that does not depend on timing: without most_recent, the search ends at the first
   // prefix of jobs (in job order) that found `limit` traces; with with(most_recent=true), once
