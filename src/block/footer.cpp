@@ -209,6 +209,21 @@ Status ValidateRowGroup(const Footer& f, size_t rg_index, RowGroupMeta* rg) {
 
 }  // namespace
 
+Status ParseAttributeShape(const Footer& footer, Table t, std::string_view shape,
+                           std::vector<uint32_t>* out) {
+  ByteReader reader(shape, "attribute shape");
+  while (!reader.empty()) {
+    uint64_t c;
+    if (!reader.ReadVarint(&c) || c >= footer.columns.size() ||
+        footer.columns[c].role != ColumnRole::kAttribute || footer.columns[c].table != t) {
+      return CorruptionError("block data: " + std::string(TableName(t)) +
+                             " attribute shape names a bad column");
+    }
+    out->push_back(static_cast<uint32_t>(c));
+  }
+  return Status::Ok();
+}
+
 uint64_t ChunkMeta::dict_length() const {
   uint64_t n = 0;
   for (const PageMeta& p : dict_pages) n += p.length;

@@ -89,4 +89,10 @@ std::string EncodeFooter(const Footer& footer);
 Result<Footer> DecodeFooter(std::string_view payload, uint64_t file_size,
                             uint64_t footer_section_length);
 
+// Appends the catalog columns of one attribute shape (a row's attribute columns in order, as
+// varints; docs/block-format.md, "Attributes") of table `t` to `out`. kCorruption when it is
+// malformed or names a column that is not an attribute column of `t`.
+Status ParseAttributeShape(const Footer& footer, Table t, std::string_view shape,
+                           std::vector<uint32_t>* out);
+
 }  // namespace tempo::block

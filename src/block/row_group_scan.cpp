@@ -109,24 +109,6 @@ Result<const std::vector<uint64_t>*> RowGroupScan::Bounds(Table t) {
   return &b;
 }
 
-Status RowGroupScan::ParseShape(Table t, std::string_view s, std::vector<uint32_t>* out,
-                                uint32_t column, uint32_t* count) const {
-  ByteReader reader(s, "attribute shape");
-  while (!reader.empty()) {
-    uint64_t c;
-    if (!reader.ReadVarint(&c) || c >= footer_.columns.size() ||
-        footer_.columns[c].role != ColumnRole::kAttribute || footer_.columns[c].table != t) {
-      return Bad(std::string(TableName(t)) + " attribute shape names a bad column");
-    }
-    if (count != nullptr) {
-      *count += c == column;
-    } else {
-      out->push_back(static_cast<uint32_t>(c));
-    }
-  }
-  return Status::Ok();
-}
-
 void RowGroupScan::Restrict(std::vector<uint8_t> traces) {
   selected_ = std::move(traces);
   have_ranges_ = {};
@@ -226,7 +208,7 @@ Result<const RowGroupScan::Shapes*> RowGroupScan::ShapesOf(Table t) {
   TEMPO_RETURN_IF_ERROR(
       reader_.Read(static_cast<uint32_t>(ShapeColumn(t)), 0, n, &raw, /*codes_only=*/true));
   auto parse = [&](std::string_view s) {
-    return ParseShape(t, s, &shapes.distinct.emplace_back());
+    return ParseAttributeShape(footer_, t, s, &shapes.distinct.emplace_back());
   };
   if (raw.defaulted) {
     TEMPO_RETURN_IF_ERROR(parse({}));
@@ -385,11 +367,12 @@ Status RowGroupScan::RangeOwnerHits(const ColumnSource& source, const Ranges& ra
   // How often each shape the rows use names the column, counted on first use.
   constexpr uint32_t kUnknown = UINT32_MAX;
   std::vector<uint32_t> count(shapes->ids(), kUnknown);
+  std::vector<uint32_t> columns;
   for (uint32_t id : shapes->of_row) {
     if (count[id] != kUnknown) continue;
-    count[id] = 0;
-    TEMPO_RETURN_IF_ERROR(
-        ParseShape(source.owner, shapes->shape(id), nullptr, source.column, &count[id]));
+    columns.clear();
+    TEMPO_RETURN_IF_ERROR(ParseAttributeShape(footer_, source.owner, shapes->shape(id), &columns));
+    count[id] = static_cast<uint32_t>(std::count(columns.begin(), columns.end(), source.column));
   }
   const uint32_t* of_row = shapes->of_row.data();
   std::vector<uint8_t> value_hits;

@@ -81,10 +81,6 @@ class RowGroupScan {
   // the table; nullptr when the whole table is read.
   Result<const Ranges*> RangesOf(Table t);
   Result<const RangeShapes*> RangeShapesOf(Table t);
-  // Parses one attribute shape (catalog columns of table `t`) into `out`; with `column`, counts
-  // its occurrences into `*count` instead (`out` may then be null).
-  Status ParseShape(Table t, std::string_view s, std::vector<uint32_t>* out,
-                    uint32_t column = UINT32_MAX, uint32_t* count = nullptr) const;
   bool Selected(size_t trace) const { return selected_.empty() || selected_[trace] != 0; }
   // Tests `n` decoded values (one range of a column; `defaulted`: n default values) into
   // hits[0, n). Dictionary codes are tested through `dict_memo` (per dictionary entry: -1

@@ -199,17 +199,8 @@ Status TraceAssembler::DecodeAttributes(Table table) {
   TEMPO_RETURN_IF_ERROR(reader_.Read(shape_col, from, hi, &raw, /*codes_only=*/true));
   Shapes& shapes = shapes_[Idx(table)];
   shapes.of_row.clear();
-  auto parse = [&](std::string_view s, std::vector<uint32_t>* columns) -> Status {
-    ByteReader reader(s, "attribute shape");
-    while (!reader.empty()) {
-      uint64_t c;
-      if (!reader.ReadVarint(&c) || c >= footer_.columns.size() ||
-          footer_.columns[c].role != ColumnRole::kAttribute || footer_.columns[c].table != table) {
-        return Bad(std::string(TableName(table)) + " attribute shape names a bad column");
-      }
-      columns->push_back(static_cast<uint32_t>(c));
-    }
-    return Status::Ok();
+  auto parse = [&](std::string_view s, std::vector<uint32_t>* columns) {
+    return ParseAttributeShape(footer_, table, s, columns);
   };
   // Shape index of every row in [from, hi): dictionary codes when the column has a dictionary
   // (the entries are parsed when a row first uses them, once per assembler), else distinct
