@@ -201,17 +201,11 @@ Status MarkShapeColumns(ColumnLoader& loader, const Footer& footer, const RowGro
   if (chunk == nullptr) return Status::Ok();  // every shape is empty
   std::vector<std::string_view> shapes;
   TEMPO_RETURN_IF_ERROR(loader.Strings(*chunk, &shapes));
+  std::vector<uint32_t> columns;
   for (std::string_view shape : shapes) {
-    ByteReader reader(shape, "attribute shape");
-    while (!reader.empty()) {
-      uint64_t c;
-      if (!reader.ReadVarint(&c) || c >= footer.columns.size() ||
-          footer.columns[c].role != ColumnRole::kAttribute || footer.columns[c].table != t) {
-        return CorruptionError("block data: " + std::string(TableName(t)) +
-                               " attribute shape names a bad column");
-      }
-      (*used)[static_cast<size_t>(c)] = 1;
-    }
+    columns.clear();
+    TEMPO_RETURN_IF_ERROR(ParseAttributeShape(footer, t, shape, &columns));
+    for (uint32_t c : columns) (*used)[c] = 1;
   }
   return Status::Ok();
 }
