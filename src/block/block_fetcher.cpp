@@ -258,7 +258,8 @@ Status BlockFetcher::FetchRowGroup(const RequestContext& ctx, const traceql::Fet
 
   // 4. Late materialization: decode only the candidates. Newest first: in batches of growing
   // size (a consumer that stops early decodes little); else in batches of neighbouring rows.
-  // A few candidates (or a first batch of a few, newest first) are read page by page.
+  // A few candidates (or a first batch of a few, newest first) are read page by page where small
+  // reads are cheap (BlockReader's lookup mode).
   const size_t first_need = options_.newest_first ? std::min(rows.size(), options_.first_batch)
                                                   : rows.size();
   RowGroupAssembly assembly;
@@ -268,7 +269,10 @@ Status BlockFetcher::FetchRowGroup(const RequestContext& ctx, const traceql::Fet
     ~CountBytes() { stats->bytes_read += assembly.bytes_read; }
   } count_bytes{assembly, stats};
   TEMPO_RETURN_IF_ERROR(InRowGroup(
-      assembly.Open(footer, rg, reader_->read_, ReadByPages(first_need, traces)), index));
+      assembly.Open(footer, rg, reader_->read_,
+                    reader_->lookup_reads_ == LookupReads::kPages &&
+                        ReadByPages(first_need, traces)),
+      index));
   if (options_.newest_first) {
     std::sort(rows.begin(), rows.end(), [&](uint64_t a, uint64_t b) {
       if (start_of(a) != start_of(b)) return start_of(a) > start_of(b);

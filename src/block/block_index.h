@@ -50,7 +50,7 @@ struct RowGroupAssembly {
 };
 
 // Whether decoding `wanted` of a row group's `traces` traces should read pages rather than the
-// whole row group.
+// whole row group (where small reads are cheap: LookupReads::kPages).
 inline bool ReadByPages(uint64_t wanted, uint64_t traces) { return wanted * 8 <= traces; }
 
 // How much of a block's tail a reader fetches at once when it does not know the footer's size:

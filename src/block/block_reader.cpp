@@ -307,7 +307,9 @@ Status BlockReader::ForRowGroupsOf(
       ++wanted;
     }
     RowGroupAssembly assembly;
-    TEMPO_RETURN_IF_ERROR(assembly.Open(index_->footer, rg, read_, ReadByPages(wanted, n)));
+    TEMPO_RETURN_IF_ERROR(assembly.Open(index_->footer, rg, read_,
+                                        lookup_reads_ == LookupReads::kPages &&
+                                            ReadByPages(wanted, n)));
     TraceAssembler& assembler = *assembly.assembler;
     if (keep != nullptr) assembler.KeepAttributes(*keep);
     if (keep_intrinsics != nullptr) assembler.KeepIntrinsics(*keep_intrinsics);

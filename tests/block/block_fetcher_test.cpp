@@ -566,8 +566,9 @@ TEST_CASE("Predicates on a few rows read only their rows and decide them as a fu
 
 TEST_CASE("A few candidates of a large row group are read page by page", "[block][fetch]") {
   // One row group of 800 traces; a condition only two of them meet. The candidates must come out
-  // whole and equal to their decoded copies, reading a small part of the row group; a query that
-  // most traces meet reads the row group whole.
+  // whole and equal to their decoded copies, reading a small part of the row group where small
+  // reads are cheap (LookupReads::kPages); a query that most traces meet, or a reader for an
+  // object store (kRowGroup), reads the row group whole.
   std::mt19937_64 rng(31);
   std::map<TraceId, tempopb::Trace> traces = StructuredTraces(rng, 800);
   std::vector<TraceId> marked;
@@ -582,8 +583,10 @@ TEST_CASE("A few candidates of a large row group are read page by page", "[block
   WriteBlock(traces, 100000, &block);
   REQUIRE(block.reader->row_groups() == 1);
   const uint64_t block_bytes = block.data.size();
+  std::shared_ptr<const BlockReader> paged =
+      testing::OpenString(block.data, LookupReads::kPages).value();
 
-  BlockFetcher fetcher(block.reader);
+  BlockFetcher fetcher(paged);
   auto query = traceql::SearchQuery::Compile("{ span.marker = \"here\" }").value();
   std::map<std::string, std::string> found;  // id -> serialized trace
   REQUIRE(fetcher
@@ -602,8 +605,13 @@ TEST_CASE("A few candidates of a large row group are read page by page", "[block
     CHECK(found[text] == expected.SerializeAsString());
   }
   CHECK(fetcher.stats().bytes_read * 2 < block_bytes);
+  BlockFetcher whole(block.reader);
+  REQUIRE(whole.Fetch(RequestContext{}, query.fetch_request(), [](traceql::TraceView&&) {
+                 return true;
+               }).ok());
+  CHECK(whole.stats().bytes_read * 2 > block_bytes);
 
-  BlockFetcher wide(block.reader);
+  BlockFetcher wide(paged);
   size_t n = 0;
   auto all = traceql::SearchQuery::Compile("{ }").value();
   REQUIRE(wide.Fetch(RequestContext{}, all.fetch_request(), [&](traceql::TraceView&&) {
@@ -616,7 +624,7 @@ TEST_CASE("A few candidates of a large row group are read page by page", "[block
   // The combined job's reads: two rows, page by page, equal to the whole-trace lookups.
   const std::string_view dir = block.reader->trace_ids();
   std::vector<uint64_t> rows = {5, 600};
-  BlockFetcher reads(block.reader);
+  BlockFetcher reads(paged);
   size_t read = 0;
   REQUIRE(reads
               .ReadTraces(RequestContext{}, traceql::FetchRequest{}, rows,
