@@ -96,7 +96,9 @@ void OverridesReloader::Loop() {
   while (!cv_.wait_for(lock, config_.per_tenant_override_period, [this] { return stopping_; })) {
     lock.unlock();
     Status s = ReloadNow();
-    if (!s.ok()) LOG_ERROR << "keeping the previous overrides: " << s.ToString();
+    if (!s.ok()) {
+      LOG_ERROR << "keeping the previous overrides: " << s.ToString();
+    }
     lock.lock();
   }
 }

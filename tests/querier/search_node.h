@@ -35,7 +35,7 @@ struct TestSpan {
   uint64_t start_unix_nano = 0;
   uint64_t duration_nanos = 1'000'000;
   uint64_t parent = 0;
-  std::map<std::string, std::string> attributes;
+  std::map<std::string, std::string> attributes{};
 };
 
 inline OtlpRequest BuildRequest(const std::vector<TestSpan>& spans) {
