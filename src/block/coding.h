@@ -86,6 +86,11 @@ inline uint64_t HashMix(uint64_t h, uint64_t v) {
   return h ^ (v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2));
 }
 
+// The error for block contents that do not make sense (kCorruption, "block data: <what>").
+inline Status BadBlockData(std::string_view what) {
+  return CorruptionError("block data: " + std::string(what));
+}
+
 // Bounds-checked cursor over an encoded buffer. Every read fails with kCorruption naming `what`
 // (the section being decoded) instead of reading past the end. Does not own the buffer.
 class ByteReader {

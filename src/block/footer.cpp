@@ -216,8 +216,7 @@ Status ParseAttributeShape(const Footer& footer, Table t, std::string_view shape
     uint64_t c;
     if (!reader.ReadVarint(&c) || c >= footer.columns.size() ||
         footer.columns[c].role != ColumnRole::kAttribute || footer.columns[c].table != t) {
-      return CorruptionError("block data: " + std::string(TableName(t)) +
-                             " attribute shape names a bad column");
+      return BadBlockData(std::string(TableName(t)) + " attribute shape names a bad column");
     }
     out->push_back(static_cast<uint32_t>(c));
   }
