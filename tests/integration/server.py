@@ -78,26 +78,35 @@ class TempoServer:
         self.binary = os.path.abspath(binary)
         self.dir = tempfile.mkdtemp(prefix="tempo-it-")
         self.keep_dir = keep_dir or bool(os.environ.get("TEMPO_IT_KEEP"))
-        self.http_port, self.grpc_port, self.otlp_grpc_port, self.otlp_http_port = free_ports(4)
         self.proc = None
         self.log_path = os.path.join(self.dir, "tempo.log")
         self.starts = 0
-        config = {
-            "server": {"http_listen_port": self.http_port, "grpc_listen_port": self.grpc_port},
+        self._config = {
+            "server": {},
             "multitenancy_enabled": multitenancy,
-            "distributor": {"receivers": {"otlp": {"protocols": {
-                "grpc": {"endpoint": f"127.0.0.1:{self.otlp_grpc_port}"},
-                "http": {"endpoint": f"127.0.0.1:{self.otlp_http_port}"}}}}},
+            "distributor": {"receivers": {"otlp": {"protocols": {"grpc": {}, "http": {}}}}},
             "overrides": {"defaults": {
                 "ingestion": {"rate_limit_bytes": rate_limit_bytes,
                               "burst_size_bytes": burst_size_bytes},
                 "global": {"max_bytes_per_trace": max_bytes_per_trace}}},
         }
         for section, values in (extra_config or {}).items():  # e.g. {"ingester": {...}}
-            config.setdefault(section, {}).update(values)
+            self._config.setdefault(section, {}).update(values)
         self.config_path = os.path.join(self.dir, "tempo.yaml")
+        self._assign_ports()
+
+    def _assign_ports(self):
+        """Picks free ports and writes the config with them. The ports are free when picked, but
+        another process may take one before the server binds it: the first start then retries
+        with new ones (see start)."""
+        self.http_port, self.grpc_port, self.otlp_grpc_port, self.otlp_http_port = free_ports(4)
+        self._config["server"].update(
+            {"http_listen_port": self.http_port, "grpc_listen_port": self.grpc_port})
+        protocols = self._config["distributor"]["receivers"]["otlp"]["protocols"]
+        protocols["grpc"]["endpoint"] = f"127.0.0.1:{self.otlp_grpc_port}"
+        protocols["http"]["endpoint"] = f"127.0.0.1:{self.otlp_http_port}"
         with open(self.config_path, "w") as f:
-            f.write(_yaml(config) + "\n")
+            f.write(_yaml(self._config) + "\n")
 
     # ---- addresses -----------------------------------------------------------------
     @property
@@ -111,7 +120,20 @@ class TempoServer:
     # ---- lifecycle -----------------------------------------------------------------
     def start(self, ready_timeout=30.0, env=None, wait=True):
         """Starts the process (same dirs and ports on every restart) and waits for /ready.
-        `env` adds environment variables (e.g. TEMPO_CRASHPOINT) for this start only."""
+        `env` adds environment variables (e.g. TEMPO_CRASHPOINT) for this start only. A first
+        start whose ports were taken meanwhile (parallel tests) is retried with new ports."""
+        for attempt in range(3):
+            try:
+                self._start_once(ready_timeout, env, wait)
+                return
+            except ServerError:
+                taken = wait and self.starts == 1 and "Address already in use" in self.log_tail()
+                if not taken or attempt == 2:
+                    raise
+                self.starts = 0
+                self._assign_ports()
+
+    def _start_once(self, ready_timeout, env, wait):
         if not os.path.exists(self.binary):
             raise ServerError(f"tempo binary not found: {self.binary}")
         self.starts += 1
