@@ -21,11 +21,7 @@ constexpr size_t kBatchTraces = 256;
 // A batch also ends when its rows spread wider than this (its pages would be mostly skipped).
 constexpr uint64_t kBatchRowSpan = 4096;
 
-Status CheckContext(const RequestContext& ctx) {
-  if (ctx.IsCancelled()) return CancelledError("search cancelled");
-  if (ctx.Expired()) return DeadlineExceededError("search deadline exceeded");
-  return Status::Ok();
-}
+Status CheckContext(const RequestContext& ctx) { return CheckRequest(ctx, "search"); }
 
 Status InRowGroup(Status s, uint32_t index) {
   if (s.ok()) return s;
@@ -112,6 +108,13 @@ std::vector<uint8_t> NamedAttributeColumns(const Footer& footer,
   return keep;
 }
 
+// Adds the bytes an assembly read (pages are read as batches need them) to `stats` when done.
+struct CountAssemblyBytes {
+  const RowGroupAssembly& assembly;
+  BlockFetchStats* stats;
+  ~CountAssemblyBytes() { stats->bytes_read += assembly.bytes_read; }
+};
+
 }  // namespace
 
 BlockFetchStats& BlockFetchStats::operator+=(const BlockFetchStats& o) {
@@ -174,10 +177,50 @@ Status BlockFetcher::FetchRowGroup(const RequestContext& ctx, const traceql::Fet
                                    const std::vector<ConditionPlan>& plans, uint32_t index,
                                    const std::function<bool(traceql::TraceView&&)>& consume,
                                    bool* stop, BlockFetchStats* stats) const {
+  RowGroupCandidates candidates;
+  TEMPO_RETURN_IF_ERROR(ScanCandidates(request, plans, index, &candidates, stats));
+  if (candidates.rows.empty()) return Status::Ok();
+  // Late materialization: decode only the candidates. Newest first, in batches of growing size
+  // (a search with a limit often needs only a few traces of a row group, and a consumer that
+  // stops early decodes little); in ID order, in batches of neighbouring rows.
+  const size_t first_need = options_.newest_first
+                                ? std::min(candidates.rows.size(), options_.first_batch)
+                                : candidates.rows.size();
+  RowGroupAssembly assembly;
+  CountAssemblyBytes count_bytes{assembly, stats};
+  TEMPO_RETURN_IF_ERROR(OpenAssembly(request, index, first_need, &assembly));
+  if (!options_.newest_first) {
+    return DecodeBatch(ctx, index, candidates.rows, assembly, consume, stop, stats);
+  }
+  size_t batch = std::max<size_t>(options_.first_batch, 1);
+  std::vector<uint64_t> rows;
+  for (size_t i = 0; i < candidates.rows.size() && !*stop;) {
+    TEMPO_RETURN_IF_ERROR(CheckContext(ctx));
+    size_t j = std::min(candidates.rows.size(), i + batch);
+    batch = std::min(batch * 2, kBatchTraces * 16);
+    if (options_.min_start) {
+      // Rows are newest first: once one is too old, so are all after it.
+      const uint64_t min = options_.min_start();
+      if (candidates.starts[i] < min) break;
+      while (candidates.starts[j - 1] < min) --j;
+    }
+    rows.assign(candidates.rows.begin() + static_cast<ptrdiff_t>(i),
+                candidates.rows.begin() + static_cast<ptrdiff_t>(j));
+    TEMPO_RETURN_IF_ERROR(DecodeBatch(ctx, index, rows, assembly, consume, stop, stats));
+    i = j;
+  }
+  return Status::Ok();
+}
+
+Status BlockFetcher::ScanCandidates(const traceql::FetchRequest& request,
+                                    const std::vector<ConditionPlan>& plans, uint32_t index,
+                                    RowGroupCandidates* out, BlockFetchStats* stats) const {
   const BlockIndex& block = *reader_->index_;
   const Footer& footer = block.footer;
   const RowGroupMeta& rg = footer.row_groups[index];
   const uint64_t traces = rg.rows[static_cast<size_t>(Table::kTrace)];
+  out->rows.clear();
+  out->starts.clear();
   ++stats->row_groups;
 
   // 1. Prune the whole row group by time and by statistics: nothing is read.
@@ -248,59 +291,61 @@ Status BlockFetcher::FetchRowGroup(const RequestContext& ctx, const traceql::Fet
   }
   const std::string_view dir = std::string_view(block.directory).substr(rg.first_trace * 16,
                                                                          traces * 16);
-  std::vector<uint64_t> rows;
   for (uint64_t t = 0; t < traces; ++t) {
     if (!pass[t]) continue;
     if (options_.skip && options_.skip(TraceId::FromBytes(dir.substr(t * 16, 16)))) continue;
-    rows.push_back(t);
+    out->rows.push_back(t);
   }
-  if (rows.empty()) return Status::Ok();
-
-  // 4. Late materialization: decode only the candidates. Newest first: in batches of growing
-  // size (a consumer that stops early decodes little); else in batches of neighbouring rows.
-  // A few candidates (or a first batch of a few, newest first) are read page by page where small
-  // reads are cheap (BlockReader's lookup mode).
-  const size_t first_need = options_.newest_first ? std::min(rows.size(), options_.first_batch)
-                                                  : rows.size();
-  RowGroupAssembly assembly;
-  struct CountBytes {  // pages are read as the batches need them: counted when done
-    const RowGroupAssembly& assembly;
-    BlockFetchStats* stats;
-    ~CountBytes() { stats->bytes_read += assembly.bytes_read; }
-  } count_bytes{assembly, stats};
-  TEMPO_RETURN_IF_ERROR(InRowGroup(
-      assembly.Open(footer, rg, reader_->read_,
-                    reader_->lookup_reads_ == LookupReads::kPages &&
-                        ReadByPages(first_need, traces)),
-      index));
   if (options_.newest_first) {
-    std::sort(rows.begin(), rows.end(), [&](uint64_t a, uint64_t b) {
+    std::sort(out->rows.begin(), out->rows.end(), [&](uint64_t a, uint64_t b) {
       if (start_of(a) != start_of(b)) return start_of(a) > start_of(b);
       return a < b;  // rows are in trace-ID order
     });
   }
-  TraceAssembler& assembler = *assembly.assembler;
+  out->starts.reserve(out->rows.size());
+  for (uint64_t t : out->rows) out->starts.push_back(start_of(t));
+  return Status::Ok();
+}
+
+Status BlockFetcher::OpenAssembly(const traceql::FetchRequest& request, uint32_t index,
+                                  size_t wanted, RowGroupAssembly* assembly) const {
+  // A few candidates (`wanted` of the row group's traces) are read page by page where small
+  // reads are cheap (BlockReader's lookup mode); else the row group is read whole, once.
+  const Footer& footer = reader_->index_->footer;
+  const RowGroupMeta& rg = footer.row_groups[index];
+  const uint64_t traces = rg.rows[static_cast<size_t>(Table::kTrace)];
+  TEMPO_RETURN_IF_ERROR(InRowGroup(
+      assembly->Open(footer, rg, reader_->read_,
+                     reader_->lookup_reads_ == LookupReads::kPages && ReadByPages(wanted, traces)),
+      index));
   if (request.named_attributes_only) {
-    assembler.KeepAttributes(NamedAttributeColumns(footer, request));
-    assembler.KeepIntrinsics(SearchIntrinsics(request));
+    assembly->assembler->KeepAttributes(NamedAttributeColumns(footer, request));
+    assembly->assembler->KeepIntrinsics(SearchIntrinsics(request));
   }
+  return Status::Ok();
+}
+
+Status BlockFetcher::DecodeBatch(const RequestContext& ctx, uint32_t index,
+                                 const std::vector<uint64_t>& rows, RowGroupAssembly& assembly,
+                                 const std::function<bool(traceql::TraceView&&)>& consume,
+                                 bool* stop, BlockFetchStats* stats) const {
+  // Ascending rows (ID order) are decoded in runs of neighbours; others (newest first: the
+  // caller's batch) in one run.
+  const BlockIndex& block = *reader_->index_;
+  const RowGroupMeta& rg = block.footer.row_groups[index];
+  const uint64_t traces = rg.rows[static_cast<size_t>(Table::kTrace)];
+  const std::string_view dir = std::string_view(block.directory).substr(rg.first_trace * 16,
+                                                                         traces * 16);
+  for (uint64_t r : rows) {
+    if (r >= traces) return InvalidArgumentError("candidate row outside its row group");
+  }
+  const bool ascending = std::is_sorted(rows.begin(), rows.end());
   std::vector<std::pair<uint64_t, traceql::TraceView>> views;
-  // Newest first, the first batch is small (a search with a limit often needs only a few traces
-  // of a row group); later batches double.
-  size_t batch = std::max<size_t>(options_.first_batch, 1);
   for (size_t i = 0; i < rows.size();) {
     TEMPO_RETURN_IF_ERROR(CheckContext(ctx));
-    size_t j = i + 1;
-    if (options_.newest_first) {
-      j = std::min(rows.size(), i + batch);
-      batch = std::min(batch * 2, kBatchTraces * 16);
-      if (options_.min_start) {
-        // Rows are newest first: once one is too old, so are all after it.
-        const uint64_t min = options_.min_start();
-        if (start_of(rows[i]) < min) break;
-        while (start_of(rows[j - 1]) < min) --j;
-      }
-    } else {
+    size_t j = rows.size();
+    if (ascending) {
+      j = i + 1;
       while (j < rows.size() && j - i < kBatchTraces && rows[j] - rows[i] < kBatchRowSpan) ++j;
     }
     std::vector<uint64_t> sorted(rows.begin() + static_cast<ptrdiff_t>(i),
@@ -311,14 +356,14 @@ Status BlockFetcher::FetchRowGroup(const RequestContext& ctx, const traceql::Fet
     for (uint64_t r : sorted) selected[static_cast<size_t>(r - lo)] = 1;
     views.clear();
     TEMPO_RETURN_IF_ERROR(InRowGroup(
-        assembler.RunOwned(lo, hi, dir.substr(lo * 16, (hi - lo) * 16), selected,
-                           [&](uint64_t row, std::shared_ptr<const tempopb::Trace> trace) {
-                             views.emplace_back(
-                                 row, traceql::TraceView::Build(
+        assembly.assembler->RunOwned(
+            lo, hi, dir.substr(lo * 16, (hi - lo) * 16), selected,
+            [&](uint64_t row, std::shared_ptr<const tempopb::Trace> trace) {
+              views.emplace_back(row, traceql::TraceView::Build(
                                           TraceId::FromBytes(dir.substr(row * 16, 16)),
                                           std::move(trace)));
-                             return Status::Ok();
-                           }),
+              return Status::Ok();
+            }),
         index));
     stats->candidates += views.size();
     // `views` is in row order; hand them out in the order of rows[i, j).
@@ -335,6 +380,39 @@ Status BlockFetcher::FetchRowGroup(const RequestContext& ctx, const traceql::Fet
     i = j;
   }
   return Status::Ok();
+}
+
+Status BlockFetcher::ScanRowGroup(const traceql::FetchRequest& request, uint32_t index,
+                                  RowGroupCandidates* out) const {
+  const Footer& footer = reader_->index_->footer;
+  if (index >= footer.row_groups.size()) return InvalidArgumentError("no such row group");
+  BlockFetchStats stats;
+  Status s = ScanCandidates(request, PlanConditions(footer, request), index, out, &stats);
+  std::lock_guard<std::mutex> lock(mu_);
+  stats_ += stats;
+  return s;
+}
+
+Status BlockFetcher::DecodeRowGroup(const RequestContext& ctx,
+                                    const traceql::FetchRequest& request, uint32_t index,
+                                    const std::vector<uint64_t>& rows,
+                                    const std::function<bool(traceql::TraceView&&)>& consume) const {
+  if (index >= reader_->index_->footer.row_groups.size()) {
+    return InvalidArgumentError("no such row group");
+  }
+  BlockFetchStats stats;
+  Status s;
+  {
+    RowGroupAssembly assembly;
+    CountAssemblyBytes count_bytes{assembly, &stats};
+    bool stop = false;
+    s = CheckContext(ctx);
+    if (s.ok() && !rows.empty()) s = OpenAssembly(request, index, rows.size(), &assembly);
+    if (s.ok() && !rows.empty()) s = DecodeBatch(ctx, index, rows, assembly, consume, &stop, &stats);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  stats_ += stats;
+  return s;
 }
 
 Status BlockFetcher::PredicatesOnRows(const RequestContext& ctx,

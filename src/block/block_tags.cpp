@@ -16,11 +16,7 @@
 namespace tempo::block {
 namespace {
 
-Status CheckContext(const RequestContext& ctx) {
-  if (ctx.IsCancelled()) return CancelledError("tag query cancelled");
-  if (ctx.Expired()) return DeadlineExceededError("tag query deadline exceeded");
-  return Status::Ok();
-}
+Status CheckContext(const RequestContext& ctx) { return CheckRequest(ctx, "tag query"); }
 
 Status InRowGroup(Status s, uint32_t index) {
   if (s.ok()) return s;

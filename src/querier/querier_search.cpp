@@ -10,11 +10,7 @@
 namespace tempo::querier {
 namespace {
 
-Status CheckContext(const RequestContext& ctx) {
-  if (ctx.IsCancelled()) return CancelledError("request cancelled");
-  if (ctx.Expired()) return DeadlineExceededError("request deadline exceeded");
-  return Status::Ok();
-}
+Status CheckContext(const RequestContext& ctx) { return CheckRequest(ctx, "request"); }
 
 bool Overlaps(const block::BlockMeta& meta, uint64_t start, uint64_t end) {
   return static_cast<uint64_t>(std::max<int64_t>(meta.start_unix_nano, 0)) <= end &&

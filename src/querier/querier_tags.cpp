@@ -38,11 +38,7 @@ struct TagEnv {
   SharedTraceCache* shared_traces;
 };
 
-Status CheckContext(const RequestContext& ctx) {
-  if (ctx.IsCancelled()) return CancelledError("tag query cancelled");
-  if (ctx.Expired()) return DeadlineExceededError("tag query deadline exceeded");
-  return Status::Ok();
-}
+Status CheckContext(const RequestContext& ctx) { return CheckRequest(ctx, "tag query"); }
 
 Status InBlock(Status s, const block::BlockMeta& meta) {
   if (s.ok()) return s;

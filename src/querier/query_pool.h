@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+#include "tempo/common/status.h"
+
 namespace tempo::querier {
 
 // A fixed set of threads that run query jobs (block row-group scans, live-data evaluation) for
@@ -22,6 +24,10 @@ class QueryPool {
   QueryPool& operator=(const QueryPool&) = delete;
 
   void Submit(std::function<void()> task);
+  // Runs fn(0), ..., fn(n - 1) on the pool's threads and the calling thread, which must not be
+  // one of them, and returns when all are done: the first error, else Ok. `fn` is called only
+  // before RunAll returns.
+  Status RunAll(size_t n, std::function<Status(size_t)> fn);
   size_t size() const { return threads_.size(); }
 
  private:

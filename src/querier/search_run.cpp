@@ -7,11 +7,7 @@
 namespace tempo::querier {
 namespace {
 
-Status CheckContext(const RequestContext& ctx) {
-  if (ctx.IsCancelled()) return CancelledError("search cancelled");
-  if (ctx.Expired()) return DeadlineExceededError("search deadline exceeded");
-  return Status::Ok();
-}
+Status CheckContext(const RequestContext& ctx) { return CheckRequest(ctx, "search"); }
 
 bool Newer(const tempopb::TraceSearchMetadata& a, const tempopb::TraceSearchMetadata& b) {
   if (a.starttimeunixnano() != b.starttimeunixnano()) {
@@ -29,7 +25,8 @@ SearchRun::SearchRun(RequestContext ctx, traceql::SearchQuery query,
       query_(std::move(query)),
       options_(options),
       sources_(std::move(sources)),
-      progress_(std::move(progress)) {
+      progress_(std::move(progress)),
+      ranked_(options_.limit != 0 && query_.most_recent()) {
   const uint64_t start = options_.start_unix_nano.value_or(0);
   const uint64_t end = options_.end_unix_nano.value_or(UINT64_MAX);
   // The combined traces are split by their start bounds into parts of about
@@ -74,6 +71,12 @@ Status SearchRun::Run(QueryPool& pool, tempopb::SearchResponse* out) {
     return running_ == 0 && (stop_ || next_ >= jobs_.size() || query_.never_matches());
   });
   TEMPO_RETURN_IF_ERROR(error_);
+  if (ranked_ && !query_.never_matches()) {
+    lock.unlock();
+    TEMPO_RETURN_IF_ERROR(CheckContext(ctx_));
+    TEMPO_RETURN_IF_ERROR(DecodeRanked(pool));
+    lock.lock();
+  }
   TEMPO_RETURN_IF_ERROR(CheckContext(ctx_));
   std::sort(found_.begin(), found_.end(), Newer);
   if (options_.limit != 0 && found_.size() > options_.limit) found_.resize(options_.limit);
@@ -131,65 +134,73 @@ void SearchRun::Work() {
   }
 }
 
-Status SearchRun::RunJob(size_t index, JobResult* result) {
-  const Job& job = jobs_[index];
+traceql::FetchRequest SearchRun::BlockRequest() const {
+  traceql::FetchRequest request = query_.fetch_request();
+  request.start_unix_nano = options_.start_unix_nano;
+  request.end_unix_nano = options_.end_unix_nano;
+  request.named_attributes_only = true;  // the engine and the search results read no other
+  return request;
+}
+
+uint64_t SearchRun::Floor(const Evaluation& e) const {
   // Candidates come in descending order of their start (block jobs) or of a bound of it
   // (combined jobs), so once `limit` traces matched, a candidate that starts earlier than the
   // limit-th newest of them cannot be among the newest: it is skipped, and the job ends at the
   // first candidate whose bound is below that (ties on the start are all evaluated). With
   // most_recent the same holds for the limit-th newest match of all jobs (newest_floor_).
   const uint32_t limit = options_.limit;
-  const bool shared_floor = limit != 0 && query_.most_recent();
-  std::priority_queue<uint64_t, std::vector<uint64_t>, std::greater<>> newest;  // of limit
-  auto floor = [&]() -> uint64_t {
-    const uint64_t own = limit != 0 && newest.size() >= limit ? newest.top() : 0;
-    return shared_floor ? std::max(own, newest_floor_.load(std::memory_order_relaxed)) : own;
-  };
-  uint32_t inspected = 0;
-  uint64_t inspected_spans = 0;
-  Status error;
-  auto consume = [&](traceql::TraceView&& view) {
-    if (stop_.load(std::memory_order_relaxed)) return false;
-    if (index >= horizon_.load(std::memory_order_relaxed)) return false;  // cannot be accounted
-    if (!(error = CheckContext(ctx_)).ok()) return false;
-    if (view.start_unix_nano() < floor()) return true;  // cannot be among the newest
-    ++inspected;
-    inspected_spans += view.span_count();
-    tempopb::TraceSearchMetadata meta;
-    Result<bool> matched = traceql::EvaluateTrace(query_, view, options_, &meta);
-    if (!matched.ok()) {
-      error = matched.status();
-      return false;
-    }
-    if (*matched) {
-      *result->response.add_traces() = std::move(meta);
-      if (limit != 0) {
-        newest.push(view.start_unix_nano());
-        if (newest.size() > limit) newest.pop();
-        if (shared_floor) NoteMatch(view.start_unix_nano());
-      }
-    }
-    return true;
-  };
-  std::function<uint64_t()> min_start;
-  if (limit != 0) min_start = floor;
+  const uint64_t own = limit != 0 && e.newest.size() >= limit ? e.newest.top() : 0;
+  if (limit == 0 || !query_.most_recent()) return own;
+  return std::max(own, newest_floor_.load(std::memory_order_relaxed));
+}
 
+bool SearchRun::Evaluate(size_t index, traceql::TraceView&& view, Evaluation* e,
+                         JobResult* result) {
+  if (stop_.load(std::memory_order_relaxed)) return false;
+  if (index >= horizon_.load(std::memory_order_relaxed)) return false;  // cannot be accounted
+  if (!(e->error = CheckContext(ctx_)).ok()) return false;
+  if (view.start_unix_nano() < Floor(*e)) return true;  // cannot be among the newest
+  ++e->inspected;
+  e->inspected_spans += view.span_count();
+  tempopb::TraceSearchMetadata meta;
+  Result<bool> matched = traceql::EvaluateTrace(query_, view, options_, &meta);
+  if (!matched.ok()) {
+    e->error = matched.status();
+    return false;
+  }
+  if (*matched) {
+    *result->response.add_traces() = std::move(meta);
+    if (options_.limit != 0) {
+      e->newest.push(view.start_unix_nano());
+      if (e->newest.size() > options_.limit) e->newest.pop();
+      if (query_.most_recent()) NoteMatch(view.start_unix_nano());
+    }
+  }
+  return true;
+}
+
+Status SearchRun::RunCombined(size_t index, uint32_t part, Evaluation* e, JobResult* result) {
+  std::shared_ptr<CombinedScan> scan;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (combined_scan_ == nullptr) combined_scan_ = std::make_shared<CombinedScan>(*sources_, BlockRequest());
+    scan = combined_scan_;
+  }
+  std::function<uint64_t()> min_start;
+  if (options_.limit != 0) min_start = [this, e] { return Floor(*e); };
+  return sources_->StreamCombined(
+      ctx_, *scan, part, combined_parts_, min_start,
+      [&](traceql::TraceView&& view) { return Evaluate(index, std::move(view), e, result); },
+      &result->bytes);
+}
+
+Status SearchRun::RunJob(size_t index, JobResult* result) {
+  const Job& job = jobs_[index];
+  Evaluation e;
   Status s;
   if (job.block < 0) {
-    std::shared_ptr<CombinedScan> scan;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (combined_scan_ == nullptr) {
-        traceql::FetchRequest request = query_.fetch_request();
-        request.start_unix_nano = options_.start_unix_nano;
-        request.end_unix_nano = options_.end_unix_nano;
-        request.named_attributes_only = true;  // as for block jobs
-        combined_scan_ = std::make_shared<CombinedScan>(*sources_, std::move(request));
-      }
-      scan = combined_scan_;
-    }
-    s = sources_->StreamCombined(ctx_, *scan, job.part, combined_parts_, min_start, consume,
-                                 &result->bytes);
+    if (ranked_) return Status::Ok();  // decoded in the second phase, in its place
+    s = RunCombined(index, job.part, &e, result);
   } else {
     const BlockSource& b = sources_->blocks()[static_cast<size_t>(job.block)];
     block::BlockFetcher::Options options;
@@ -200,21 +211,26 @@ Status SearchRun::RunJob(size_t index, JobResult* result) {
     if (sources->combined_traces() > 0) {
       options.skip = [sources](const TraceId& id) { return sources->IsShared(id); };
     }
-    if (limit != 0) options.first_batch = limit + 1;  // the limit-th match and the next
-    options.min_start = min_start;
+    const uint32_t limit = options_.limit;
+    if (limit != 0) {
+      options.first_batch = limit + 1;  // the limit-th match and the next
+      options.min_start = [this, &e] { return Floor(e); };
+    }
     block::BlockFetcher fetcher(b.reader, std::move(options));
-    traceql::FetchRequest request = query_.fetch_request();
-    request.start_unix_nano = options_.start_unix_nano;
-    request.end_unix_nano = options_.end_unix_nano;
-    request.named_attributes_only = true;  // the engine and the search results read no other
-    s = fetcher.Fetch(ctx_, request, consume);
+    if (ranked_) {
+      s = fetcher.ScanRowGroup(BlockRequest(), job.row_group, &result->candidates);
+    } else {
+      s = fetcher.Fetch(ctx_, BlockRequest(), [&](traceql::TraceView&& view) {
+        return Evaluate(index, std::move(view), &e, result);
+      });
+    }
     result->bytes = fetcher.stats().bytes_read;
     if (!s.ok()) s = Status(s.code(), "block " + b.meta.tenant_id + "/" + b.meta.block_id + ": " +
                                           s.message());
   }
-  if (s.ok()) s = error;
-  result->response.mutable_metrics()->set_inspectedtraces(inspected);
-  result->response.mutable_metrics()->set_inspectedspans(inspected_spans);
+  if (s.ok()) s = e.error;
+  result->response.mutable_metrics()->set_inspectedtraces(e.inspected);
+  result->response.mutable_metrics()->set_inspectedspans(e.inspected_spans);
   return s;
 }
 
@@ -244,6 +260,7 @@ void SearchRun::NoteMatch(uint64_t start_unix_nano) {
 }
 
 bool SearchRun::LimitReached() const {
+  if (ranked_) return false;  // the scans hold candidates not yet decoded
   if (options_.limit == 0 || found_.size() < options_.limit) return false;
   if (!query_.most_recent()) return true;
   if (accounted_ >= jobs_.size()) return true;

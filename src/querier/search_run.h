@@ -10,6 +10,7 @@
 
 #include "querier/query_pool.h"
 #include "querier/search_sources.h"
+#include "tempo/block/block_fetcher.h"
 #include "tempo/querier/querier.h"
 #include "tempo/traceql/engine.h"
 #include "tempopb/tempo.pb.h"
@@ -20,7 +21,14 @@ namespace tempo::querier {
 // blocks, split by the start bound of the traces) and one job per block row group overlapping
 // the window, all ordered newest first by the latest start they may hold. Jobs run on a
 // QueryPool and on the calling thread; results are accounted in job order, which makes early
-// stop and the final result independent of timing (see Querier::Search). Owned
+// stop and the final result independent of timing (see Querier::Search).
+//
+// A most_recent search with a limit runs in two phases instead ("ranked"): the row-group jobs
+// only scan (block::BlockFetcher::ScanRowGroup: candidates and their starts, nothing decoded),
+// then the candidates of every row group, and the combined parts by their bound, are decoded
+// newest first across row groups in rounds of growing size until the limit-th newest match
+// starts later than every remaining candidate. Each row group job decoding its own newest
+// candidates before any shared floor exists decodes several times the traces needed. Owned
 // through a shared_ptr by the caller and by the pool tasks (a task may start after Run returned
 // and then finds nothing to do). Thread-safe.
 class SearchRun : public std::enable_shared_from_this<SearchRun> {
@@ -46,10 +54,28 @@ class SearchRun : public std::enable_shared_from_this<SearchRun> {
     Status status;
     tempopb::SearchResponse response;
     uint64_t bytes = 0;
+    block::BlockFetcher::RowGroupCandidates candidates;  // ranked row-group jobs: the scan's
+  };
+  // One job's evaluation of its traces: the limit newest starts of its own matches, counts.
+  struct Evaluation {
+    std::priority_queue<uint64_t, std::vector<uint64_t>, std::greater<>> newest;
+    uint32_t inspected = 0;
+    uint64_t inspected_spans = 0;
+    Status error;
   };
 
   void Work();
   Status RunJob(size_t index, JobResult* result);
+  // A trace that starts before this cannot be among the answer (see RunJob).
+  uint64_t Floor(const Evaluation& e) const;
+  // Evaluates one trace of job `index` into `result`; false: stop the job (see e.error).
+  bool Evaluate(size_t index, traceql::TraceView&& view, Evaluation* e, JobResult* result);
+  // Combined job part `part`: streams its traces into Evaluate.
+  Status RunCombined(size_t index, uint32_t part, Evaluation* e, JobResult* result);
+  // The request block jobs fetch with.
+  traceql::FetchRequest BlockRequest() const;
+  // Ranked searches, the second phase (see the class comment); requires the scans done.
+  Status DecodeRanked(QueryPool& pool);
   // Accounts completed jobs in order; decides early stop. Requires mu_.
   void Account();
   bool LimitReached() const;  // requires mu_
@@ -63,6 +89,7 @@ class SearchRun : public std::enable_shared_from_this<SearchRun> {
   const traceql::SearchOptions options_;
   const std::shared_ptr<const SearchSources> sources_;
   const SearchProgressFn progress_;
+  const bool ranked_;  // most_recent with a limit: two phases (see the class comment)
   std::vector<Job> jobs_;
   uint32_t combined_parts_ = 1;
   // The combined parts' shared predicate scan; made by the first combined job (under mu_).

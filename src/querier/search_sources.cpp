@@ -19,11 +19,7 @@ bool Overlaps(const block::BlockMeta& meta, uint64_t start, uint64_t end) {
          static_cast<uint64_t>(std::max<int64_t>(meta.end_unix_nano, 0)) >= start;
 }
 
-Status CheckContext(const RequestContext& ctx) {
-  if (ctx.IsCancelled()) return CancelledError("search cancelled");
-  if (ctx.Expired()) return DeadlineExceededError("search deadline exceeded");
-  return Status::Ok();
-}
+Status CheckContext(const RequestContext& ctx) { return CheckRequest(ctx, "search"); }
 
 Status InBlock(const BlockSource& b, const Status& s) {
   return Status(s.code(), "block " + b.meta.tenant_id + "/" + b.meta.block_id + ": " + s.message());

@@ -5,11 +5,7 @@
 namespace tempo::querier {
 namespace {
 
-Status CheckContext(const RequestContext& ctx) {
-  if (ctx.IsCancelled()) return CancelledError("tag query cancelled");
-  if (ctx.Expired()) return DeadlineExceededError("tag query deadline exceeded");
-  return Status::Ok();
-}
+Status CheckContext(const RequestContext& ctx) { return CheckRequest(ctx, "tag query"); }
 
 }  // namespace
 

@@ -201,6 +201,44 @@ TEST_CASE("most_recent over many row groups finds the exact newest traces", "[qu
   }
 }
 
+TEST_CASE("most_recent decodes the newest candidates of all row groups, not each one's newest",
+          "[querier][search]") {
+  // 12 row groups, each holding traces from the whole time range (distinct starts). A search
+  // that decoded each row group's own newest candidates before the limit-th match was known
+  // would evaluate far more than limit + 1 traces; ranked across row groups, the first round
+  // (limit + 1 candidates, all matches: the columns decide these queries exactly) settles it.
+  SearchNode node;
+  std::mt19937_64 rng(5);
+  std::vector<uint64_t> starts(600);
+  for (uint64_t i = 0; i < starts.size(); ++i) starts[i] = kBase + i * kSecond / 10;
+  std::shuffle(starts.begin(), starts.end(), rng);
+  std::vector<TestSpan> spans;
+  for (uint64_t t = 1; t <= starts.size(); ++t) {
+    TestSpan span{.trace = t, .span = t, .start_unix_nano = starts[t - 1]};
+    if (rng() % 3 == 0) span.attributes["http.status_code"] = "500";
+    spans.push_back(span);
+  }
+  tempo::block::WriterOptions options;
+  options.spans_per_row_group = 50;
+  node.WriteBlock(spans, options);
+  tempo::querier::Querier two_threads(*node.ingester, *node.store, {.query_threads = 2});
+  for (const char* text : {"{ }", "{ .http.status_code = \"500\" }"}) {
+    const std::string q = std::string(text) + " with(most_recent=true)";
+    auto query = tempo::traceql::SearchQuery::Compile(q);
+    REQUIRE(query.ok());
+    for (uint32_t limit : {1u, 5u, 20u}) {
+      INFO(q << " limit " << limit);
+      RequestContext ctx;
+      ctx.tenant = node.tenant;
+      tempopb::SearchResponse fast;
+      REQUIRE(two_threads.Search(ctx, *query, Window(limit), &fast).ok());
+      CHECK(fast.metrics().inspectedtraces() <= limit + 1);
+      fast.clear_metrics();
+      CHECK(Same(fast, Slow(node, *query, Window(limit))));
+    }
+  }
+}
+
 TEST_CASE("Live traces are decoded newest first and only as far as the limit needs",
           "[querier][search]") {
   // 900 live traces, a third of them also with spans in a block (combined), random starts.

@@ -13,6 +13,7 @@
 namespace tempo::block {
 
 struct ConditionPlan;
+struct RowGroupAssembly;
 
 // What a BlockFetcher did, summed over its fetches.
 struct BlockFetchStats {
@@ -59,6 +60,14 @@ class BlockFetcher : public traceql::SpansetFetcher {
     std::function<uint64_t()> min_start;
   };
 
+  // The traces of one row group that may match a request (ScanRowGroup), in the order Fetch
+  // would decode them: newest first (start descending, ties by row), or ascending rows without
+  // Options::newest_first.
+  struct RowGroupCandidates {
+    std::vector<uint64_t> rows;    // trace rows within the row group
+    std::vector<uint64_t> starts;  // the start of each of them
+  };
+
   explicit BlockFetcher(std::shared_ptr<const BlockReader> reader);
   BlockFetcher(std::shared_ptr<const BlockReader> reader, Options options);
 
@@ -68,6 +77,19 @@ class BlockFetcher : public traceql::SpansetFetcher {
                const std::function<bool(traceql::TraceView&&)>& consume) const override;
 
   BlockFetchStats stats() const;
+
+  // Fetch in two steps, for callers that order the candidates of many row groups together
+  // (a most_recent search decodes the newest candidates of all row groups first). ScanRowGroup
+  // is Fetch's pruning of row group `index` (time range, statistics, condition columns,
+  // Options::skip) without decoding anything; DecodeRowGroup decodes the candidates `rows` of a
+  // scan (any of them, handed to `consume` in the order given; stops when it returns false),
+  // reading them page by page when they are few (as Fetch does). Errors: kInvalidArgument for a
+  // bad row group or row, kCorruption / read errors naming the row group, `ctx` (decoding).
+  Status ScanRowGroup(const traceql::FetchRequest& request, uint32_t index,
+                      RowGroupCandidates* out) const;
+  Status DecodeRowGroup(const RequestContext& ctx, const traceql::FetchRequest& request,
+                        uint32_t index, const std::vector<uint64_t>& rows,
+                        const std::function<bool(traceql::TraceView&&)>& consume) const;
 
   // For callers that combine traces spread over several places before evaluating them: decides
   // the predicates of `request` (its conditions with an operator, in request order; P of them)
@@ -103,6 +125,16 @@ class BlockFetcher : public traceql::SpansetFetcher {
                        const std::vector<ConditionPlan>& plans, uint32_t index,
                        const std::function<bool(traceql::TraceView&&)>& consume, bool* stop,
                        BlockFetchStats* stats) const;
+  Status ScanCandidates(const traceql::FetchRequest& request,
+                        const std::vector<ConditionPlan>& plans, uint32_t index,
+                        RowGroupCandidates* out, BlockFetchStats* stats) const;
+  // Prepares `assembly` for decoding `wanted` candidates of row group `index`.
+  Status OpenAssembly(const traceql::FetchRequest& request, uint32_t index, size_t wanted,
+                      RowGroupAssembly* assembly) const;
+  Status DecodeBatch(const RequestContext& ctx, uint32_t index, const std::vector<uint64_t>& rows,
+                     RowGroupAssembly& assembly,
+                     const std::function<bool(traceql::TraceView&&)>& consume, bool* stop,
+                     BlockFetchStats* stats) const;
 
   std::shared_ptr<const BlockReader> reader_;
   Options options_;

@@ -4,6 +4,9 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
+
+#include "tempo/common/status.h"
 
 namespace tempo {
 
@@ -19,5 +22,13 @@ struct RequestContext {
   void Cancel() const { cancelled->store(true, std::memory_order_relaxed); }
   bool Expired() const { return std::chrono::steady_clock::now() >= deadline; }
 };
+
+// kCancelled "<what> cancelled" or kDeadlineExceeded "<what> deadline exceeded" when `ctx` is
+// cancelled or past its deadline, else Ok. `what` names the operation ("search").
+inline Status CheckRequest(const RequestContext& ctx, std::string_view what) {
+  if (ctx.IsCancelled()) return CancelledError(std::string(what) + " cancelled");
+  if (ctx.Expired()) return DeadlineExceededError(std::string(what) + " deadline exceeded");
+  return Status::Ok();
+}
 
 }  // namespace tempo

@@ -77,10 +77,12 @@ class Querier {
   // calling thread). Row-group jobs push the query's conditions down to the block's
   // columns (block::BlockFetcher) and decode only traces that may match. Early stop, with a
   // result that does not depend on timing: without most_recent, the search ends at the first
-  // prefix of jobs (in job order) that found `limit` traces; with with(most_recent=true), once
-  // no remaining job can hold a trace newer than the limit-th newest found (exactly the newest
-  // `limit` matches). Outstanding jobs are abandoned when `ctx` is cancelled or its deadline
-  // passes (then kCancelled / kDeadlineExceeded).
+  // prefix of jobs (in job order) that found `limit` traces. With with(most_recent=true) and a
+  // limit, the row-group jobs only scan their columns for candidates; then the candidates of all
+  // row groups (and the combined parts) are decoded newest first, in rounds, until no remaining
+  // one can start later than the limit-th newest match (exactly the newest `limit` matches).
+  // Outstanding jobs are abandoned when `ctx` is cancelled or its deadline passes (then
+  // kCancelled / kDeadlineExceeded).
   //
   // Results are sorted by start descending (ties by trace ID); metrics are filled
   // (inspectedTraces, inspectedBytes, inspectedSpans, totalBlocks, totalBlockBytes, totalJobs,
