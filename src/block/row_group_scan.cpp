@@ -115,27 +115,40 @@ Result<const RowGroupScan::Shapes*> RowGroupScan::ShapesOf(Table t) {
   ColumnValues raw;
   TEMPO_RETURN_IF_ERROR(
       reader_.Read(static_cast<uint32_t>(ShapeColumn(t)), 0, n, &raw, /*codes_only=*/true));
-  auto parse = [&](std::string_view s) {
-    return ParseAttributeShape(footer_, t, s, &shapes.distinct.emplace_back());
-  };
+  shapes.dict = nullptr;
+  shapes.plain.clear();
   if (raw.defaulted) {
-    TEMPO_RETURN_IF_ERROR(parse({}));
+    shapes.plain.emplace_back();  // every row has the empty shape
     shapes.of_row.assign(static_cast<size_t>(n), 0);
   } else if (raw.dict != nullptr) {
-    for (size_t d = 0; d < raw.dict->size(); ++d) TEMPO_RETURN_IF_ERROR(parse(raw.dict->at(d)));
+    shapes.dict = raw.dict;
     shapes.of_row = std::move(raw.codes);
   } else {
     std::unordered_map<std::string_view, uint32_t> ids;
     shapes.of_row.resize(static_cast<size_t>(n));
     for (size_t r = 0; r < shapes.of_row.size(); ++r) {
-      auto [it, inserted] =
-          ids.try_emplace(raw.strs[r], static_cast<uint32_t>(shapes.distinct.size()));
-      if (inserted) TEMPO_RETURN_IF_ERROR(parse(raw.strs[r]));
+      auto [it, inserted] = ids.try_emplace(raw.strs[r], static_cast<uint32_t>(shapes.plain.size()));
+      if (inserted) shapes.plain.push_back(raw.strs[r]);
       shapes.of_row[r] = it->second;
     }
   }
   have_shapes_[ti] = true;
   return &shapes;
+}
+
+Status RowGroupScan::ColumnCounts(Table t, const Shapes& shapes, uint32_t column,
+                                  std::vector<uint32_t>* count) {
+  // Counted on first use: each shape the rows use is parsed once.
+  constexpr uint32_t kUnknown = UINT32_MAX;
+  count->assign(shapes.ids(), kUnknown);
+  for (uint32_t id : shapes.of_row) {
+    if ((*count)[id] != kUnknown) continue;
+    shape_columns_.clear();
+    TEMPO_RETURN_IF_ERROR(ParseAttributeShape(footer_, t, shapes.shape(id), &shape_columns_));
+    (*count)[id] =
+        static_cast<uint32_t>(std::count(shape_columns_.begin(), shape_columns_.end(), column));
+  }
+  return Status::Ok();
 }
 
 Status RowGroupScan::OwnerHits(const ColumnSource& source, std::vector<uint8_t>* owner_hits,
@@ -185,10 +198,8 @@ Status RowGroupScan::OwnerHits(const ColumnSource& source, std::vector<uint8_t>*
   }
   // Attribute values are in owner-row order: the shapes say how many each row holds.
   TEMPO_ASSIGN_OR_RETURN(const Shapes* shapes, ShapesOf(source.owner));
-  std::vector<uint32_t> count(shapes->distinct.size(), 0);
-  for (size_t d = 0; d < count.size(); ++d) {
-    for (uint32_t c : shapes->distinct[d]) count[d] += c == source.column;
-  }
+  std::vector<uint32_t> count;
+  TEMPO_RETURN_IF_ERROR(ColumnCounts(source.owner, *shapes, source.column, &count));
   uint64_t vi = 0;
   for (size_t r = 0; r < shapes->of_row.size(); ++r) {
     const uint32_t k = count[shapes->of_row[r]];

@@ -50,9 +50,15 @@ class RowGroupScan {
   Status SpanHits(const std::vector<ConditionPlan>& plans, std::vector<uint8_t>* hits);
 
  private:
+  // The attribute shapes of rows of one table: a shape id per row. Ids are dictionary codes
+  // when `dict` is set (the reader's, all pages loaded), else indexes into `plain` (the shapes as
+  // stored).
   struct Shapes {
-    std::vector<uint32_t> of_row;                 // per owner row: index into `distinct`
-    std::vector<std::vector<uint32_t>> distinct;  // catalog indexes of each shape
+    std::vector<uint32_t> of_row;
+    const PagedDictionary* dict = nullptr;
+    std::vector<std::string_view> plain;
+    size_t ids() const { return dict != nullptr ? static_cast<size_t>(dict->size()) : plain.size(); }
+    std::string_view shape(uint32_t id) const { return dict != nullptr ? dict->at(id) : plain[id]; }
   };
 
   // Row ranges [first, last) of the selected traces in one owner table, ascending and merged.
@@ -60,20 +66,14 @@ class RowGroupScan {
   // Attribute shapes of a restricted table's row ranges. Counting starts at each range's
   // `anchor`: the first row of the shape page holding `lo` (whose values before it are that
   // page's shape_page_starts entry), or the previous range's end when that is in the same page.
-  struct RangeShapes {
+  // of_row covers [anchor, hi) of every range, in order.
+  struct RangeShapes : Shapes {
     struct Range {
       uint64_t anchor = 0, lo = 0, hi = 0;
       bool carry = false;  // anchor is the previous range's end
       uint32_t page = 0;   // shape page holding `lo` (when !carry)
     };
     std::vector<Range> ranges;
-    std::vector<uint32_t> of_row;  // shape id per row of [anchor, hi) of every range, in order
-    // Ids are dictionary codes when `dict` is set (the reader's, all pages loaded), else indexes
-    // into `plain` (the shapes as stored).
-    const PagedDictionary* dict = nullptr;
-    std::vector<std::string_view> plain;
-    size_t ids() const { return dict != nullptr ? static_cast<size_t>(dict->size()) : plain.size(); }
-    std::string_view shape(uint32_t id) const { return dict != nullptr ? dict->at(id) : plain[id]; }
   };
 
   uint64_t Rows(Table t) const { return row_group_.rows[static_cast<size_t>(t)]; }
@@ -94,6 +94,9 @@ class RowGroupScan {
   // kScopeSpans), plus the table's row count at the end.
   Result<const std::vector<uint64_t>*> Bounds(Table t);
   Result<const Shapes*> ShapesOf(Table t);
+  // Per shape id used by a row of `shapes` (of table `t`): how many values of attribute column
+  // `column` the shape holds (ids no row uses are left unset). kCorruption for a bad shape.
+  Status ColumnCounts(Table t, const Shapes& shapes, uint32_t column, std::vector<uint32_t>* count);
   // Which owner rows of `source` hold a value that may satisfy its test; `any` tells if one does.
   Status OwnerHits(const ColumnSource& source, std::vector<uint8_t>* owner_hits, bool* any);
   Status MarkTraces(Table owner, const std::vector<uint8_t>& owner_hits,
@@ -117,6 +120,7 @@ class RowGroupScan {
   std::array<Shapes, kTableCount> shapes_;
   std::array<bool, kTableCount> have_shapes_{};
   ColumnValues values_;
+  std::vector<uint32_t> shape_columns_;  // ColumnCounts' scratch
   std::vector<uint8_t> selected_;  // Restrict's traces; empty: every trace
   std::array<Ranges, kTableCount> ranges_;
   std::array<bool, kTableCount> have_ranges_{};

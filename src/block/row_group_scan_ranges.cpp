@@ -156,16 +156,8 @@ Status RowGroupScan::RangeOwnerHits(const ColumnSource& source, const Ranges& ra
   // Attribute values are in owner-row order: the shapes say how many each row holds, and the
   // values before a shape page come from the column's shape_page_starts.
   TEMPO_ASSIGN_OR_RETURN(const RangeShapes* shapes, RangeShapesOf(source.owner));
-  // How often each shape the rows use names the column, counted on first use.
-  constexpr uint32_t kUnknown = UINT32_MAX;
-  std::vector<uint32_t> count(shapes->ids(), kUnknown);
-  std::vector<uint32_t> columns;
-  for (uint32_t id : shapes->of_row) {
-    if (count[id] != kUnknown) continue;
-    columns.clear();
-    TEMPO_RETURN_IF_ERROR(ParseAttributeShape(footer_, source.owner, shapes->shape(id), &columns));
-    count[id] = static_cast<uint32_t>(std::count(columns.begin(), columns.end(), source.column));
-  }
+  std::vector<uint32_t> count;
+  TEMPO_RETURN_IF_ERROR(ColumnCounts(source.owner, *shapes, source.column, &count));
   const uint32_t* of_row = shapes->of_row.data();
   std::vector<uint8_t> value_hits;
   uint64_t offset = 0;  // the column's value index at the current row
