@@ -195,7 +195,12 @@ Status ChunkReader::Read(uint32_t column, uint64_t lo, uint64_t hi, ColumnValues
           return CorruptionError(what() + ": value count differs from the footer");
         }
       }
-      if (int_like) {
+      if (int_like && dict != nullptr && codes_only && !use_cache) {
+        // Codes straight into `out`, checked, without the integer vector.
+        TEMPO_RETURN_IF_ERROR(DecodeCodes(header.encoding, payload, header.num_values, what(),
+                                          static_cast<uint32_t>(skip), static_cast<uint32_t>(take),
+                                          dict->size(), &out->codes));
+      } else if (int_like) {
         if (use_cache && cached == nullptr) {
           std::vector<int64_t> all;
           TEMPO_RETURN_IF_ERROR(

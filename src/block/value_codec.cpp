@@ -88,25 +88,24 @@ bool ReadVarints(std::string_view data, size_t* pos, uint32_t n, Emit emit) {
 
 }  // namespace
 
-Status DecodeInts(Encoding encoding, std::string_view payload, uint32_t n, std::string_view what,
-                  std::vector<int64_t>* out, uint32_t limit) {
-  // Every value takes at least one byte, which bounds the allocation below.
-  if (n > payload.size()) return CodecError(what, "more values than payload bytes");
-  const bool full = limit >= n;
-  n = std::min(n, limit);
-  out->resize(n);
-  int64_t* dst = out->data();
+namespace {
+
+// Decodes the first `n` values of an integer page, handing each to emit(value) in order;
+// `full`: the page has exactly n values (no bytes may follow them).
+template <typename Emit>
+Status DecodeIntsWith(Encoding encoding, std::string_view payload, uint32_t n, bool full,
+                      std::string_view what, Emit emit) {
   size_t pos = 0;
   bool ok = true;
   switch (encoding) {
     case Encoding::kPlainVarint:
-      ok = ReadVarints(payload, &pos, n, [&dst](uint64_t u) { *dst++ = UnZigZag(u); });
+      ok = ReadVarints(payload, &pos, n, [&emit](uint64_t u) { emit(UnZigZag(u)); });
       break;
     case Encoding::kDeltaVarint: {
       uint64_t acc = 0;
-      ok = ReadVarints(payload, &pos, n, [&dst, &acc](uint64_t u) {
+      ok = ReadVarints(payload, &pos, n, [&emit, &acc](uint64_t u) {
         acc += static_cast<uint64_t>(UnZigZag(u));
-        *dst++ = static_cast<int64_t>(acc);
+        emit(static_cast<int64_t>(acc));
       });
       break;
     }
@@ -117,8 +116,8 @@ Status DecodeInts(Encoding encoding, std::string_view payload, uint32_t n, std::
           })) {
         return CodecError(what, "truncated base");
       }
-      ok = ReadVarints(payload, &pos, n, [&dst, base](uint64_t u) {
-        *dst++ = static_cast<int64_t>(base + u);
+      ok = ReadVarints(payload, &pos, n, [&emit, base](uint64_t u) {
+        emit(static_cast<int64_t>(base + u));
       });
       break;
     }
@@ -128,6 +127,43 @@ Status DecodeInts(Encoding encoding, std::string_view payload, uint32_t n, std::
   }
   if (!ok) return CodecError(what, "truncated varint");
   if (full && pos != payload.size()) return CodecError(what, "trailing bytes after the values");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status DecodeInts(Encoding encoding, std::string_view payload, uint32_t n, std::string_view what,
+                  std::vector<int64_t>* out, uint32_t limit) {
+  // Every value takes at least one byte, which bounds the allocation below.
+  if (n > payload.size()) return CodecError(what, "more values than payload bytes");
+  const bool full = limit >= n;
+  n = std::min(n, limit);
+  out->resize(n);
+  int64_t* dst = out->data();
+  return DecodeIntsWith(encoding, payload, n, full, what, [&dst](int64_t v) { *dst++ = v; });
+}
+
+Status DecodeCodes(Encoding encoding, std::string_view payload, uint32_t n, std::string_view what,
+                   uint32_t skip, uint32_t take, uint64_t dict_size, std::vector<uint32_t>* out) {
+  if (n > payload.size()) return CodecError(what, "more values than payload bytes");
+  if (skip > n || take > n - skip) return CodecError(what, "code range outside the page");
+  const size_t first = out->size();
+  out->resize(first + take);
+  uint32_t* dst = out->data() + first;
+  uint32_t i = 0;
+  bool in_range = true;
+  Status s = DecodeIntsWith(encoding, payload, skip + take, skip + take == n, what, [&](int64_t v) {
+    in_range &= static_cast<uint64_t>(v) < dict_size;  // negative codes wrap above it
+    if (i++ >= skip) *dst++ = static_cast<uint32_t>(v);
+  });
+  if (!s.ok()) {
+    out->resize(first);
+    return s;
+  }
+  if (!in_range) {
+    out->resize(first);
+    return CodecError(what, "dictionary code out of range");
+  }
   return Status::Ok();
 }
 

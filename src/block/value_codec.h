@@ -21,6 +21,12 @@ Encoding EncodeInts(std::span<const int64_t> values, std::string* out);
 // `out` (resized to that count). Only a full decode checks that no bytes follow the values.
 Status DecodeInts(Encoding encoding, std::string_view payload, uint32_t n, std::string_view what,
                   std::vector<int64_t>* out, uint32_t limit = UINT32_MAX);
+// Dictionary codes of an integer page: appends values [skip, skip + take) of the page's `n` to
+// `out`, each checked to be below `dict_size` (codes before `skip` are checked too; a decode
+// up to the page's end checks that no bytes follow). Errors as DecodeInts, and "dictionary code
+// out of range"; `out` is unchanged on error.
+Status DecodeCodes(Encoding encoding, std::string_view payload, uint32_t n, std::string_view what,
+                   uint32_t skip, uint32_t take, uint64_t dict_size, std::vector<uint32_t>* out);
 
 // kDecimalDouble when every value is an exact decimal (v = n / 10^e, |n| < 2^53, the smallest
 // such e <= 18) and the scaled integers are smaller, else kSplitDouble (byte planes).

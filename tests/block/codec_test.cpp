@@ -88,6 +88,43 @@ TEST_CASE("Integer pages round-trip with whichever encoding is chosen", "[block]
   }
 }
 
+TEST_CASE("Dictionary codes decode a range of a page, checked against the dictionary size",
+          "[block]") {
+  std::mt19937_64 rng(12);
+  std::vector<int64_t> in(700);
+  for (auto& v : in) v = static_cast<int64_t>(rng() % 3000);
+  std::vector<int64_t> sorted = in;  // a delta-friendly page too
+  std::sort(sorted.begin(), sorted.end());
+  for (const auto& page : {in, sorted}) {
+    std::string buf;
+    const Encoding e = EncodeInts(page, &buf);
+    const uint32_t n = static_cast<uint32_t>(page.size());
+    for (auto [skip, take] : {std::pair<uint32_t, uint32_t>{0, n}, {0, 10}, {123, 400}, {n - 1, 1}}) {
+      std::vector<uint32_t> out{7};  // appended to
+      REQUIRE(DecodeCodes(e, buf, n, "t", skip, take, 3000, &out).ok());
+      REQUIRE(out.size() == 1 + take);
+      CHECK(out[0] == 7);
+      for (uint32_t i = 0; i < take; ++i) CHECK(out[1 + i] == static_cast<uint32_t>(page[skip + i]));
+    }
+    // A code at or past the dictionary's size, before or inside the range, is corruption; `out`
+    // is left as it was.
+    const uint32_t max_at = static_cast<uint32_t>(
+        std::max_element(page.begin(), page.end()) - page.begin());
+    std::vector<uint32_t> out{7};
+    CHECK_FALSE(DecodeCodes(e, buf, n, "t", 0, n, static_cast<uint64_t>(page[max_at]), &out).ok());
+    CHECK(out == std::vector<uint32_t>{7});
+    CHECK_FALSE(DecodeCodes(e, buf, n, "t", max_at, n - max_at,
+                            static_cast<uint64_t>(page[max_at]), &out).ok());
+    CHECK_FALSE(DecodeCodes(e, buf, n, "t", 5, n, 3000, &out).ok());  // past the page
+    CHECK_FALSE(DecodeCodes(e, buf.substr(0, buf.size() - 1), n, "t", 0, n, 3000, &out).ok());
+  }
+  // Negative values are never codes.
+  std::string neg;
+  const Encoding e = EncodeInts(std::vector<int64_t>{1, -1, 2}, &neg);
+  std::vector<uint32_t> out;
+  CHECK_FALSE(DecodeCodes(e, neg, 3, "t", 0, 3, 3000, &out).ok());
+}
+
 TEST_CASE("Integer pages decode varints of every length and reject over-long ones anywhere",
           "[block]") {
   // Values of 1..10 varint bytes, so that each length occurs both where ten bytes remain (the
