@@ -59,7 +59,9 @@ SearchRun::SearchRun(RequestContext ctx, traceql::SearchQuery query,
 
 Status SearchRun::Run(QueryPool& pool, tempopb::SearchResponse* out) {
   out->Clear();
-  if (!query_.never_matches()) {
+  if (ranked_ && !query_.never_matches()) {
+    TEMPO_RETURN_IF_ERROR(RunRanked(pool));
+  } else if (!query_.never_matches()) {
     const size_t helpers = std::min(pool.size(), jobs_.size() - 1);
     for (size_t i = 0; i < helpers; ++i) {
       pool.Submit([self = shared_from_this()] { self->Work(); });
@@ -68,15 +70,10 @@ Status SearchRun::Run(QueryPool& pool, tempopb::SearchResponse* out) {
   }
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [this] {
-    return running_ == 0 && (stop_ || next_ >= jobs_.size() || query_.never_matches());
+    return running_ == 0 &&
+           (stop_ || next_ >= jobs_.size() || query_.never_matches() || ranked_);
   });
   TEMPO_RETURN_IF_ERROR(error_);
-  if (ranked_ && !query_.never_matches()) {
-    lock.unlock();
-    TEMPO_RETURN_IF_ERROR(CheckContext(ctx_));
-    TEMPO_RETURN_IF_ERROR(DecodeRanked(pool));
-    lock.lock();
-  }
   TEMPO_RETURN_IF_ERROR(CheckContext(ctx_));
   std::sort(found_.begin(), found_.end(), Newer);
   if (options_.limit != 0 && found_.size() > options_.limit) found_.resize(options_.limit);
@@ -199,7 +196,6 @@ Status SearchRun::RunJob(size_t index, JobResult* result) {
   Evaluation e;
   Status s;
   if (job.block < 0) {
-    if (ranked_) return Status::Ok();  // decoded in the second phase, in its place
     s = RunCombined(index, job.part, &e, result);
   } else {
     const BlockSource& b = sources_->blocks()[static_cast<size_t>(job.block)];
@@ -217,13 +213,9 @@ Status SearchRun::RunJob(size_t index, JobResult* result) {
       options.min_start = [this, &e] { return Floor(e); };
     }
     block::BlockFetcher fetcher(b.reader, std::move(options));
-    if (ranked_) {
-      s = fetcher.ScanRowGroup(BlockRequest(), job.row_group, &result->candidates);
-    } else {
-      s = fetcher.Fetch(ctx_, BlockRequest(), [&](traceql::TraceView&& view) {
-        return Evaluate(index, std::move(view), &e, result);
-      });
-    }
+    s = fetcher.Fetch(ctx_, BlockRequest(), [&](traceql::TraceView&& view) {
+      return Evaluate(index, std::move(view), &e, result);
+    });
     result->bytes = fetcher.stats().bytes_read;
     if (!s.ok()) s = Status(s.code(), "block " + b.meta.tenant_id + "/" + b.meta.block_id + ": " +
                                           s.message());
@@ -260,7 +252,6 @@ void SearchRun::NoteMatch(uint64_t start_unix_nano) {
 }
 
 bool SearchRun::LimitReached() const {
-  if (ranked_) return false;  // the scans hold candidates not yet decoded
   if (options_.limit == 0 || found_.size() < options_.limit) return false;
   if (!query_.most_recent()) return true;
   if (accounted_ >= jobs_.size()) return true;

@@ -23,12 +23,14 @@ namespace tempo::querier {
 // QueryPool and on the calling thread; results are accounted in job order, which makes early
 // stop and the final result independent of timing (see Querier::Search).
 //
-// A most_recent search with a limit runs in two phases instead ("ranked"): the row-group jobs
-// only scan (block::BlockFetcher::ScanRowGroup: candidates and their starts, nothing decoded),
-// then the candidates of every row group, and the combined parts by their bound, are decoded
-// newest first across row groups in rounds of growing size until the limit-th newest match
-// starts later than every remaining candidate. Each row group job decoding its own newest
-// candidates before any shared floor exists decodes several times the traces needed. Owned
+// A most_recent search with a limit runs differently ("ranked", RunRanked): row-group jobs are
+// scanned in job order (block::BlockFetcher::ScanRowGroup: candidates and their starts, nothing
+// decoded), and the scanned candidates, with the combined parts by their bound, are decoded
+// newest first across row groups, in rounds of growing size, as far as the next unscanned job
+// cannot hold a newer one; scanning and decoding alternate until the limit-th newest match
+// starts later than every candidate left and every job not scanned. Each row-group job
+// decoding its own newest candidates before any shared floor exists would decode several times
+// the traces needed. Owned
 // through a shared_ptr by the caller and by the pool tasks (a task may start after Run returned
 // and then finds nothing to do). Thread-safe.
 class SearchRun : public std::enable_shared_from_this<SearchRun> {
@@ -54,7 +56,6 @@ class SearchRun : public std::enable_shared_from_this<SearchRun> {
     Status status;
     tempopb::SearchResponse response;
     uint64_t bytes = 0;
-    block::BlockFetcher::RowGroupCandidates candidates;  // ranked row-group jobs: the scan's
   };
   // One job's evaluation of its traces: the limit newest starts of its own matches, counts.
   struct Evaluation {
@@ -74,8 +75,11 @@ class SearchRun : public std::enable_shared_from_this<SearchRun> {
   Status RunCombined(size_t index, uint32_t part, Evaluation* e, JobResult* result);
   // The request block jobs fetch with.
   traceql::FetchRequest BlockRequest() const;
-  // Ranked searches, the second phase (see the class comment); requires the scans done.
-  Status DecodeRanked(QueryPool& pool);
+  // Ranked searches (see the class comment): fills found_ and the metrics.
+  Status RunRanked(QueryPool& pool);
+  // Scans row-group job `index` into `out`, adding the bytes read to `*bytes`.
+  Status ScanJob(size_t index, block::BlockFetcher::RowGroupCandidates* out,
+                 uint64_t* bytes) const;
   // Accounts completed jobs in order; decides early stop. Requires mu_.
   void Account();
   bool LimitReached() const;  // requires mu_
@@ -89,7 +93,7 @@ class SearchRun : public std::enable_shared_from_this<SearchRun> {
   const traceql::SearchOptions options_;
   const std::shared_ptr<const SearchSources> sources_;
   const SearchProgressFn progress_;
-  const bool ranked_;  // most_recent with a limit: two phases (see the class comment)
+  const bool ranked_;  // most_recent with a limit (see the class comment)
   std::vector<Job> jobs_;
   uint32_t combined_parts_ = 1;
   // The combined parts' shared predicate scan; made by the first combined job (under mu_).

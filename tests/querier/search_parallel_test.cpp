@@ -239,6 +239,39 @@ TEST_CASE("most_recent decodes the newest candidates of all row groups, not each
   }
 }
 
+TEST_CASE("most_recent scans only the row groups that can hold the newest traces",
+          "[querier][search]") {
+  // Blocks cut one after another: each of 12 blocks holds its own time slice. The newest
+  // matches are in the newest blocks, and the older row groups are never scanned.
+  SearchNode node;
+  for (uint64_t b = 0; b < 12; ++b) {
+    std::vector<TestSpan> spans;
+    for (uint64_t i = 1; i <= 50; ++i) {
+      const uint64_t t = b * 100 + i;
+      TestSpan span{.trace = t, .span = t, .start_unix_nano = kBase + t * kSecond};
+      if (i % 3 == 0) span.attributes["http.status_code"] = "500";
+      spans.push_back(span);
+    }
+    node.WriteBlock(spans);
+  }
+  for (const char* text : {"{ }", "{ .http.status_code = \"500\" }"}) {
+    const std::string q = std::string(text) + " with(most_recent=true)";
+    auto query = tempo::traceql::SearchQuery::Compile(q);
+    REQUIRE(query.ok());
+    for (uint32_t limit : {1u, 5u, 20u}) {
+      INFO(q << " limit " << limit);
+      RequestContext ctx;
+      ctx.tenant = node.tenant;
+      tempopb::SearchResponse fast;
+      REQUIRE(node.querier->Search(ctx, *query, Window(limit), &fast).ok());
+      CHECK(fast.metrics().totaljobs() >= 12);  // and the combined part (empty here)
+      CHECK(fast.metrics().completedjobs() <= 6);
+      fast.clear_metrics();
+      CHECK(Same(fast, Slow(node, *query, Window(limit))));
+    }
+  }
+}
+
 TEST_CASE("Live traces are decoded newest first and only as far as the limit needs",
           "[querier][search]") {
   // 900 live traces, a third of them also with spans in a block (combined), random starts.
