@@ -200,6 +200,11 @@ Status ChunkReader::Read(uint32_t column, uint64_t lo, uint64_t hi, ColumnValues
         TEMPO_RETURN_IF_ERROR(DecodeCodes(header.encoding, payload, header.num_values, what(),
                                           static_cast<uint32_t>(skip), static_cast<uint32_t>(take),
                                           dict->size(), &out->codes));
+      } else if (int_like && dict == nullptr && !use_cache) {
+        // Values straight into `out`; those after the range are not decoded.
+        TEMPO_RETURN_IF_ERROR(DecodeIntsAppend(header.encoding, payload, header.num_values,
+                                               what(), static_cast<uint32_t>(skip),
+                                               static_cast<uint32_t>(take), &out->ints));
       } else if (int_like) {
         if (use_cache && cached == nullptr) {
           std::vector<int64_t> all;

@@ -301,7 +301,7 @@ Status RowGroupScan::ReadInts(Col c, Table t, std::vector<int64_t>* out) {
   if (values.defaulted) {
     out->assign(static_cast<size_t>(n), 0);
   } else {
-    out->assign(values.ints.begin(), values.ints.end());
+    *out = std::move(values.ints);
   }
   if (out->size() != n) return BadBlockData(std::string(Intrinsic(c).name) + " has a wrong value count");
   return Status::Ok();

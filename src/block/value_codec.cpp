@@ -143,6 +143,27 @@ Status DecodeInts(Encoding encoding, std::string_view payload, uint32_t n, std::
   return DecodeIntsWith(encoding, payload, n, full, what, [&dst](int64_t v) { *dst++ = v; });
 }
 
+Status DecodeIntsAppend(Encoding encoding, std::string_view payload, uint32_t n,
+                        std::string_view what, uint32_t skip, uint32_t take,
+                        std::vector<int64_t>* out) {
+  if (n > payload.size()) return CodecError(what, "more values than payload bytes");
+  if (skip > n || take > n - skip) return CodecError(what, "value range outside the page");
+  const size_t first = out->size();
+  out->resize(first + take);
+  int64_t* dst = out->data() + first;
+  Status s;
+  if (skip == 0) {
+    s = DecodeIntsWith(encoding, payload, take, take == n, what, [&](int64_t v) { *dst++ = v; });
+  } else {
+    uint32_t i = 0;
+    s = DecodeIntsWith(encoding, payload, skip + take, skip + take == n, what, [&](int64_t v) {
+      if (i++ >= skip) *dst++ = v;
+    });
+  }
+  if (!s.ok()) out->resize(first);
+  return s;
+}
+
 Status DecodeCodes(Encoding encoding, std::string_view payload, uint32_t n, std::string_view what,
                    uint32_t skip, uint32_t take, uint64_t dict_size, std::vector<uint32_t>* out) {
   if (n > payload.size()) return CodecError(what, "more values than payload bytes");

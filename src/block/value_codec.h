@@ -21,6 +21,11 @@ Encoding EncodeInts(std::span<const int64_t> values, std::string* out);
 // `out` (resized to that count). Only a full decode checks that no bytes follow the values.
 Status DecodeInts(Encoding encoding, std::string_view payload, uint32_t n, std::string_view what,
                   std::vector<int64_t>* out, uint32_t limit = UINT32_MAX);
+// Appends values [skip, skip + take) of the page's `n` to `out` (a decode up to the page's end
+// checks that no bytes follow). Errors as DecodeInts; `out` is unchanged on error.
+Status DecodeIntsAppend(Encoding encoding, std::string_view payload, uint32_t n,
+                        std::string_view what, uint32_t skip, uint32_t take,
+                        std::vector<int64_t>* out);
 // Dictionary codes of an integer page: appends values [skip, skip + take) of the page's `n` to
 // `out`, each checked to be below `dict_size` (codes before `skip` are checked too; a decode
 // up to the page's end checks that no bytes follow). Errors as DecodeInts, and "dictionary code

@@ -88,6 +88,27 @@ TEST_CASE("Integer pages round-trip with whichever encoding is chosen", "[block]
   }
 }
 
+TEST_CASE("A range of an integer page is appended, the rest left undecoded", "[block]") {
+  std::mt19937_64 rng(13);
+  std::vector<int64_t> in(500);
+  for (auto& v : in) v = static_cast<int64_t>(rng() % 100000) - 50000;
+  std::string buf;
+  const Encoding e = EncodeInts(in, &buf);
+  const uint32_t n = static_cast<uint32_t>(in.size());
+  for (auto [skip, take] : {std::pair<uint32_t, uint32_t>{0, n}, {0, 7}, {250, 250}, {499, 1}}) {
+    std::vector<int64_t> out{42};
+    REQUIRE(DecodeIntsAppend(e, buf, n, "t", skip, take, &out).ok());
+    REQUIRE(out.size() == 1 + take);
+    CHECK(out[0] == 42);
+    CHECK(std::equal(out.begin() + 1, out.end(), in.begin() + skip));
+  }
+  std::vector<int64_t> out{42};
+  CHECK_FALSE(DecodeIntsAppend(e, buf, n, "t", 10, n, &out).ok());  // past the page
+  CHECK_FALSE(DecodeIntsAppend(e, buf.substr(0, buf.size() - 1), n, "t", 0, n, &out).ok());
+  CHECK_FALSE(DecodeIntsAppend(e, buf + "x", n, "t", 0, n, &out).ok());  // trailing bytes
+  CHECK(out == std::vector<int64_t>{42});
+}
+
 TEST_CASE("Dictionary codes decode a range of a page, checked against the dictionary size",
           "[block]") {
   std::mt19937_64 rng(12);
