@@ -40,11 +40,6 @@ struct TagEnv {
 
 Status CheckContext(const RequestContext& ctx) { return CheckRequest(ctx, "tag query"); }
 
-Status InBlock(Status s, const block::BlockMeta& meta) {
-  if (s.ok()) return s;
-  return Status(s.code(), "block " + meta.tenant_id + "/" + meta.block_id + ": " + s.message());
-}
-
 bool Overlaps(const block::BlockMeta& meta, uint64_t start, uint64_t end) {
   return static_cast<uint64_t>(std::max<int64_t>(meta.start_unix_nano, 0)) <= end &&
          static_cast<uint64_t>(std::max<int64_t>(meta.end_unix_nano, 0)) >= start;
@@ -102,13 +97,13 @@ Status RunUnfiltered(const TagEnv& env, const RequestContext& ctx, uint64_t star
     if (index == 0) return WalkLive(ctx, *live, start, end, stop, collect, job_out);
     const block::BlockMeta& meta = (*metas)[index - 1];
     Result<std::shared_ptr<const block::BlockReader>> reader = store->OpenReader(meta);
-    TEMPO_RETURN_IF_ERROR(InBlock(reader.status(), meta));
+    TEMPO_RETURN_IF_ERROR(InBlock(meta, reader.status()));
     block::BlockTags tags(std::move(reader).value());
     block::TagReadStats read;
     Status s = from_block(ctx, tags, stop, job_out, &read);
     job_out->inspected_bytes += read.bytes_read;
     job_out->any_data = job_out->any_data || read.spans > 0;
-    return InBlock(std::move(s), meta);
+    return InBlock(meta, s);
   };
   auto run = std::make_shared<TagRun>(ctx, 1 + metas->size(), out->limits(), std::move(job));
   return run->Run(env.pool, out, stats);
@@ -160,7 +155,7 @@ Status RunFiltered(const TagEnv& env, const RequestContext& ctx, uint64_t start,
     Status s = fetcher.Fetch(ctx, request, consume);
     job_out->inspected_bytes += fetcher.stats().bytes_read;
     if (s.ok()) s = error;
-    return InBlock(std::move(s), b.meta);
+    return InBlock(b.meta, s);
   };
   auto run =
       std::make_shared<TagRun>(ctx, 1 + sources->blocks().size(), out->limits(), std::move(job));

@@ -191,39 +191,41 @@ Status SearchRun::RunCombined(size_t index, uint32_t part, Evaluation* e, JobRes
       &result->bytes);
 }
 
-Status SearchRun::RunJob(size_t index, JobResult* result) {
-  const Job& job = jobs_[index];
-  Evaluation e;
-  Status s;
-  if (job.block < 0) {
-    s = RunCombined(index, job.part, &e, result);
-  } else {
-    const BlockSource& b = sources_->blocks()[static_cast<size_t>(job.block)];
-    block::BlockFetcher::Options options;
-    options.first_row_group = job.row_group;
-    options.last_row_group = job.row_group + 1;
-    options.newest_first = true;
-    const SearchSources* sources = sources_.get();
-    if (sources->combined_traces() > 0) {
-      options.skip = [sources](const TraceId& id) { return sources->IsShared(id); };
-    }
-    const uint32_t limit = options_.limit;
-    if (limit != 0) {
-      options.first_batch = limit + 1;  // the limit-th match and the next
-      options.min_start = [this, &e] { return Floor(e); };
-    }
-    block::BlockFetcher fetcher(b.reader, std::move(options));
-    s = fetcher.Fetch(ctx_, BlockRequest(), [&](traceql::TraceView&& view) {
-      return Evaluate(index, std::move(view), &e, result);
-    });
-    result->bytes = fetcher.stats().bytes_read;
-    if (!s.ok()) s = Status(s.code(), "block " + b.meta.tenant_id + "/" + b.meta.block_id + ": " +
-                                          s.message());
+block::BlockFetcher::Options SearchRun::FetcherOptions() const {
+  block::BlockFetcher::Options options;
+  const SearchSources* sources = sources_.get();
+  if (sources->combined_traces() > 0) {
+    options.skip = [sources](const TraceId& id) { return sources->IsShared(id); };
   }
+  return options;
+}
+
+Status SearchRun::FinishJob(Status s, const Evaluation& e, JobResult* result) {
   if (s.ok()) s = e.error;
   result->response.mutable_metrics()->set_inspectedtraces(e.inspected);
   result->response.mutable_metrics()->set_inspectedspans(e.inspected_spans);
   return s;
+}
+
+Status SearchRun::RunJob(size_t index, JobResult* result) {
+  const Job& job = jobs_[index];
+  Evaluation e;
+  if (job.block < 0) return FinishJob(RunCombined(index, job.part, &e, result), e, result);
+  const BlockSource& b = sources_->blocks()[static_cast<size_t>(job.block)];
+  block::BlockFetcher::Options options = FetcherOptions();
+  options.first_row_group = job.row_group;
+  options.last_row_group = job.row_group + 1;
+  options.newest_first = true;
+  if (options_.limit != 0) {
+    options.first_batch = options_.limit + 1;  // the limit-th match and the next
+    options.min_start = [this, &e] { return Floor(e); };
+  }
+  block::BlockFetcher fetcher(b.reader, std::move(options));
+  Status s = fetcher.Fetch(ctx_, BlockRequest(), [&](traceql::TraceView&& view) {
+    return Evaluate(index, std::move(view), &e, result);
+  });
+  result->bytes = fetcher.stats().bytes_read;
+  return FinishJob(InBlock(b.meta, s), e, result);
 }
 
 void SearchRun::MoveHorizon() {
@@ -265,24 +267,27 @@ bool SearchRun::LimitReached() const {
   return jobs_[accounted_].newest < starts[options_.limit - 1];
 }
 
+void SearchRun::Absorb(JobResult* r) {
+  const tempopb::SearchMetrics& jm = r->response.metrics();
+  metrics_.set_inspectedtraces(metrics_.inspectedtraces() + jm.inspectedtraces());
+  metrics_.set_inspectedspans(metrics_.inspectedspans() + jm.inspectedspans());
+  metrics_.set_inspectedbytes(metrics_.inspectedbytes() + r->bytes);
+  if (progress_) {
+    tempopb::SearchResponse partial;
+    *partial.mutable_traces() = r->response.traces();
+    *partial.mutable_metrics() = metrics_;
+    partial.mutable_metrics()->set_totaljobs(static_cast<uint32_t>(jobs_.size()));
+    partial.mutable_metrics()->set_completedjobs(static_cast<uint32_t>(completed_));
+    progress_(partial);
+  }
+  for (auto& t : *r->response.mutable_traces()) found_.push_back(std::move(t));
+  r->response.clear_traces();
+}
+
 void SearchRun::Account() {
   while (!stop_ && accounted_ < results_.size() && results_[accounted_].done) {
-    JobResult& r = results_[accounted_];
-    const tempopb::SearchMetrics& jm = r.response.metrics();
-    metrics_.set_inspectedtraces(metrics_.inspectedtraces() + jm.inspectedtraces());
-    metrics_.set_inspectedspans(metrics_.inspectedspans() + jm.inspectedspans());
-    metrics_.set_inspectedbytes(metrics_.inspectedbytes() + r.bytes);
     ++accounted_;
-    if (progress_) {
-      tempopb::SearchResponse partial;
-      *partial.mutable_traces() = r.response.traces();
-      *partial.mutable_metrics() = metrics_;
-      partial.mutable_metrics()->set_totaljobs(static_cast<uint32_t>(jobs_.size()));
-      partial.mutable_metrics()->set_completedjobs(static_cast<uint32_t>(completed_));
-      progress_(partial);
-    }
-    for (auto& t : *r.response.mutable_traces()) found_.push_back(std::move(t));
-    r.response.clear_traces();
+    Absorb(&results_[accounted_ - 1]);
     if (LimitReached()) stop_ = true;
   }
 }

@@ -71,6 +71,12 @@ class SearchRun : public std::enable_shared_from_this<SearchRun> {
   uint64_t Floor(const Evaluation& e) const;
   // Evaluates one trace of job `index` into `result`; false: stop the job (see e.error).
   bool Evaluate(size_t index, traceql::TraceView&& view, Evaluation* e, JobResult* result);
+  // The fetcher options every block job uses (shared traces skipped).
+  block::BlockFetcher::Options FetcherOptions() const;
+  // A job's status (the evaluation's error if `s` is Ok) and its counts into `result`.
+  static Status FinishJob(Status s, const Evaluation& e, JobResult* result);
+  // Adds a done job's counts and matches to the search's, and reports progress. Requires mu_.
+  void Absorb(JobResult* r);
   // Combined job part `part`: streams its traces into Evaluate.
   Status RunCombined(size_t index, uint32_t part, Evaluation* e, JobResult* result);
   // The request block jobs fetch with.

@@ -19,17 +19,10 @@ Status SearchRun::ScanJob(size_t index, block::BlockFetcher::RowGroupCandidates*
                           uint64_t* bytes) const {
   const Job& job = jobs_[index];
   const BlockSource& b = sources_->blocks()[static_cast<size_t>(job.block)];
-  block::BlockFetcher::Options options;
-  const SearchSources* sources = sources_.get();
-  if (sources->combined_traces() > 0) {
-    options.skip = [sources](const TraceId& id) { return sources->IsShared(id); };
-  }
-  block::BlockFetcher fetcher(b.reader, std::move(options));
+  block::BlockFetcher fetcher(b.reader, FetcherOptions());
   Status s = fetcher.ScanRowGroup(BlockRequest(), job.row_group, out);
   *bytes += fetcher.stats().bytes_read;
-  if (s.ok()) return s;
-  return Status(s.code(), "block " + b.meta.tenant_id + "/" + b.meta.block_id + ": " +
-                              s.message());
+  return InBlock(b.meta, s);
 }
 
 Status SearchRun::RunRanked(QueryPool& pool) {
@@ -129,43 +122,18 @@ Status SearchRun::RunRanked(QueryPool& pool) {
       const Job& job = jobs_[index];
       JobResult* result = &done[u];
       Evaluation e;
-      Status s;
-      if (job.block < 0) {
-        s = RunCombined(index, job.part, &e, result);
-      } else {
-        const BlockSource& b = sources_->blocks()[static_cast<size_t>(job.block)];
-        block::BlockFetcher fetcher(b.reader);
-        s = fetcher.DecodeRowGroup(ctx_, request, job.row_group, units[u].second,
-                                   [&](traceql::TraceView&& view) {
-                                     return Evaluate(index, std::move(view), &e, result);
-                                   });
-        result->bytes = fetcher.stats().bytes_read;
-        if (!s.ok()) {
-          s = Status(s.code(), "block " + b.meta.tenant_id + "/" + b.meta.block_id + ": " +
-                                   s.message());
-        }
-      }
-      if (s.ok()) s = e.error;
-      result->response.mutable_metrics()->set_inspectedtraces(e.inspected);
-      result->response.mutable_metrics()->set_inspectedspans(e.inspected_spans);
-      return s;
+      if (job.block < 0) return FinishJob(RunCombined(index, job.part, &e, result), e, result);
+      const BlockSource& b = sources_->blocks()[static_cast<size_t>(job.block)];
+      block::BlockFetcher fetcher(b.reader);
+      Status s = fetcher.DecodeRowGroup(ctx_, request, job.row_group, units[u].second,
+                                        [&](traceql::TraceView&& view) {
+                                          return Evaluate(index, std::move(view), &e, result);
+                                        });
+      result->bytes = fetcher.stats().bytes_read;
+      return FinishJob(InBlock(b.meta, s), e, result);
     }));
     std::lock_guard<std::mutex> lock(mu_);
-    for (JobResult& r : done) {
-      const tempopb::SearchMetrics& jm = r.response.metrics();
-      metrics_.set_inspectedtraces(metrics_.inspectedtraces() + jm.inspectedtraces());
-      metrics_.set_inspectedspans(metrics_.inspectedspans() + jm.inspectedspans());
-      metrics_.set_inspectedbytes(metrics_.inspectedbytes() + r.bytes);
-      if (progress_ && r.response.traces_size() > 0) {
-        tempopb::SearchResponse partial;
-        *partial.mutable_traces() = r.response.traces();
-        *partial.mutable_metrics() = metrics_;
-        partial.mutable_metrics()->set_totaljobs(static_cast<uint32_t>(jobs_.size()));
-        partial.mutable_metrics()->set_completedjobs(static_cast<uint32_t>(completed_));
-        progress_(partial);
-      }
-      for (auto& t : *r.response.mutable_traces()) found_.push_back(std::move(t));
-    }
+    for (JobResult& r : done) Absorb(&r);
   }
   return Status::Ok();
 }

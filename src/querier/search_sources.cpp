@@ -21,10 +21,6 @@ bool Overlaps(const block::BlockMeta& meta, uint64_t start, uint64_t end) {
 
 Status CheckContext(const RequestContext& ctx) { return CheckRequest(ctx, "search"); }
 
-Status InBlock(const BlockSource& b, const Status& s) {
-  return Status(s.code(), "block " + b.meta.tenant_id + "/" + b.meta.block_id + ": " + s.message());
-}
-
 }  // namespace
 
 std::shared_ptr<const SharedTraceCache::Entry> SharedTraceCache::Get(
@@ -291,6 +287,11 @@ Status SearchSources::CandidateRows(const RequestContext& ctx, CombinedScan& sca
   return Status::Ok();
 }
 
+Status InBlock(const block::BlockMeta& meta, const Status& s) {
+  if (s.ok()) return s;
+  return Status(s.code(), "block " + meta.tenant_id + "/" + meta.block_id + ": " + s.message());
+}
+
 bool SearchSources::IsShared(const TraceId& id) const {
   return std::binary_search(shared_ids_.begin(), shared_ids_.end(), id);
 }
@@ -416,7 +417,7 @@ Status SearchSources::StreamCombined(const RequestContext& ctx, CombinedScan& sc
         return Status::Ok();
       };
       Status s = fetcher.ReadTraces(ctx, request, wanted, collect);
-      if (!s.ok()) return InBlock(source, s);
+      if (!s.ok()) return InBlock(source.meta, s);
     }
     for (size_t k = i; k < j; ++k) {
       TEMPO_RETURN_IF_ERROR(CheckContext(ctx));

@@ -41,6 +41,9 @@ class SharedTraceCache {
   std::map<std::string, std::shared_ptr<const Entry>> entries_;  // guarded by mu_
 };
 
+// `s` with the block named in its message (Ok stays Ok).
+Status InBlock(const block::BlockMeta& meta, const Status& s);
+
 // One block a search reads, with its reader held for the whole search.
 struct BlockSource {
   block::BlockMeta meta;

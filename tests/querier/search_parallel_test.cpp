@@ -5,6 +5,7 @@
 
 #include <google/protobuf/util/message_differencer.h>
 
+#include <functional>
 #include <random>
 #include <set>
 
@@ -129,6 +130,27 @@ const char* kQueries[] = {
     "{ name = \"nothing\" }",
 };
 
+// Runs `{ }` and `{ .http.status_code = "500" }` with(most_recent=true) at limits 1, 5 and 20
+// on `querier`: each answer must be exactly the newest matches; `check` sees its metrics.
+void CheckMostRecent(const SearchNode& node, const tempo::querier::Querier& querier,
+                     const std::function<void(const tempopb::SearchMetrics&, uint32_t)>& check) {
+  for (const char* text : {"{ }", "{ .http.status_code = \"500\" }"}) {
+    const std::string q = std::string(text) + " with(most_recent=true)";
+    auto query = tempo::traceql::SearchQuery::Compile(q);
+    REQUIRE(query.ok());
+    for (uint32_t limit : {1u, 5u, 20u}) {
+      INFO(q << " limit " << limit);
+      RequestContext ctx;
+      ctx.tenant = node.tenant;
+      tempopb::SearchResponse fast;
+      REQUIRE(querier.Search(ctx, *query, Window(limit), &fast).ok());
+      check(fast.metrics(), limit);
+      fast.clear_metrics();
+      CHECK(Same(fast, Slow(node, *query, Window(limit))));
+    }
+  }
+}
+
 }  // namespace
 
 TEST_CASE("Pushdown search equals decoding every trace, split traces included",
@@ -222,21 +244,9 @@ TEST_CASE("most_recent decodes the newest candidates of all row groups, not each
   options.spans_per_row_group = 50;
   node.WriteBlock(spans, options);
   tempo::querier::Querier two_threads(*node.ingester, *node.store, {.query_threads = 2});
-  for (const char* text : {"{ }", "{ .http.status_code = \"500\" }"}) {
-    const std::string q = std::string(text) + " with(most_recent=true)";
-    auto query = tempo::traceql::SearchQuery::Compile(q);
-    REQUIRE(query.ok());
-    for (uint32_t limit : {1u, 5u, 20u}) {
-      INFO(q << " limit " << limit);
-      RequestContext ctx;
-      ctx.tenant = node.tenant;
-      tempopb::SearchResponse fast;
-      REQUIRE(two_threads.Search(ctx, *query, Window(limit), &fast).ok());
-      CHECK(fast.metrics().inspectedtraces() <= limit + 1);
-      fast.clear_metrics();
-      CHECK(Same(fast, Slow(node, *query, Window(limit))));
-    }
-  }
+  CheckMostRecent(node, two_threads, [](const tempopb::SearchMetrics& m, uint32_t limit) {
+    CHECK(m.inspectedtraces() <= limit + 1);
+  });
 }
 
 TEST_CASE("most_recent scans only the row groups that can hold the newest traces",
@@ -254,22 +264,10 @@ TEST_CASE("most_recent scans only the row groups that can hold the newest traces
     }
     node.WriteBlock(spans);
   }
-  for (const char* text : {"{ }", "{ .http.status_code = \"500\" }"}) {
-    const std::string q = std::string(text) + " with(most_recent=true)";
-    auto query = tempo::traceql::SearchQuery::Compile(q);
-    REQUIRE(query.ok());
-    for (uint32_t limit : {1u, 5u, 20u}) {
-      INFO(q << " limit " << limit);
-      RequestContext ctx;
-      ctx.tenant = node.tenant;
-      tempopb::SearchResponse fast;
-      REQUIRE(node.querier->Search(ctx, *query, Window(limit), &fast).ok());
-      CHECK(fast.metrics().totaljobs() >= 12);  // and the combined part (empty here)
-      CHECK(fast.metrics().completedjobs() <= 6);
-      fast.clear_metrics();
-      CHECK(Same(fast, Slow(node, *query, Window(limit))));
-    }
-  }
+  CheckMostRecent(node, *node.querier, [](const tempopb::SearchMetrics& m, uint32_t) {
+    CHECK(m.totaljobs() >= 12);  // and the combined part (empty here)
+    CHECK(m.completedjobs() <= 6);
+  });
 }
 
 TEST_CASE("Live traces are decoded newest first and only as far as the limit needs",
