@@ -254,8 +254,8 @@ Status BlockFetcher::ScanCandidates(const traceql::FetchRequest& request,
   stats->spans_scanned += rg.rows[static_cast<size_t>(Table::kSpan)];
   std::vector<uint8_t> pass(static_cast<size_t>(traces), 1);
   ColumnValues start, duration;
-  TEMPO_RETURN_IF_ERROR(InRowGroup(
-      reader.Read(static_cast<uint32_t>(Col::kTraceStart), 0, traces, &start), index));
+  TEMPO_RETURN_IF_ERROR(
+      InRowGroup(reader.Read(static_cast<uint32_t>(Col::kTraceStart), 0, traces, &start), index));
   auto start_of = [&start](uint64_t t) {
     return start.defaulted ? 0 : static_cast<uint64_t>(start.ints[static_cast<size_t>(t)]);
   };
@@ -289,8 +289,8 @@ Status BlockFetcher::ScanCandidates(const traceql::FetchRequest& request,
       for (size_t t = 0; t < pass.size(); ++t) pass[t] &= hits[t];
     }
   }
-  const std::string_view dir = std::string_view(block.directory).substr(rg.first_trace * 16,
-                                                                         traces * 16);
+  const std::string_view dir =
+      std::string_view(block.directory).substr(rg.first_trace * 16, traces * 16);
   for (uint64_t t = 0; t < traces; ++t) {
     if (!pass[t]) continue;
     if (options_.skip && options_.skip(TraceId::FromBytes(dir.substr(t * 16, 16)))) continue;
@@ -334,8 +334,8 @@ Status BlockFetcher::DecodeBatch(const RequestContext& ctx, uint32_t index,
   const BlockIndex& block = *reader_->index_;
   const RowGroupMeta& rg = block.footer.row_groups[index];
   const uint64_t traces = rg.rows[static_cast<size_t>(Table::kTrace)];
-  const std::string_view dir = std::string_view(block.directory).substr(rg.first_trace * 16,
-                                                                         traces * 16);
+  const std::string_view dir =
+      std::string_view(block.directory).substr(rg.first_trace * 16, traces * 16);
   for (uint64_t r : rows) {
     if (r >= traces) return InvalidArgumentError("candidate row outside its row group");
   }
@@ -359,9 +359,9 @@ Status BlockFetcher::DecodeBatch(const RequestContext& ctx, uint32_t index,
         assembly.assembler->RunOwned(
             lo, hi, dir.substr(lo * 16, (hi - lo) * 16), selected,
             [&](uint64_t row, std::shared_ptr<const tempopb::Trace> trace) {
-              views.emplace_back(row, traceql::TraceView::Build(
-                                          TraceId::FromBytes(dir.substr(row * 16, 16)),
-                                          std::move(trace)));
+              views.emplace_back(
+                  row, traceql::TraceView::Build(TraceId::FromBytes(dir.substr(row * 16, 16)),
+                                                 std::move(trace)));
               return Status::Ok();
             }),
         index));
@@ -393,10 +393,10 @@ Status BlockFetcher::ScanRowGroup(const traceql::FetchRequest& request, uint32_t
   return s;
 }
 
-Status BlockFetcher::DecodeRowGroup(const RequestContext& ctx,
-                                    const traceql::FetchRequest& request, uint32_t index,
-                                    const std::vector<uint64_t>& rows,
-                                    const std::function<bool(traceql::TraceView&&)>& consume) const {
+Status BlockFetcher::DecodeRowGroup(
+    const RequestContext& ctx, const traceql::FetchRequest& request, uint32_t index,
+    const std::vector<uint64_t>& rows,
+    const std::function<bool(traceql::TraceView&&)>& consume) const {
   if (index >= reader_->index_->footer.row_groups.size()) {
     return InvalidArgumentError("no such row group");
   }
@@ -408,7 +408,8 @@ Status BlockFetcher::DecodeRowGroup(const RequestContext& ctx,
     bool stop = false;
     s = CheckContext(ctx);
     if (s.ok() && !rows.empty()) s = OpenAssembly(request, index, rows.size(), &assembly);
-    if (s.ok() && !rows.empty()) s = DecodeBatch(ctx, index, rows, assembly, consume, &stop, &stats);
+    if (s.ok() && !rows.empty())
+      s = DecodeBatch(ctx, index, rows, assembly, consume, &stop, &stats);
   }
   std::lock_guard<std::mutex> lock(mu_);
   stats_ += stats;
@@ -472,10 +473,10 @@ Status BlockFetcher::PredicatesOnRows(const RequestContext& ctx,
     }
     ChunkReader reader(footer, rg);
     std::vector<std::string> buffers;
-    status =
-        InRowGroup(ReadChunks(reader_->read_, rg, chunk_of, RowGroupScan::Columns(scanned, same_span),
-                              &reader, &buffers, &stats.bytes_read),
-                   index);
+    status = InRowGroup(
+        ReadChunks(reader_->read_, rg, chunk_of, RowGroupScan::Columns(scanned, same_span), &reader,
+                   &buffers, &stats.bytes_read),
+        index);
     if (!status.ok()) break;
     stats.traces_scanned += traces;
     stats.spans_scanned += rg.rows[static_cast<size_t>(Table::kSpan)];

@@ -24,8 +24,7 @@ ChunkReader::ChunkReader(const Footer& footer, const RowGroupMeta& row_group)
   }
 }
 
-ChunkReader::ChunkReader(const Footer& footer, const RowGroupMeta& row_group,
-                         const ReadAtFn& fetch)
+ChunkReader::ChunkReader(const Footer& footer, const RowGroupMeta& row_group, const ReadAtFn& fetch)
     : ChunkReader(footer, row_group) {
   fetch_ = &fetch;
 }
@@ -202,15 +201,14 @@ Status ChunkReader::Read(uint32_t column, uint64_t lo, uint64_t hi, ColumnValues
                                           dict->size(), &out->codes));
       } else if (int_like && dict == nullptr && !use_cache) {
         // Values straight into `out`; those after the range are not decoded.
-        TEMPO_RETURN_IF_ERROR(DecodeIntsAppend(header.encoding, payload, header.num_values,
-                                               what(), static_cast<uint32_t>(skip),
+        TEMPO_RETURN_IF_ERROR(DecodeIntsAppend(header.encoding, payload, header.num_values, what(),
+                                               static_cast<uint32_t>(skip),
                                                static_cast<uint32_t>(take), &out->ints));
       } else if (int_like) {
         if (use_cache && cached == nullptr) {
           std::vector<int64_t> all;
-          TEMPO_RETURN_IF_ERROR(
-              DecodeInts(header.encoding, payload, header.num_values, what(), &all,
-                         header.num_values));
+          TEMPO_RETURN_IF_ERROR(DecodeInts(header.encoding, payload, header.num_values, what(),
+                                           &all, header.num_values));
           cached = &int_pages_.emplace(key, std::move(all)).first->second;
         } else if (!use_cache) {
           // Values after the range are not needed: stop decoding there.

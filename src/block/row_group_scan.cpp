@@ -32,8 +32,7 @@ void AddColumn(Col c, std::vector<uint32_t>* out) { AddColumn(static_cast<uint32
 
 }  // namespace
 
-RowGroupScan::RowGroupScan(const Footer& footer, const RowGroupMeta& row_group,
-                           ChunkReader& reader)
+RowGroupScan::RowGroupScan(const Footer& footer, const RowGroupMeta& row_group, ChunkReader& reader)
     : footer_(footer), row_group_(row_group), reader_(reader) {}
 
 std::vector<uint32_t> RowGroupScan::Columns(const std::vector<ConditionPlan>& plans,
@@ -90,8 +89,7 @@ Result<const std::vector<uint64_t>*> RowGroupScan::Bounds(Table t) {
   std::vector<uint64_t>& b = bounds_[ti];
   if (have_bounds_[ti]) return &b;
   const uint64_t traces = Rows(Table::kTrace);
-  TEMPO_RETURN_IF_ERROR(
-      reader_.Read(static_cast<uint32_t>(BeginColumn(t)), 0, traces, &values_));
+  TEMPO_RETURN_IF_ERROR(reader_.Read(static_cast<uint32_t>(BeginColumn(t)), 0, traces, &values_));
   if (values_.defaulted) {
     b.assign(static_cast<size_t>(traces), 0);
   } else {
@@ -127,7 +125,8 @@ Result<const RowGroupScan::Shapes*> RowGroupScan::ShapesOf(Table t) {
     std::unordered_map<std::string_view, uint32_t> ids;
     shapes.of_row.resize(static_cast<size_t>(n));
     for (size_t r = 0; r < shapes.of_row.size(); ++r) {
-      auto [it, inserted] = ids.try_emplace(raw.strs[r], static_cast<uint32_t>(shapes.plain.size()));
+      auto [it, inserted] =
+          ids.try_emplace(raw.strs[r], static_cast<uint32_t>(shapes.plain.size()));
       if (inserted) shapes.plain.push_back(raw.strs[r]);
       shapes.of_row[r] = it->second;
     }
@@ -221,7 +220,7 @@ Status RowGroupScan::OwnerHits(const ColumnSource& source, std::vector<uint8_t>*
   }
   if (source.has_values && vi != num_values) {
     return BadBlockData("attribute column '" + footer_.columns[source.column].DisplayName() +
-               "' does not match the attribute shapes");
+                        "' does not match the attribute shapes");
   }
   return Status::Ok();
 }
@@ -292,7 +291,8 @@ Status RowGroupScan::ReadInts(Col c, Table t, std::vector<int64_t>* out) {
       if (values_.ints.size() != hi - lo) {
         return BadBlockData(std::string(Intrinsic(c).name) + " has a wrong value count");
       }
-      std::copy(values_.ints.begin(), values_.ints.end(), out->begin() + static_cast<ptrdiff_t>(lo));
+      std::copy(values_.ints.begin(), values_.ints.end(),
+                out->begin() + static_cast<ptrdiff_t>(lo));
     }
     return Status::Ok();
   }
@@ -303,7 +303,8 @@ Status RowGroupScan::ReadInts(Col c, Table t, std::vector<int64_t>* out) {
   } else {
     *out = std::move(values.ints);
   }
-  if (out->size() != n) return BadBlockData(std::string(Intrinsic(c).name) + " has a wrong value count");
+  if (out->size() != n)
+    return BadBlockData(std::string(Intrinsic(c).name) + " has a wrong value count");
   return Status::Ok();
 }
 
@@ -408,9 +409,8 @@ Status RowGroupScan::MarkSpans(Table owner, const std::vector<uint8_t>& owner_hi
   // Events and links: each span's are the next span.event_count (link_count) rows of its trace.
   TEMPO_ASSIGN_OR_RETURN(const std::vector<uint64_t>* b, Bounds(owner));
   std::vector<int64_t> count;
-  TEMPO_RETURN_IF_ERROR(
-      ReadInts(owner == Table::kEvent ? Col::kSpanEventCount : Col::kSpanLinkCount,
-               Table::kSpan, &count));
+  TEMPO_RETURN_IF_ERROR(ReadInts(
+      owner == Table::kEvent ? Col::kSpanEventCount : Col::kSpanLinkCount, Table::kSpan, &count));
   for (size_t t = 0; t + 1 < spans->size(); ++t) {
     if (!Selected(t)) continue;
     uint64_t next = (*b)[t];

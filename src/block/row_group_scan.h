@@ -57,7 +57,9 @@ class RowGroupScan {
     std::vector<uint32_t> of_row;
     const PagedDictionary* dict = nullptr;
     std::vector<std::string_view> plain;
-    size_t ids() const { return dict != nullptr ? static_cast<size_t>(dict->size()) : plain.size(); }
+    size_t ids() const {
+      return dict != nullptr ? static_cast<size_t>(dict->size()) : plain.size();
+    }
     std::string_view shape(uint32_t id) const { return dict != nullptr ? dict->at(id) : plain[id]; }
   };
 
@@ -121,7 +123,7 @@ class RowGroupScan {
   std::array<bool, kTableCount> have_shapes_{};
   ColumnValues values_;
   std::vector<uint32_t> shape_columns_;  // ColumnCounts' scratch
-  std::vector<uint8_t> selected_;  // Restrict's traces; empty: every trace
+  std::vector<uint8_t> selected_;        // Restrict's traces; empty: every trace
   std::array<Ranges, kTableCount> ranges_;
   std::array<bool, kTableCount> have_ranges_{};
   std::array<bool, kTableCount> restricted_{};

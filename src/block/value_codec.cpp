@@ -111,14 +111,12 @@ Status DecodeIntsWith(Encoding encoding, std::string_view payload, uint32_t n, b
     }
     case Encoding::kForVarint: {
       uint64_t base = 0;
-      if (!ReadVarints(payload, &pos, 1, [&base](uint64_t u) {
-            base = static_cast<uint64_t>(UnZigZag(u));
-          })) {
+      if (!ReadVarints(payload, &pos, 1,
+                       [&base](uint64_t u) { base = static_cast<uint64_t>(UnZigZag(u)); })) {
         return CodecError(what, "truncated base");
       }
-      ok = ReadVarints(payload, &pos, n, [&emit, base](uint64_t u) {
-        emit(static_cast<int64_t>(base + u));
-      });
+      ok = ReadVarints(payload, &pos, n,
+                       [&emit, base](uint64_t u) { emit(static_cast<int64_t>(base + u)); });
       break;
     }
     default:
@@ -191,7 +189,7 @@ Status DecodeCodes(Encoding encoding, std::string_view payload, uint32_t n, std:
 namespace {
 
 // Powers of ten exactly representable as doubles (all up to 10^22 are).
-constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,
+constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8, 1e9,
                              1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
 constexpr int kMaxDecimalExponent = 18;
 // Scaled values must convert to and from double exactly.

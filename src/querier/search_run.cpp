@@ -18,9 +18,8 @@ bool Newer(const tempopb::TraceSearchMetadata& a, const tempopb::TraceSearchMeta
 
 }  // namespace
 
-SearchRun::SearchRun(RequestContext ctx, traceql::SearchQuery query,
-                     traceql::SearchOptions options, std::shared_ptr<const SearchSources> sources,
-                     SearchProgressFn progress)
+SearchRun::SearchRun(RequestContext ctx, traceql::SearchQuery query, traceql::SearchOptions options,
+                     std::shared_ptr<const SearchSources> sources, SearchProgressFn progress)
     : ctx_(std::move(ctx)),
       query_(std::move(query)),
       options_(options),
@@ -32,8 +31,8 @@ SearchRun::SearchRun(RequestContext ctx, traceql::SearchQuery query,
   // The combined traces are split by their start bounds into parts of about
   // kCombinedPartTraces, so that decoding them runs on every pool thread and each part takes its
   // place among the row groups by the newest start it may hold.
-  combined_parts_ = static_cast<uint32_t>(std::clamp<size_t>(
-      sources_->combined_traces() / kCombinedPartTraces, 1, kMaxCombinedParts));
+  combined_parts_ = static_cast<uint32_t>(
+      std::clamp<size_t>(sources_->combined_traces() / kCombinedPartTraces, 1, kMaxCombinedParts));
   for (uint32_t p = 0; p < combined_parts_; ++p) {
     jobs_.push_back(Job{.newest = sources_->PartBound(p, combined_parts_), .part = p});
   }
@@ -70,8 +69,7 @@ Status SearchRun::Run(QueryPool& pool, tempopb::SearchResponse* out) {
   }
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [this] {
-    return running_ == 0 &&
-           (stop_ || next_ >= jobs_.size() || query_.never_matches() || ranked_);
+    return running_ == 0 && (stop_ || next_ >= jobs_.size() || query_.never_matches() || ranked_);
   });
   TEMPO_RETURN_IF_ERROR(error_);
   TEMPO_RETURN_IF_ERROR(CheckContext(ctx_));
@@ -180,7 +178,8 @@ Status SearchRun::RunCombined(size_t index, uint32_t part, Evaluation* e, JobRes
   std::shared_ptr<CombinedScan> scan;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (combined_scan_ == nullptr) combined_scan_ = std::make_shared<CombinedScan>(*sources_, BlockRequest());
+    if (combined_scan_ == nullptr)
+      combined_scan_ = std::make_shared<CombinedScan>(*sources_, BlockRequest());
     scan = combined_scan_;
   }
   std::function<uint64_t()> min_start;

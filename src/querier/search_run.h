@@ -47,7 +47,7 @@ class SearchRun : public std::enable_shared_from_this<SearchRun> {
     int32_t block = -1;  // -1: a combined job
     uint32_t row_group = 0;
     uint64_t newest = UINT64_MAX;  // no trace of the job starts later than this
-    uint32_t part = 0;  // combined jobs: which part of the combined traces
+    uint32_t part = 0;             // combined jobs: which part of the combined traces
   };
   static constexpr size_t kCombinedPartTraces = 32;
   static constexpr size_t kMaxCombinedParts = 16;
@@ -84,8 +84,7 @@ class SearchRun : public std::enable_shared_from_this<SearchRun> {
   // Ranked searches (see the class comment): fills found_ and the metrics.
   Status RunRanked(QueryPool& pool);
   // Scans row-group job `index` into `out`, adding the bytes read to `*bytes`.
-  Status ScanJob(size_t index, block::BlockFetcher::RowGroupCandidates* out,
-                 uint64_t* bytes) const;
+  Status ScanJob(size_t index, block::BlockFetcher::RowGroupCandidates* out, uint64_t* bytes) const;
   // Accounts completed jobs in order; decides early stop. Requires mu_.
   void Account();
   bool LimitReached() const;  // requires mu_
@@ -118,14 +117,14 @@ class SearchRun : public std::enable_shared_from_this<SearchRun> {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  size_t next_ = 0;     // guarded by mu_: next job to start
-  size_t running_ = 0;  // guarded by mu_
-  size_t accounted_ = 0;  // guarded by mu_: jobs [0, accounted_) are in `found_`
-  size_t completed_ = 0;  // guarded by mu_
-  Status error_;          // guarded by mu_
-  std::vector<JobResult> results_;                       // guarded by mu_
-  std::vector<tempopb::TraceSearchMetadata> found_;      // guarded by mu_
-  tempopb::SearchMetrics metrics_;                       // guarded by mu_
+  size_t next_ = 0;                 // guarded by mu_: next job to start
+  size_t running_ = 0;              // guarded by mu_
+  size_t accounted_ = 0;            // guarded by mu_: jobs [0, accounted_) are in `found_`
+  size_t completed_ = 0;            // guarded by mu_
+  Status error_;                    // guarded by mu_
+  std::vector<JobResult> results_;  // guarded by mu_
+  std::vector<tempopb::TraceSearchMetadata> found_;  // guarded by mu_
+  tempopb::SearchMetrics metrics_;                   // guarded by mu_
 };
 
 }  // namespace tempo::querier

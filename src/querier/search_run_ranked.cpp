@@ -111,7 +111,8 @@ Status SearchRun::RunRanked(QueryPool& pool) {
     std::map<uint32_t, std::vector<uint64_t>> by_job;  // rows newest first
     for (size_t i = next; i < end; ++i) {
       std::vector<uint64_t>& r = by_job[pending[i].job];
-      if (pending[i].pos != UINT32_MAX) r.push_back(candidates[pending[i].job].rows[pending[i].pos]);
+      if (pending[i].pos != UINT32_MAX)
+        r.push_back(candidates[pending[i].job].rows[pending[i].pos]);
     }
     next = end;
     const std::vector<std::pair<uint32_t, std::vector<uint64_t>>> units(by_job.begin(),
@@ -125,10 +126,9 @@ Status SearchRun::RunRanked(QueryPool& pool) {
       if (job.block < 0) return FinishJob(RunCombined(index, job.part, &e, result), e, result);
       const BlockSource& b = sources_->blocks()[static_cast<size_t>(job.block)];
       block::BlockFetcher fetcher(b.reader);
-      Status s = fetcher.DecodeRowGroup(ctx_, request, job.row_group, units[u].second,
-                                        [&](traceql::TraceView&& view) {
-                                          return Evaluate(index, std::move(view), &e, result);
-                                        });
+      Status s = fetcher.DecodeRowGroup(
+          ctx_, request, job.row_group, units[u].second,
+          [&](traceql::TraceView&& view) { return Evaluate(index, std::move(view), &e, result); });
       result->bytes = fetcher.stats().bytes_read;
       return FinishJob(InBlock(b.meta, s), e, result);
     }));

@@ -120,22 +120,25 @@ TEST_CASE("Dictionary codes decode a range of a page, checked against the dictio
     std::string buf;
     const Encoding e = EncodeInts(page, &buf);
     const uint32_t n = static_cast<uint32_t>(page.size());
-    for (auto [skip, take] : {std::pair<uint32_t, uint32_t>{0, n}, {0, 10}, {123, 400}, {n - 1, 1}}) {
+    for (auto [skip, take] :
+         {std::pair<uint32_t, uint32_t>{0, n}, {0, 10}, {123, 400}, {n - 1, 1}}) {
       std::vector<uint32_t> out{7};  // appended to
       REQUIRE(DecodeCodes(e, buf, n, "t", skip, take, 3000, &out).ok());
       REQUIRE(out.size() == 1 + take);
       CHECK(out[0] == 7);
-      for (uint32_t i = 0; i < take; ++i) CHECK(out[1 + i] == static_cast<uint32_t>(page[skip + i]));
+      for (uint32_t i = 0; i < take; ++i)
+        CHECK(out[1 + i] == static_cast<uint32_t>(page[skip + i]));
     }
     // A code at or past the dictionary's size, before or inside the range, is corruption; `out`
     // is left as it was.
-    const uint32_t max_at = static_cast<uint32_t>(
-        std::max_element(page.begin(), page.end()) - page.begin());
+    const uint32_t max_at =
+        static_cast<uint32_t>(std::max_element(page.begin(), page.end()) - page.begin());
     std::vector<uint32_t> out{7};
     CHECK_FALSE(DecodeCodes(e, buf, n, "t", 0, n, static_cast<uint64_t>(page[max_at]), &out).ok());
     CHECK(out == std::vector<uint32_t>{7});
-    CHECK_FALSE(DecodeCodes(e, buf, n, "t", max_at, n - max_at,
-                            static_cast<uint64_t>(page[max_at]), &out).ok());
+    CHECK_FALSE(
+        DecodeCodes(e, buf, n, "t", max_at, n - max_at, static_cast<uint64_t>(page[max_at]), &out)
+            .ok());
     CHECK_FALSE(DecodeCodes(e, buf, n, "t", 5, n, 3000, &out).ok());  // past the page
     CHECK_FALSE(DecodeCodes(e, buf.substr(0, buf.size() - 1), n, "t", 0, n, 3000, &out).ok());
   }
@@ -162,14 +165,16 @@ TEST_CASE("Integer pages decode varints of every length and reject over-long one
   std::string buf;
   for (int64_t v : in) PutVarint(&buf, ZigZag(v));
   std::vector<int64_t> out;
-  REQUIRE(DecodeInts(Encoding::kPlainVarint, buf, static_cast<uint32_t>(in.size()), "t", &out).ok());
+  REQUIRE(
+      DecodeInts(Encoding::kPlainVarint, buf, static_cast<uint32_t>(in.size()), "t", &out).ok());
   CHECK(out == in);
   // A limit stops early; the values before it are the same.
   REQUIRE(DecodeInts(Encoding::kPlainVarint, buf, static_cast<uint32_t>(in.size()), "t", &out, 100)
               .ok());
   CHECK(std::vector<int64_t>(in.begin(), in.begin() + 100) == out);
   // Eleven bytes (or a tenth byte above 1) are rejected both mid-page and at the end.
-  for (const std::string& bad : {std::string(10, '\xff') + '\x01', std::string(9, '\xff') + '\x02'}) {
+  for (const std::string& bad :
+       {std::string(10, '\xff') + '\x01', std::string(9, '\xff') + '\x02'}) {
     const std::string mid = bad + std::string(20, '\x01');
     CHECK_FALSE(DecodeInts(Encoding::kPlainVarint, mid, 21, "t", &out).ok());
     const std::string tail = std::string(3, '\x01') + bad;
@@ -232,8 +237,7 @@ Encoding DoubleRoundTrip(const std::vector<double>& in, size_t* bytes = nullptr)
   return e;
 }
 
-TEST_CASE("Exact decimals are stored as scaled integers, other doubles as byte planes",
-          "[block]") {
+TEST_CASE("Exact decimals are stored as scaled integers, other doubles as byte planes", "[block]") {
   std::mt19937_64 rng(17);
   std::vector<double> prices, whole, thousandths, random, mixed;
   for (int i = 0; i < 2048; ++i) {

@@ -1,10 +1,9 @@
 // The job-parallel pushdown search against the decode-everything path (Querier::ForEachTrace +
 // the engine), with traces split between blocks and live data; early stop, progress and
 // cancellation.
-#include <catch2/catch.hpp>
-
 #include <google/protobuf/util/message_differencer.h>
 
+#include <catch2/catch.hpp>
 #include <functional>
 #include <random>
 #include <set>
@@ -40,12 +39,13 @@ tempopb::SearchResponse Slow(const SearchNode& node, const tempo::traceql::Searc
   ctx.tenant = node.tenant;
   tempo::traceql::InMemoryFetcher all;
   REQUIRE(node.querier
-              ->ForEachTrace(ctx, *options.start_unix_nano, *options.end_unix_nano,
-                             [&](tempo::traceql::TraceView&& view) {
-                               all.Add(std::move(view));
-                               return true;
-                             },
-                             nullptr, nullptr)
+              ->ForEachTrace(
+                  ctx, *options.start_unix_nano, *options.end_unix_nano,
+                  [&](tempo::traceql::TraceView&& view) {
+                    all.Add(std::move(view));
+                    return true;
+                  },
+                  nullptr, nullptr)
               .ok());
   tempopb::SearchResponse response;
   REQUIRE(tempo::traceql::Search(ctx, query, all, options, &response).ok());
@@ -69,8 +69,9 @@ tempopb::SearchResponse Fast(const tempo::querier::Querier& querier, const std::
 // Spans of a spanset come in no guaranteed order (traceql.md §17): compare them sorted.
 tempopb::SearchResponse Canonical(tempopb::SearchResponse r) {
   auto sort_spans = [](tempopb::SpanSet* set) {
-    std::sort(set->mutable_spans()->begin(), set->mutable_spans()->end(),
-              [](const tempopb::Span& x, const tempopb::Span& y) { return x.spanid() < y.spanid(); });
+    std::sort(
+        set->mutable_spans()->begin(), set->mutable_spans()->end(),
+        [](const tempopb::Span& x, const tempopb::Span& y) { return x.spanid() < y.spanid(); });
   };
   for (auto& t : *r.mutable_traces()) {
     for (auto& set : *t.mutable_spansets()) sort_spans(&set);
@@ -106,7 +107,8 @@ void Populate(SearchNode& node) {
       span.start_unix_nano = kBase + (t % 40) * kSecond + s * 1000;
       span.duration_nanos = (1 + rng() % 300) * 1'000'000;
       if (rng() % 3 == 0) span.attributes["db.system"] = rng() % 2 ? "postgresql" : "redis";
-      if (rng() % 4 == 0) span.attributes["http.status_code"] = std::to_string(200 + rng() % 4 * 100);
+      if (rng() % 4 == 0)
+        span.attributes["http.status_code"] = std::to_string(200 + rng() % 4 * 100);
       // The trace's home: one place, or (every fourth trace) spread over several.
       size_t place = t % 4 == 0 ? rng() % 4 : t % 4;
       parts[place].push_back(span);
@@ -331,7 +333,8 @@ TEST_CASE("Search reports progress and honours cancellation", "[querier][search]
                            ++calls;
                            CHECK(p.metrics().completedjobs() >= last_completed);
                            last_completed = p.metrics().completedjobs();
-                           for (const auto& t : p.traces()) CHECK(partial.insert(t.traceid()).second);
+                           for (const auto& t : p.traces())
+                             CHECK(partial.insert(t.traceid()).second);
                          })
                 .ok());
     CHECK(calls == response.metrics().totaljobs());
