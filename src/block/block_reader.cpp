@@ -197,6 +197,18 @@ Result<bool> BlockReader::FindTrace(const TraceId& id, tempopb::Trace* out) cons
   return true;
 }
 
+Result<bool> BlockReader::FindTraceSerialized(const TraceId& id, std::string* out) const {
+  out->clear();
+  const std::optional<uint64_t> row = FindRow(id);
+  if (!row) return false;
+  TEMPO_RETURN_IF_ERROR(
+      ReadTracesKeeping({*row}, nullptr, nullptr, [out](uint64_t, std::string_view bytes) {
+        out->assign(bytes);
+        return Status::Ok();
+      }));
+  return true;
+}
+
 Status BlockReader::ForEachTrace(
     const std::function<Status(const TraceId&, tempopb::Trace&&)>& fn) const {
   const std::string_view dir = index_->directory;
@@ -262,13 +274,14 @@ std::optional<uint64_t> BlockReader::FindRow(const TraceId& id) const {
 
 std::string_view BlockReader::trace_ids() const { return index_->directory; }
 
-Status BlockReader::ReadTraces(
-    const std::vector<uint64_t>& rows,
-    const std::function<Status(uint64_t, tempopb::Trace&&)>& fn) const {
+Status BlockReader::ReadTraces(const std::vector<uint64_t>& rows,
+                               const std::function<Status(uint64_t, tempopb::Trace&&)>& fn) const {
   return ForRowGroupsOf(rows, nullptr, nullptr, [&](const RowGroupSelection& g) {
     return g.assembler.Run(
         g.lo, g.hi, g.ids,
-        [&](uint64_t row, tempopb::Trace&& trace) { return fn(g.first_trace + row, std::move(trace)); },
+        [&](uint64_t row, tempopb::Trace&& trace) {
+          return fn(g.first_trace + row, std::move(trace));
+        },
         /*use_arena=*/false, &g.selected);
   });
 }
@@ -307,14 +320,16 @@ Status BlockReader::ForRowGroupsOf(
       ++wanted;
     }
     RowGroupAssembly assembly;
-    TEMPO_RETURN_IF_ERROR(assembly.Open(index_->footer, rg, read_,
-                                        lookup_reads_ == LookupReads::kPages &&
-                                            ReadByPages(wanted, n)));
+    TEMPO_RETURN_IF_ERROR(assembly.Open(
+        index_->footer, rg, read_, lookup_reads_ == LookupReads::kPages && ReadByPages(wanted, n)));
     TraceAssembler& assembler = *assembly.assembler;
     if (keep != nullptr) assembler.KeepAttributes(*keep);
     if (keep_intrinsics != nullptr) assembler.KeepIntrinsics(*keep_intrinsics);
     const RowGroupSelection selection{
-        assembler, lo, hi + 1, dir.substr((rg.first_trace + lo) * 16, (hi + 1 - lo) * 16),
+        assembler,
+        lo,
+        hi + 1,
+        dir.substr((rg.first_trace + lo) * 16, (hi + 1 - lo) * 16),
         std::vector<uint8_t>(selected.begin() + static_cast<ptrdiff_t>(lo),
                              selected.begin() + static_cast<ptrdiff_t>(hi + 1)),
         rg.first_trace};

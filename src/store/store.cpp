@@ -49,11 +49,10 @@ void Store::PollLoop() {
 }
 
 Status Store::Poll() {
-  const int64_t poll_started =
-      std::chrono::duration_cast<std::chrono::seconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count() -
-      1;
+  const int64_t poll_started = std::chrono::duration_cast<std::chrono::seconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count() -
+                               1;
   TEMPO_ASSIGN_OR_RETURN(std::vector<std::string> tenants, backend_.ListTenants());
   std::map<std::string, std::shared_ptr<const BlockMap>> fresh;
   std::map<std::string, std::set<std::string>> listed_ids, compacted_ids;
@@ -70,9 +69,10 @@ Status Store::Poll() {
     for (const std::string& id : ids) {
       listed.insert(id);
       TEMPO_ASSIGN_OR_RETURN(std::vector<std::string> objects, backend_.ListObjects(tenant, id));
-      bool has_meta = std::find(objects.begin(), objects.end(), backend::kMetaName) != objects.end();
-      bool compacted = std::find(objects.begin(), objects.end(), backend::kCompactedMetaName) !=
-                       objects.end();
+      bool has_meta =
+          std::find(objects.begin(), objects.end(), backend::kMetaName) != objects.end();
+      bool compacted =
+          std::find(objects.begin(), objects.end(), backend::kCompactedMetaName) != objects.end();
       if (compacted) compacted_set.insert(id);
       if (!has_meta || compacted) continue;  // not committed yet, or replaced
       if (known) {
@@ -134,7 +134,8 @@ Status Store::Poll() {
 
 void Store::HideReplaced(BlockMap* blocks, std::set<std::string>* retired) {
   std::set<std::string> replaced;
-  for (const auto& [id, meta] : *blocks) replaced.insert(meta.replaces.begin(), meta.replaces.end());
+  for (const auto& [id, meta] : *blocks)
+    replaced.insert(meta.replaces.begin(), meta.replaces.end());
   for (const std::string& id : replaced) {
     blocks->erase(id);
     retired->insert(id);
@@ -183,9 +184,8 @@ std::vector<block::BlockMeta> Store::Blocks(const std::string& tenant) const {
   std::vector<block::BlockMeta> out;
   out.reserve(blocks->size());
   for (const auto& [id, meta] : *blocks) out.push_back(meta);
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    return a.start_unix_nano < b.start_unix_nano;
-  });
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.start_unix_nano < b.start_unix_nano; });
   return out;
 }
 
@@ -216,18 +216,18 @@ Result<std::shared_ptr<const block::BlockReader>> Store::Reader(
     }
   }
   // The file stays open while the reader is cached (at most max_open_readers of them).
-  TEMPO_ASSIGN_OR_RETURN(std::unique_ptr<backend::RangeReader> file,
-                         backend_.OpenRangeReader(meta.tenant_id, meta.block_id,
-                                                  backend::kDataName));
+  TEMPO_ASSIGN_OR_RETURN(
+      std::unique_ptr<backend::RangeReader> file,
+      backend_.OpenRangeReader(meta.tenant_id, meta.block_id, backend::kDataName));
   const block::LookupReads lookup_reads =
       file->small_reads_cheap() ? block::LookupReads::kPages : block::LookupReads::kRowGroup;
   std::shared_ptr<const backend::RangeReader> shared_file = std::move(file);
   block::ReadAtFn read = [shared_file](uint64_t offset, uint64_t length) {
     return shared_file->ReadAt(offset, length);
   };
-  TEMPO_ASSIGN_OR_RETURN(std::unique_ptr<block::BlockReader> opened,
-                         block::BlockReader::Open(std::move(read), meta.size_bytes,
-                                                   meta.footer_size, lookup_reads));
+  TEMPO_ASSIGN_OR_RETURN(
+      std::unique_ptr<block::BlockReader> opened,
+      block::BlockReader::Open(std::move(read), meta.size_bytes, meta.footer_size, lookup_reads));
   std::shared_ptr<const block::BlockReader> reader = std::move(opened);
   std::lock_guard<std::mutex> lock(mu_);
   if (auto it = lru_index_.find(key); it != lru_index_.end()) return it->second->second;
@@ -265,18 +265,17 @@ Status Store::FindTrace(const RequestContext& ctx, const TraceId& id,
     }
     Result<std::shared_ptr<const block::BlockReader>> reader = Reader(meta);
     if (!reader.ok()) {
-      return Status(reader.status().code(), "block " + meta.tenant_id + "/" + meta.block_id +
-                                                ": " + reader.status().message());
+      return Status(reader.status().code(), "block " + meta.tenant_id + "/" + meta.block_id + ": " +
+                                                reader.status().message());
     }
     if (!(*reader)->MayContain(id)) continue;
-    tempopb::Trace trace;
-    Result<bool> found = (*reader)->FindTrace(id, &trace);
+    std::string bytes;
+    Result<bool> found = (*reader)->FindTraceSerialized(id, &bytes);
     if (!found.ok()) {
       return Status(found.status().code(),
                     "block " + meta.block_id + ": " + found.status().message());
     }
     if (!*found) continue;
-    std::string bytes = trace.SerializeAsString();
     if (inspected_bytes) *inspected_bytes += bytes.size();
     fragments->push_back(std::move(bytes));
   }
@@ -291,8 +290,8 @@ Status Store::ForEachTrace(
   }
   Result<std::shared_ptr<const block::BlockReader>> reader = Reader(meta);
   if (!reader.ok()) {
-    return Status(reader.status().code(), "block " + meta.tenant_id + "/" + meta.block_id +
-                                              ": " + reader.status().message());
+    return Status(reader.status().code(), "block " + meta.tenant_id + "/" + meta.block_id + ": " +
+                                              reader.status().message());
   }
   std::shared_ptr<const TombstoneList> deleted =
       tombstones_ ? tombstones_->ForTenant(ctx.tenant) : nullptr;
@@ -304,7 +303,7 @@ Status Store::ForEachTrace(
 }
 
 Result<std::vector<std::string>> Store::BlocksHolding(const std::string& tenant,
-                                                       const TraceId& id) const {
+                                                      const TraceId& id) const {
   std::vector<std::string> out;
   const std::string hex = id.ToHex();
   for (const block::BlockMeta& meta : Blocks(tenant)) {

@@ -52,6 +52,9 @@ class BlockReader {
   // (every OTLP field; spans of a ScopeSpans in depth-first order) and returns true. Returns
   // false if the block does not hold the trace. Errors: kCorruption, errors of the read function.
   Result<bool> FindTrace(const TraceId& id, tempopb::Trace* out) const;
+  // FindTrace handing the trace serialized into `*out` (the bytes libprotobuf writes for
+  // FindTrace's message), written straight from its rows: no message is built and freed.
+  Result<bool> FindTraceSerialized(const TraceId& id, std::string* out) const;
 
   // Calls `fn` for every trace in ascending ID order, one row group at a time (memory is bounded
   // by one decoded row group). Stops at and returns the first error of `fn` or of decoding. The
@@ -115,10 +118,10 @@ class BlockReader {
   // only the attribute columns whose entry in `keep` (one per footer column) is 1 and the fixed
   // columns whose entry in `keep_intrinsics` (one per Col) is 1; null: all of them
   // (TraceAssembler::KeepAttributes / KeepIntrinsics, RunSerialized).
-  Status ReadTracesKeeping(const std::vector<uint64_t>& rows, const std::vector<uint8_t>* keep,
-                           const std::vector<uint8_t>* keep_intrinsics,
-                           const std::function<Status(uint64_t row, std::string_view bytes)>& fn)
-      const;
+  Status ReadTracesKeeping(
+      const std::vector<uint64_t>& rows, const std::vector<uint8_t>* keep,
+      const std::vector<uint8_t>* keep_intrinsics,
+      const std::function<Status(uint64_t row, std::string_view bytes)>& fn) const;
 
   friend class BlockFetcher;  // scans columns of row groups (block_fetcher.cpp)
   friend class BlockTags;     // reads catalogs and dictionaries (block_tags.cpp)

@@ -1,12 +1,11 @@
 #include "tempo/api/http_api.h"
 
-#include <cerrno>
-#include <cstdlib>
-#include <set>
-
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>
+#include <cerrno>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "api/http/handler_util.h"
 #include "tempo/api/build_info.h"
@@ -72,8 +71,8 @@ Status HttpApi::Start() {
   options.port = config_.http_listen_port;
   options.gzip_responses = true;
   options.max_body_bytes = 4ull << 20;
-  options.idle_timeout = std::chrono::duration_cast<std::chrono::seconds>(
-      config_.http_server_idle_timeout);
+  options.idle_timeout =
+      std::chrono::duration_cast<std::chrono::seconds>(config_.http_server_idle_timeout);
   server_ = std::make_unique<net::HttpServer>(io_, options, BuildRouter(), registry_);
   TEMPO_RETURN_IF_ERROR(server_->Start());
   LOG_INFO << "HTTP API listening on " << options.address << ":" << server_->port();
@@ -106,23 +105,24 @@ net::Router HttpApi::BuildRouter() {
       respond(Text(req.message, http::status::ok, "ready\n"));
     }
   });
-  router.Handle("/api/status/buildinfo", "api_status_buildinfo",
-                [](net::IncomingRequest&& req, net::Responder respond) {
-                  const BuildInfo& b = GetBuildInfo();
-                  nlohmann::ordered_json j = {{"version", b.version},        {"revision", b.revision},
-                                      {"branch", b.branch},          {"buildUser", b.build_user},
-                                      {"buildDate", b.build_date},   {"goVersion", ""}};
-                  respond(net::MakeResponse(req.message, http::status::ok, j.dump() + "\n",
-                                            "application/json"));
-                });
-  router.Handle("/status/version", "status_version",
-                [](net::IncomingRequest&& req, net::Responder respond) {
-                  const BuildInfo& b = GetBuildInfo();
-                  respond(Text(req.message, http::status::ok,
-                               "tempo, version " + b.version + " (branch: " + b.branch +
-                                   ", revision: " + b.revision + ")\n  build date: " +
-                                   b.build_date + "\n  compiler: " + b.compiler + "\n"));
-                });
+  router.Handle(
+      "/api/status/buildinfo", "api_status_buildinfo",
+      [](net::IncomingRequest&& req, net::Responder respond) {
+        const BuildInfo& b = GetBuildInfo();
+        nlohmann::ordered_json j = {{"version", b.version},      {"revision", b.revision},
+                                    {"branch", b.branch},        {"buildUser", b.build_user},
+                                    {"buildDate", b.build_date}, {"goVersion", ""}};
+        respond(
+            net::MakeResponse(req.message, http::status::ok, j.dump() + "\n", "application/json"));
+      });
+  router.Handle(
+      "/status/version", "status_version", [](net::IncomingRequest&& req, net::Responder respond) {
+        const BuildInfo& b = GetBuildInfo();
+        respond(Text(req.message, http::status::ok,
+                     "tempo, version " + b.version + " (branch: " + b.branch +
+                         ", revision: " + b.revision + ")\n  build date: " + b.build_date +
+                         "\n  compiler: " + b.compiler + "\n"));
+      });
   router.Handle("/status/overrides", "status_overrides",
                 [this](net::IncomingRequest&& req, net::Responder respond) {
                   HandleStatusOverrides(std::move(req), std::move(respond));
@@ -189,8 +189,8 @@ void HttpApi::HandleTraceById(net::IncomingRequest&& incoming, net::Responder re
   }
   auto query = net::ParseQuery(incoming.query);
   querier::TimeRange range;
-  for (auto [name, slot] : {std::pair{"start", &range.start_seconds},
-                            std::pair{"end", &range.end_seconds}}) {
+  for (auto [name, slot] :
+       {std::pair{"start", &range.start_seconds}, std::pair{"end", &range.end_seconds}}) {
     if (Status s = ParseSeconds(query, name, slot); !s.ok()) {
       respond(Text(request, http::status::bad_request, s.message()));
       return;
@@ -214,14 +214,21 @@ void HttpApi::HandleTraceById(net::IncomingRequest&& incoming, net::Responder re
   boost::asio::post(query_pool_, [this, v2, tenants = std::move(tenants), id = *id, range,
                                   header = net::HttpRequest(request.base()),
                                   respond = std::move(respond)]() {
-    tempopb::TraceByIDResponse response;
+    // One arena for the whole answer: a trace of 50,000 spans is hundreds of thousands of
+    // messages and strings, which the heap allocates and frees one by one.
+    google::protobuf::ArenaOptions arena_options;
+    arena_options.start_block_size = 64 * 1024;
+    arena_options.max_block_size = 4 * 1024 * 1024;
+    google::protobuf::Arena arena(arena_options);
+    tempopb::TraceByIDResponse& response =
+        *google::protobuf::Arena::CreateMessage<tempopb::TraceByIDResponse>(&arena);
     tempopb::Trace* trace = response.mutable_trace();
     uint64_t inspected = 0;
     bool found = false;
     for (const std::string& tenant : tenants) {
       RequestContext ctx;
       ctx.tenant = tenant;
-      tempopb::Trace part;
+      tempopb::Trace& part = *google::protobuf::Arena::CreateMessage<tempopb::Trace>(&arena);
       querier::TraceByIdStats stats;
       Status s = querier_.FindTraceByID(ctx, id, range, &part, &stats);
       inspected += stats.inspected_bytes;
