@@ -175,37 +175,12 @@ Result<std::unique_ptr<BlockReader>> BlockReader::Open(ReadAtFn read, uint64_t s
 bool BlockReader::MayContain(const TraceId& id) const { return index_->bloom.MayContain(id); }
 
 Result<bool> BlockReader::FindTrace(const TraceId& id, tempopb::Trace* out) const {
-  const std::optional<uint64_t> found = FindRow(id);
-  if (!found) return false;
-  const uint64_t global_row = *found;
-  const RowGroupMeta& rg = RowGroupOf(index_->footer, global_row);
-  const uint64_t row = global_row - rg.first_trace;
-  const std::string_view trace_id = std::string_view(index_->directory).substr(global_row * 16, 16);
-  auto take = [&](uint64_t, tempopb::Trace&& trace) {
-    *out = std::move(trace);
-    return Status::Ok();
-  };
   out->Clear();
-  if (lookup_reads_ == LookupReads::kPages) {
-    TraceAssembler assembler(index_->footer, rg, read_);
-    TEMPO_RETURN_IF_ERROR(assembler.Run(row, row + 1, trace_id, take));
-    return true;
-  }
-  TEMPO_ASSIGN_OR_RETURN(std::string bytes, ReadBlockRange(read_, rg.offset, rg.length));
-  TraceAssembler assembler(index_->footer, rg, bytes);
-  TEMPO_RETURN_IF_ERROR(assembler.Run(row, row + 1, trace_id, take));
-  return true;
-}
-
-Result<bool> BlockReader::FindTraceSerialized(const TraceId& id, std::string* out) const {
-  out->clear();
   const std::optional<uint64_t> row = FindRow(id);
   if (!row) return false;
-  TEMPO_RETURN_IF_ERROR(
-      ReadTracesKeeping({*row}, nullptr, nullptr, [out](uint64_t, std::string_view bytes) {
-        out->assign(bytes);
-        return Status::Ok();
-      }));
+  TEMPO_RETURN_IF_ERROR(ForRowGroupsOf({*row}, nullptr, nullptr, [out](const RowGroupSelection& g) {
+    return g.assembler.RunInto(g.lo, g.hi, g.ids, g.selected, [out](uint64_t) { return out; });
+  }));
   return true;
 }
 

@@ -78,7 +78,6 @@ std::vector<uint8_t> SearchIntrinsics(const traceql::FetchRequest& request) {
   return keep;
 }
 
-
 TraceAssembler::TraceAssembler(const Footer& footer, const RowGroupMeta& row_group,
                                std::string_view bytes)
     : footer_(footer),
@@ -139,7 +138,8 @@ Status TraceAssembler::DecodeTables(uint64_t first, uint64_t last) {
     if (b.size() != count + 1) return BadBlockData("trace row bounds");
     for (size_t i = 0; i < b.size(); ++i) {
       if (b[i] > row_group_.rows[Idx(table)] || (i > 0 && b[i] < b[i - 1])) {
-        return BadBlockData(std::string(TableName(table)) + " row bounds out of order or out of range");
+        return BadBlockData(std::string(TableName(table)) +
+                            " row bounds out of order or out of range");
       }
     }
   }
@@ -262,7 +262,7 @@ Status TraceAssembler::DecodeAttributes(Table table) {
     if (before + within > stored ||
         (hi == row_group_.rows[Idx(table)] && before + within != stored)) {
       status = BadBlockData("attribute column '" + footer_.columns[c].DisplayName() +
-                   "' does not match the attribute shapes");
+                            "' does not match the attribute shapes");
       continue;
     }
     status = reader_.Read(c, before, before + within, &attr_values_[c]);
@@ -370,9 +370,19 @@ Status TraceAssembler::RunOwned(
   });
 }
 
-Status TraceAssembler::RunSerialized(
-    uint64_t first, uint64_t last, std::string_view ids, const std::vector<uint8_t>& selected,
-    const std::function<Status(uint64_t, std::string_view)>& fn) {
+Status TraceAssembler::RunInto(uint64_t first, uint64_t last, std::string_view ids,
+                               const std::vector<uint8_t>& selected,
+                               const std::function<tempopb::Trace*(uint64_t)>& target) {
+  return ForSelected(first, last, ids, selected, [&](size_t i, size_t k) {
+    tempopb::Trace* trace = target(first + k);
+    trace->Clear();
+    return Assemble(i, ids.substr(k * 16, 16), trace);
+  });
+}
+
+Status TraceAssembler::RunSerialized(uint64_t first, uint64_t last, std::string_view ids,
+                                     const std::vector<uint8_t>& selected,
+                                     const std::function<Status(uint64_t, std::string_view)>& fn) {
   std::string bytes;
   return ForSelected(first, last, ids, selected, [&](size_t i, size_t k) {
     TEMPO_RETURN_IF_ERROR(Rows(i, ids.substr(k * 16, 16), &rows_));

@@ -62,10 +62,14 @@ class TraceAssembler {
   // For a few selected rows of [first, last) (`selected` as for Run, required): each selected
   // trace is built on its own protobuf arena, owned by the shared_ptr handed to `fn` (a trace of
   // thousands of messages costs a few block allocations, not one per message and string).
-  Status RunOwned(uint64_t first, uint64_t last, std::string_view ids,
-                  const std::vector<uint8_t>& selected,
-                  const std::function<Status(uint64_t row,
-                                             std::shared_ptr<const tempopb::Trace> trace)>& fn);
+  Status RunOwned(
+      uint64_t first, uint64_t last, std::string_view ids, const std::vector<uint8_t>& selected,
+      const std::function<Status(uint64_t row, std::shared_ptr<const tempopb::Trace> trace)>& fn);
+  // For selected rows of [first, last) (`selected` as for Run, required): builds each selected
+  // trace into the message `target(row)` returns (cleared first; on its arena if it has one).
+  Status RunInto(uint64_t first, uint64_t last, std::string_view ids,
+                 const std::vector<uint8_t>& selected,
+                 const std::function<tempopb::Trace*(uint64_t row)>& target);
   // The same, handing each selected trace as its serialized tempopb.Trace (valid during the
   // call), written straight from its rows (TraceRows::AppendSerialized): no message is built.
   Status RunSerialized(uint64_t first, uint64_t last, std::string_view ids,
@@ -129,15 +133,15 @@ class TraceAssembler {
   std::vector<uint64_t> range_before_, range_within_;
   std::vector<uint64_t> shape_before_, shape_within_;  // by shape index
   std::vector<uint8_t> range_used_;
-  std::vector<uint8_t> keep_;  // KeepAttributes; empty: all
+  std::vector<uint8_t> keep_;             // KeepAttributes; empty: all
   std::vector<uint8_t> keep_intrinsics_;  // KeepIntrinsics; empty: all
   bool kept(uint32_t column) const { return keep_.empty() || keep_[column] != 0; }
-  bool owners_built_ = false;  // resources_ and scopes_ hold the whole row group's
+  bool owners_built_ = false;                 // resources_ and scopes_ hold the whole row group's
   std::vector<TraceRows::Attr> owner_attrs_;  // the attributes of resources_ and scopes_
   std::vector<TraceRows::Owner> resources_, scopes_;
-  TraceRows rows_;                             // Assemble's layout of the trace it builds
-  std::vector<uint32_t> span_scope_spans_;     // Rows: the scope spans index of each span
-  std::vector<uint32_t> scope_spans_fill_;     // Rows: next position in span_order per scope spans
+  TraceRows rows_;                          // Assemble's layout of the trace it builds
+  std::vector<uint32_t> span_scope_spans_;  // Rows: the scope spans index of each span
+  std::vector<uint32_t> scope_spans_fill_;  // Rows: next position in span_order per scope spans
 };
 
 }  // namespace tempo::block

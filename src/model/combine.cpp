@@ -65,16 +65,77 @@ class SeenSpans {
 
 }  // namespace
 
+namespace {
+
+// Merges parsed fragments into one trace (see CombineFragments), in order of Add.
+class Combiner {
+ public:
+  explicit Combiner(tempopb::Trace* out) : out_(out) { out_->Clear(); }
+
+  // Moves the spans, resources and scopes of `fragment` (left valid, unspecified) into `out`.
+  void Add(tempopb::Trace& fragment) {
+    for (ResourceSpans& rs : *fragment.mutable_resourcespans()) {
+      auto [rit, rnew] = resource_index_.try_emplace(ResourceKey(rs), out_->resourcespans_size());
+      if (rnew) {
+        ResourceSpans* dst = out_->add_resourcespans();
+        *dst->mutable_resource() = std::move(*rs.mutable_resource());
+        dst->set_schema_url(rs.schema_url());
+        EnsureServiceName(dst);
+      }
+      ResourceSpans* dst_rs = out_->mutable_resourcespans(rit->second);
+      for (ScopeSpans& ss : *rs.mutable_scope_spans()) {
+        auto [sit, snew] =
+            scope_index_.try_emplace({rit->second, ScopeKey(ss)}, dst_rs->scope_spans_size());
+        if (snew) {
+          ScopeSpans* dst = dst_rs->add_scope_spans();
+          *dst->mutable_scope() = std::move(*ss.mutable_scope());
+          dst->set_schema_url(ss.schema_url());
+        }
+        ScopeSpans* dst_ss = dst_rs->mutable_scope_spans(sit->second);
+        for (Span& span : *ss.mutable_spans()) {
+          if (!seen_spans_.Insert(span.span_id(), static_cast<int>(span.kind()))) {
+            ++stats_.duplicate_spans;
+            continue;
+          }
+          // Grafana reads span.status without a nil check: make it present.
+          span.mutable_status();
+          *dst_ss->add_spans() = std::move(span);
+          ++stats_.spans;
+        }
+      }
+    }
+  }
+
+  // Drops containers left empty because all their spans were duplicates.
+  void Finish(CombineStats* stats) {
+    auto* all_rs = out_->mutable_resourcespans();
+    for (int r = all_rs->size() - 1; r >= 0; --r) {
+      auto* all_ss = all_rs->Mutable(r)->mutable_scope_spans();
+      for (int s = all_ss->size() - 1; s >= 0; --s) {
+        if (all_ss->Get(s).spans_size() == 0) all_ss->DeleteSubrange(s, 1);
+      }
+      if (all_ss->empty()) all_rs->DeleteSubrange(r, 1);
+    }
+    if (stats) *stats = stats_;
+  }
+
+  CombineStats& stats() { return stats_; }
+
+ private:
+  tempopb::Trace* out_;
+  std::map<std::string, int> resource_index_;               // key -> index in out
+  std::map<std::pair<int, std::string>, int> scope_index_;  // (resource, key) -> index
+  SeenSpans seen_spans_;
+  CombineStats stats_;
+};
+
+}  // namespace
+
 Status CombineFragments(const std::vector<std::string_view>& fragments, tempopb::Trace* out,
                         CombineStats* stats) {
-  CombineStats local;
-  out->Clear();
-  std::map<std::string, int> resource_index;               // key -> index in out
-  std::map<std::pair<int, std::string>, int> scope_index;  // (resource, key) -> index
-  SeenSpans seen_spans;
-
+  Combiner combiner(out);
   for (std::string_view data : fragments) {
-    local.input_bytes += data.size();
+    combiner.stats().input_bytes += data.size();
     // On `out`'s arena when it has one: parsing then allocates from the arena, and moving spans
     // into `out` swaps pointers instead of copying across arenas.
     tempopb::Trace heap_fragment;
@@ -86,48 +147,17 @@ Status CombineFragments(const std::vector<std::string_view>& fragments, tempopb:
       return CorruptionError("a stored trace fragment does not parse (" +
                              std::to_string(data.size()) + " bytes)");
     }
-    for (ResourceSpans& rs : *fragment.mutable_resourcespans()) {
-      auto [rit, rnew] = resource_index.try_emplace(ResourceKey(rs), out->resourcespans_size());
-      if (rnew) {
-        ResourceSpans* dst = out->add_resourcespans();
-        *dst->mutable_resource() = std::move(*rs.mutable_resource());
-        dst->set_schema_url(rs.schema_url());
-        EnsureServiceName(dst);
-      }
-      ResourceSpans* dst_rs = out->mutable_resourcespans(rit->second);
-      for (ScopeSpans& ss : *rs.mutable_scope_spans()) {
-        auto [sit, snew] =
-            scope_index.try_emplace({rit->second, ScopeKey(ss)}, dst_rs->scope_spans_size());
-        if (snew) {
-          ScopeSpans* dst = dst_rs->add_scope_spans();
-          *dst->mutable_scope() = std::move(*ss.mutable_scope());
-          dst->set_schema_url(ss.schema_url());
-        }
-        ScopeSpans* dst_ss = dst_rs->mutable_scope_spans(sit->second);
-        for (Span& span : *ss.mutable_spans()) {
-          if (!seen_spans.Insert(span.span_id(), static_cast<int>(span.kind()))) {
-            ++local.duplicate_spans;
-            continue;
-          }
-          // Grafana reads span.status without a nil check: make it present.
-          span.mutable_status();
-          *dst_ss->add_spans() = std::move(span);
-          ++local.spans;
-        }
-      }
-    }
+    combiner.Add(fragment);
   }
-  // Drop containers left empty because all their spans were duplicates.
-  auto* all_rs = out->mutable_resourcespans();
-  for (int r = all_rs->size() - 1; r >= 0; --r) {
-    auto* all_ss = all_rs->Mutable(r)->mutable_scope_spans();
-    for (int s = all_ss->size() - 1; s >= 0; --s) {
-      if (all_ss->Get(s).spans_size() == 0) all_ss->DeleteSubrange(s, 1);
-    }
-    if (all_ss->empty()) all_rs->DeleteSubrange(r, 1);
-  }
-  if (stats) *stats = local;
+  combiner.Finish(stats);
   return Status::Ok();
+}
+
+void CombineTraces(const std::vector<tempopb::Trace*>& fragments, tempopb::Trace* out,
+                   CombineStats* stats) {
+  Combiner combiner(out);
+  for (tempopb::Trace* fragment : fragments) combiner.Add(*fragment);
+  combiner.Finish(stats);
 }
 
 }  // namespace tempo::model

@@ -22,9 +22,8 @@ Querier::Querier(const ingester::Ingester& ingester, const store::Store& store,
 
 Querier::~Querier() = default;
 
-Status Querier::FindTraceByID(const RequestContext& ctx, const TraceId& id,
-                              const TimeRange& range, tempopb::Trace* out,
-                              TraceByIdStats* stats) const {
+Status Querier::FindTraceByID(const RequestContext& ctx, const TraceId& id, const TimeRange& range,
+                              tempopb::Trace* out, TraceByIdStats* stats) const {
   // Live traces are always searched: the time range only prunes blocks, and a trace found outside
   // the window may still be returned (spec/query-api.md §8.4).
   // Blocks first, then live data: a trace being cut may briefly be in both, which the
@@ -33,16 +32,27 @@ Status Querier::FindTraceByID(const RequestContext& ctx, const TraceId& id,
   if (const store::Tombstones* t = store_.tombstones(); t && t->Contains(ctx.tenant, id)) {
     return NotFoundError("trace not found");
   }
-  std::vector<std::string> fragments;
-  uint64_t block_bytes = 0;
-  TEMPO_RETURN_IF_ERROR(store_.FindTrace(ctx, id, range.start_seconds, range.end_seconds,
-                                         &fragments, &block_bytes));
+  // The parts are built on `out`'s arena when it has one, so that combining moves them.
+  google::protobuf::Arena local;
+  google::protobuf::Arena* arena = out->GetArena() != nullptr ? out->GetArena() : &local;
+  std::vector<tempopb::Trace*> parts;
+  uint64_t inspected = 0;
+  TEMPO_RETURN_IF_ERROR(
+      store_.FindTrace(ctx, id, range.start_seconds, range.end_seconds, arena, &parts, &inspected));
   std::optional<ingester::LiveTraceView> live = ingester_.FindTraceByID(ctx.tenant, id);
-  if (fragments.empty() && !live) return NotFoundError("trace not found");
-  std::vector<std::string_view> views(fragments.begin(), fragments.end());
-  if (live) views.push_back(live->data.view());
+  if (parts.empty() && !live) return NotFoundError("trace not found");
+  if (live) {
+    const std::string_view data = live->data.view();
+    auto* part = google::protobuf::Arena::CreateMessage<tempopb::Trace>(arena);
+    if (!part->ParseFromArray(data.data(), static_cast<int>(data.size()))) {
+      return CorruptionError("the live data of trace " + id.ToHex() + " does not parse");
+    }
+    inspected += data.size();
+    parts.push_back(part);
+  }
   model::CombineStats combine;
-  TEMPO_RETURN_IF_ERROR(model::CombineFragments(views, out, &combine));
+  model::CombineTraces(parts, out, &combine);
+  combine.input_bytes = inspected;
   if (stats) {
     stats->inspected_bytes = combine.input_bytes;
     stats->spans = combine.spans;

@@ -253,6 +253,18 @@ Result<std::shared_ptr<const block::BlockReader>> Store::OpenReader(
 Status Store::FindTrace(const RequestContext& ctx, const TraceId& id,
                         std::optional<int64_t> start_seconds, std::optional<int64_t> end_seconds,
                         std::vector<std::string>* fragments, uint64_t* inspected_bytes) const {
+  google::protobuf::Arena arena;
+  std::vector<tempopb::Trace*> parts;
+  TEMPO_RETURN_IF_ERROR(
+      FindTrace(ctx, id, start_seconds, end_seconds, &arena, &parts, inspected_bytes));
+  for (const tempopb::Trace* part : parts) fragments->push_back(part->SerializeAsString());
+  return Status::Ok();
+}
+
+Status Store::FindTrace(const RequestContext& ctx, const TraceId& id,
+                        std::optional<int64_t> start_seconds, std::optional<int64_t> end_seconds,
+                        google::protobuf::Arena* arena, std::vector<tempopb::Trace*>* parts,
+                        uint64_t* inspected_bytes) const {
   if (tombstones_ && tombstones_->Contains(ctx.tenant, id)) return Status::Ok();  // deleted
   const std::string hex = id.ToHex();
   for (const block::BlockMeta& meta : Blocks(ctx.tenant)) {
@@ -269,15 +281,15 @@ Status Store::FindTrace(const RequestContext& ctx, const TraceId& id,
                                                 reader.status().message());
     }
     if (!(*reader)->MayContain(id)) continue;
-    std::string bytes;
-    Result<bool> found = (*reader)->FindTraceSerialized(id, &bytes);
+    auto* part = google::protobuf::Arena::CreateMessage<tempopb::Trace>(arena);
+    Result<bool> found = (*reader)->FindTrace(id, part);
     if (!found.ok()) {
       return Status(found.status().code(),
                     "block " + meta.block_id + ": " + found.status().message());
     }
     if (!*found) continue;
-    if (inspected_bytes) *inspected_bytes += bytes.size();
-    fragments->push_back(std::move(bytes));
+    if (inspected_bytes) *inspected_bytes += part->ByteSizeLong();
+    parts->push_back(part);
   }
   return Status::Ok();
 }

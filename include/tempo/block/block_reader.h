@@ -48,13 +48,11 @@ class BlockReader {
   bool MayContain(const TraceId& id) const;
 
   // Looks `id` up in the directory; if present, reads its row group (or, with
-  // LookupReads::kPages, the pages of it that hold the trace) and fills `out` with the whole trace
-  // (every OTLP field; spans of a ScopeSpans in depth-first order) and returns true. Returns
-  // false if the block does not hold the trace. Errors: kCorruption, errors of the read function.
+  // LookupReads::kPages, the pages of it that hold the trace, unless the row group is small) and
+  // fills `out` with the whole trace (every OTLP field; spans of a ScopeSpans in depth-first
+  // order), built on `out`'s arena when it has one, and returns true. Returns false if the block
+  // does not hold the trace. Errors: kCorruption, errors of the read function.
   Result<bool> FindTrace(const TraceId& id, tempopb::Trace* out) const;
-  // FindTrace handing the trace serialized into `*out` (the bytes libprotobuf writes for
-  // FindTrace's message), written straight from its rows: no message is built and freed.
-  Result<bool> FindTraceSerialized(const TraceId& id, std::string* out) const;
 
   // Calls `fn` for every trace in ascending ID order, one row group at a time (memory is bounded
   // by one decoded row group). Stops at and returns the first error of `fn` or of decoding. The

@@ -30,4 +30,10 @@ struct CombineStats {
 Status CombineFragments(const std::vector<std::string_view>& fragments, tempopb::Trace* out,
                         CombineStats* stats);
 
+// CombineFragments for fragments already parsed: their spans, resources and scopes are moved
+// into `out` (the fragments are left valid but unspecified), which costs no copy when they are
+// on `out`'s arena. stats->input_bytes stays 0.
+void CombineTraces(const std::vector<tempopb::Trace*>& fragments, tempopb::Trace* out,
+                   CombineStats* stats);
+
 }  // namespace tempo::model

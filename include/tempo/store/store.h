@@ -27,6 +27,9 @@ class BlockReader;
 namespace tempopb {
 class Trace;
 }
+namespace google::protobuf {
+class Arena;
+}
 
 namespace tempo::store {
 
@@ -82,6 +85,12 @@ class Store : public Service {
   Status FindTrace(const RequestContext& ctx, const TraceId& id,
                    std::optional<int64_t> start_seconds, std::optional<int64_t> end_seconds,
                    std::vector<std::string>* fragments, uint64_t* inspected_bytes) const;
+  // The same, appending every hit as a message built on `arena` to `parts` (no bytes in
+  // between); `inspected_bytes` counts their serialized sizes.
+  Status FindTrace(const RequestContext& ctx, const TraceId& id,
+                   std::optional<int64_t> start_seconds, std::optional<int64_t> end_seconds,
+                   google::protobuf::Arena* arena, std::vector<tempopb::Trace*>* parts,
+                   uint64_t* inspected_bytes) const;
 
   // IDs of the visible blocks of `tenant` that hold trace `id` (ID range, bloom filter, then
   // trace-ID directory; no trace is decoded), tombstones or not. Errors: as OpenReader.
