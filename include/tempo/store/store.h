@@ -85,8 +85,8 @@ class Store : public Service {
   Status FindTrace(const RequestContext& ctx, const TraceId& id,
                    std::optional<int64_t> start_seconds, std::optional<int64_t> end_seconds,
                    std::vector<std::string>* fragments, uint64_t* inspected_bytes) const;
-  // The same, appending every hit as a message built on `arena` to `parts` (no bytes in
-  // between); `inspected_bytes` counts their serialized sizes.
+  // The same, appending every hit as a message built on `arena` (required; it owns them) to
+  // `parts` (no bytes in between); `inspected_bytes` counts their serialized sizes.
   Status FindTrace(const RequestContext& ctx, const TraceId& id,
                    std::optional<int64_t> start_seconds, std::optional<int64_t> end_seconds,
                    google::protobuf::Arena* arena, std::vector<tempopb::Trace*>* parts,
