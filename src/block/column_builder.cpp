@@ -59,6 +59,20 @@ void ColumnBuilder::AddString(std::string_view v) {
     codes_.push_back(last_code_);
     return;
   }
+  if (unique_) {
+    last_code_ = static_cast<uint32_t>(dict_.size());
+    last_ = dict_.emplace_back(arena_.Copy(v));
+    codes_.push_back(last_code_);
+    return;
+  }
+  if (codes_.size() == kUniqueProbe && dict_.size() * 16 >= codes_.size() * 15) {
+    // At least 15/16 distinct so far: a dictionary would not pay off (UseDictionary).
+    unique_ = true;
+    slots_ = {};
+    dict_hashes_ = {};
+    AddString(v);
+    return;
+  }
   if ((dict_.size() + 1) * 2 > slots_.size()) Grow();  // load factor <= 1/2
   const uint64_t hash = HashBytes(v);
   const size_t mask = slots_.size() - 1;
@@ -118,7 +132,7 @@ bool ColumnBuilder::AllDefault() const {
 
 bool ColumnBuilder::UseDictionary() const {
   // A dictionary pays off once values repeat; for (nearly) unique values plain is smaller.
-  return type_ == PhysicalType::kString && dict_.size() * 4 <= codes_.size() * 3 + 64;
+  return type_ == PhysicalType::kString && !unique_ && dict_.size() * 4 <= codes_.size() * 3 + 64;
 }
 
 std::vector<uint32_t> ColumnBuilder::PageCuts(const PageLimits& limits) const {
@@ -144,8 +158,7 @@ std::vector<uint32_t> ColumnBuilder::PageCuts(const PageLimits& limits) const {
 }
 
 Status ColumnBuilder::Encode(std::span<const uint32_t> cuts, const PageLimits& limits,
-                             PageCompressor& compressor,
-                             std::string* out, ChunkMeta* meta) {
+                             PageCompressor& compressor, std::string* out, ChunkMeta* meta) {
   const size_t start = out->size();
   meta->num_values = size();
   meta->raw_bytes = 0;
@@ -207,8 +220,8 @@ Status ColumnBuilder::Encode(std::span<const uint32_t> cuts, const PageLimits& l
       std::span<const std::string_view> entries(sorted.data() + first, end - first);
       EncodeDictionary(entries, &payload);
       size_t before = out->size();
-      TEMPO_RETURN_IF_ERROR(compressor.Append(
-          Encoding::kDictionary, static_cast<uint32_t>(entries.size()), payload, out));
+      TEMPO_RETURN_IF_ERROR(compressor.Append(Encoding::kDictionary,
+                                              static_cast<uint32_t>(entries.size()), payload, out));
       PageMeta page;
       page.length = static_cast<uint32_t>(out->size() - before);
       page.num_values = static_cast<uint32_t>(entries.size());
@@ -291,6 +304,7 @@ void ColumnBuilder::Clear() {
   arena_.Clear();
   last_ = {};
   last_code_ = UINT32_MAX;
+  unique_ = false;
 }
 
 }  // namespace tempo::block

@@ -85,7 +85,12 @@ class ColumnBuilder {
   // Strings: codes into dict_ in first-seen order (remapped to sorted order when encoding); the
   // distinct values live in arena_ and are found through slots_, an open-addressing table of
   // code + 1 (0 = empty) with linear probing. Consecutive equal values skip the lookup.
+  // Unique values (IDs, UUIDs): once the first kUniqueProbe values are nearly all distinct the
+  // column will not use a dictionary, and later values are appended without the lookup
+  // (`unique_`: dict_ may then hold repeats; codes still index it).
+  static constexpr size_t kUniqueProbe = 1024;
   void Grow();
+  bool unique_ = false;
   std::vector<uint32_t> codes_;
   std::vector<std::string_view> dict_;
   std::vector<uint64_t> dict_hashes_;

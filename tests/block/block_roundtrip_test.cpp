@@ -383,6 +383,50 @@ TEST_CASE("Spans listing keys in many orders and subsets keep every attribute", 
   }
 }
 
+TEST_CASE("String columns whose first values are unique keep every later value", "[block]") {
+  // One row group: a column that starts with unique values (the writer stops looking values up)
+  // and then repeats a few, one unique throughout, one repeating throughout.
+  RandomTraces gen(57);
+  std::map<TraceId, tempopb::Trace> traces;
+  int n = 0;
+  for (int t = 0; t < 60; ++t) {
+    TraceId id = gen.Id();
+    tempopb::Trace trace;
+    auto* ss = trace.add_resourcespans()->add_scope_spans();
+    for (int s = 0; s < 50; ++s, ++n) {
+      auto* span = ss->add_spans();
+      span->set_trace_id(std::string(id.view()));
+      span->set_span_id(gen.RandomBytes(8));
+      span->set_name("op");
+      auto add = [&](const std::string& key, const std::string& v) {
+        auto* kv = span->add_attributes();
+        kv->set_key(key);
+        kv->mutable_value()->set_string_value(v);
+      };
+      add("then.few",
+          n < 1500 ? gen.RandomBytes(6) + std::to_string(n) : "few" + std::to_string(n % 3));
+      add("unique", "u" + std::to_string(n));
+      add("few", "f" + std::to_string(n % 5));
+    }
+    traces[id] = std::move(trace);
+  }
+  BlockWriter writer;
+  for (const auto& [id, trace] : traces) REQUIRE(writer.Append(id, trace).ok());
+  BlockMeta meta;
+  auto data = writer.Finish(&meta);
+  REQUIRE(data.ok());
+  REQUIRE(meta.row_groups == 1);
+  auto reader = OpenString(*data);
+  REQUIRE(reader.ok());
+  for (const auto& [id, trace] : traces) {
+    tempopb::Trace got;
+    Result<bool> found = (*reader)->FindTrace(id, &got);
+    REQUIRE(found.ok());
+    REQUIRE(*found);
+    CHECK(Diff(trace, got) == "");
+  }
+}
+
 TEST_CASE("An empty block opens and holds nothing", "[block]") {
   BlockWriter writer;
   BlockMeta meta;
