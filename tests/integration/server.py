@@ -7,6 +7,7 @@ and, should the driver itself be killed (ctest timeout), by PR_SET_PDEATHSIG.
 import ctypes
 import http.client
 import os
+import random
 import shutil
 import signal
 import socket
@@ -17,14 +18,40 @@ import time
 PR_SET_PDEATHSIG = 1
 
 
+def _port_pool():
+    """Ports outside the kernel's ephemeral range: outgoing connections (every client of every
+    parallel test) take their local ports from that range, so a port picked there and closed
+    again may be taken before the server binds it."""
+    lo, hi = 32768, 60999
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo, hi = (int(x) for x in f.read().split())
+    except (OSError, ValueError):
+        pass
+    if lo > 12000:
+        return range(10000, lo)
+    if hi < 63000:
+        return range(hi + 1, 65536)
+    return range(1024, 65536)
+
+
+_rng = random.Random(os.getpid() ^ time.monotonic_ns())
+
+
 def free_ports(n, kind=socket.SOCK_STREAM):
-    """Returns n distinct free ports on 127.0.0.1 (TCP, or UDP with kind=socket.SOCK_DGRAM; all
-    bound at once, then closed)."""
+    """Returns n distinct ports that are free on all addresses (TCP, or UDP with
+    kind=socket.SOCK_DGRAM; all bound at once, then closed), chosen at random outside the
+    ephemeral range (_port_pool)."""
+    pool = _port_pool()
     socks = []
     try:
-        for _ in range(n):
+        while len(socks) < n:
             s = socket.socket(socket.AF_INET, kind)
-            s.bind(("127.0.0.1", 0))
+            try:
+                s.bind(("0.0.0.0", _rng.choice(pool)))
+            except OSError:
+                s.close()
+                continue
             socks.append(s)
         return [s.getsockname()[1] for s in socks]
     finally:
