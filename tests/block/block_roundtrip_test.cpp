@@ -333,6 +333,26 @@ TEST_CASE("A block copied through the cursor's rows equals one copied through me
   CHECK(meta2.total_spans == meta1.total_spans);
 }
 
+// Writes `traces` into one block and finds each of them in it, unchanged; returns the block's
+// row groups.
+uint32_t WriteAndFindEach(const std::map<TraceId, tempopb::Trace>& traces) {
+  BlockWriter writer;
+  for (const auto& [id, trace] : traces) REQUIRE(writer.Append(id, trace).ok());
+  BlockMeta meta;
+  auto data = writer.Finish(&meta);
+  REQUIRE(data.ok());
+  auto reader = OpenString(*data);
+  REQUIRE(reader.ok());
+  for (const auto& [id, trace] : traces) {
+    tempopb::Trace got;
+    Result<bool> found = (*reader)->FindTrace(id, &got);
+    REQUIRE(found.ok());
+    REQUIRE(*found);
+    CHECK(Diff(trace, got) == "");
+  }
+  return meta.row_groups;
+}
+
 TEST_CASE("Spans listing keys in many orders and subsets keep every attribute", "[block]") {
   // The writer caches attribute columns per list of keys; lists that share a first key but skip,
   // add or reorder keys (and more keys than one cached list holds) must still land in the right
@@ -367,20 +387,7 @@ TEST_CASE("Spans listing keys in many orders and subsets keep every attribute", 
     }
     traces[id] = std::move(trace);
   }
-  BlockWriter writer;
-  for (const auto& [id, trace] : traces) REQUIRE(writer.Append(id, trace).ok());
-  BlockMeta meta;
-  auto data = writer.Finish(&meta);
-  REQUIRE(data.ok());
-  auto reader = OpenString(*data);
-  REQUIRE(reader.ok());
-  for (const auto& [id, trace] : traces) {
-    tempopb::Trace got;
-    Result<bool> found = (*reader)->FindTrace(id, &got);
-    REQUIRE(found.ok());
-    REQUIRE(*found);
-    CHECK(Diff(trace, got) == "");
-  }
+  WriteAndFindEach(traces);
 }
 
 TEST_CASE("String columns whose first values are unique keep every later value", "[block]") {
@@ -410,21 +417,7 @@ TEST_CASE("String columns whose first values are unique keep every later value",
     }
     traces[id] = std::move(trace);
   }
-  BlockWriter writer;
-  for (const auto& [id, trace] : traces) REQUIRE(writer.Append(id, trace).ok());
-  BlockMeta meta;
-  auto data = writer.Finish(&meta);
-  REQUIRE(data.ok());
-  REQUIRE(meta.row_groups == 1);
-  auto reader = OpenString(*data);
-  REQUIRE(reader.ok());
-  for (const auto& [id, trace] : traces) {
-    tempopb::Trace got;
-    Result<bool> found = (*reader)->FindTrace(id, &got);
-    REQUIRE(found.ok());
-    REQUIRE(*found);
-    CHECK(Diff(trace, got) == "");
-  }
+  CHECK(WriteAndFindEach(traces) == 1);  // one row group
 }
 
 TEST_CASE("An empty block opens and holds nothing", "[block]") {
