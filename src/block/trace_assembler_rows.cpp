@@ -105,6 +105,20 @@ Status TraceAssembler::Rows(size_t i, std::string_view trace_id, TraceRows* out)
   auto [span_lo, span_hi] = range(Table::kSpan);
   auto [event_row, event_hi] = range(Table::kEvent);
   auto [link_row, link_hi] = range(Table::kLink);
+  // Sized once: a trace of 50,000 spans holds about a million attribute values, which growing
+  // by doubling would copy (and fault in) again and again. The shapes bound the count.
+  size_t attrs = out->attrs.size();
+  for (Table t : {Table::kSpan, Table::kEvent, Table::kLink}) {
+    const Shapes& shapes = shapes_[Idx(t)];
+    const std::vector<uint64_t>& b = bounds_[Idx(t)];
+    for (uint64_t r = b[i]; r < b[i + 1]; ++r) {
+      attrs += shapes.distinct[shapes.of_row[static_cast<size_t>(r - b.front())]].size();
+    }
+  }
+  out->attrs.reserve(attrs);
+  out->spans.reserve(static_cast<size_t>(span_hi - span_lo));
+  out->events.reserve(static_cast<size_t>(event_hi - event_row));
+  out->links.reserve(static_cast<size_t>(link_hi - link_row));
   span_scope_spans_.clear();
   scope_spans_fill_.assign(n_scope_spans, 0);
   for (uint64_t r = span_lo; r < span_hi; ++r) {
