@@ -8,6 +8,7 @@
 #include "tempo/api/build_info.h"
 #include "overrides_reloader.h"
 #include "tempo/common/log.h"
+#include "tempo/common/thread_name.h"
 #include "tempo/querier/ingester_live_traces.h"
 
 namespace tempo::app {
@@ -114,6 +115,7 @@ Status App::Start() {
   int threads = std::max(1, config_.server.io_threads);
   for (int i = 0; i < threads; ++i) {
     io_threads_.emplace_back([this] {
+      SetThreadName("tempo-io");
       auto guard = boost::asio::make_work_guard(io_);
       io_.run();
     });

@@ -1,5 +1,6 @@
 #include "tempo/blockbuilder/block_builder.h"
 
+#include <algorithm>
 #include <optional>
 #include <random>
 #include <string_view>
@@ -13,6 +14,7 @@
 #include "tempo/common/ids.h"
 #include "tempo/common/crashpoint.h"
 #include "tempo/common/log.h"
+#include "tempo/common/thread_name.h"
 
 namespace tempo::blockbuilder {
 BlockBuilder::BlockBuilder(const ingester::IngesterConfig& config, ingester::Ingester& ingester,
@@ -24,6 +26,9 @@ BlockBuilder::BlockBuilder(const ingester::IngesterConfig& config, ingester::Ing
       backend_(backend),
       store_(store),
       clock_(clock),
+      concurrent_flushes_(config.concurrent_flushes > 0
+                              ? config.concurrent_flushes
+                              : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4)),
       blocks_written_(registry.AddCounter("tempo_ingester_blocks_flushed_total",
                                           "Blocks written by the block builder.")
                           .WithLabels({})),
@@ -69,7 +74,10 @@ Status BlockBuilder::Recover() {
 }
 
 Status BlockBuilder::Start() {
-  loop_ = std::thread([this] { Loop(); });
+  loop_ = std::thread([this] {
+    SetThreadName("tempo-cut");
+    Loop();
+  });
   return Status::Ok();
 }
 
@@ -83,8 +91,14 @@ void BlockBuilder::Stop() {
 }
 
 void BlockBuilder::Loop() {
+  // A pass starts every flush_check_period counted from the start of the previous one, at once
+  // when that pass took longer. Waiting a whole period after each pass left a cut that had
+  // fallen behind idle for the period while the head grew: at 100k spans/s the cut thread ran
+  // a fifth of the time and the head reached gigabytes.
+  auto next = std::chrono::steady_clock::now() + config_.flush_check_period;
   std::unique_lock<std::mutex> lock(loop_mu_);
-  while (!loop_cv_.wait_for(lock, config_.flush_check_period, [this] { return stopping_; })) {
+  while (!loop_cv_.wait_until(lock, next, [this] { return stopping_; })) {
+    next = std::chrono::steady_clock::now() + config_.flush_check_period;
     lock.unlock();
     if (Status s = CutOnce(false); !s.ok()) {
       cut_errors_.Inc();
@@ -124,36 +138,59 @@ Status BlockBuilder::CutOnce(bool force) {
 Status BlockBuilder::WriteDueHead(const std::string& tenant, bool force, int* blocks) {
   // Each block takes at least one trace out of the head and none joins it meanwhile (only
   // CollectDueHeads adds to a head, under cut_mu_), so this ends; the bound keeps one pass short.
-  for (int i = 0; i < kMaxBlocksPerPass && ingester_.HeadDue(tenant, force); ++i) {
-    if (i > 0 && stopping()) break;  // the rest of the head is in the WAL and stays due
-    size_t taken = 0;
-    TEMPO_RETURN_IF_ERROR(WriteBlock(tenant, &taken));
-    if (taken == 0) break;
-    ++*blocks;
+  for (int taken = 0; taken < kMaxBlocksPerPass && ingester_.HeadDue(tenant, force);) {
+    if (taken > 0 && stopping()) break;  // the rest of the head is in the WAL and stays due
+    const auto started = std::chrono::steady_clock::now();
+    const size_t max_parts =
+        std::min(concurrent_flushes_, static_cast<size_t>(kMaxBlocksPerPass - taken));
+    std::vector<ingester::HeadSnapshot> parts =
+        ingester_.SnapshotHeadParts(tenant, config_.max_block_bytes, max_parts, force);
+    if (parts.empty()) break;
+    taken += static_cast<int>(parts.size());
+    std::vector<WrittenPart> written = WriteParts(parts);
+    Status first;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      Status s = FinishPart(parts[i], written[i], started);
+      if (s.ok() && written[i].traces > 0) ++*blocks;
+      if (!s.ok() && first.ok()) first = s;
+    }
+    TEMPO_RETURN_IF_ERROR(first);
   }
   return Status::Ok();
 }
 
-Status BlockBuilder::WriteBlock(const std::string& tenant, size_t* taken) {
-  auto started = std::chrono::steady_clock::now();
-  ingester::HeadSnapshot head = ingester_.SnapshotHead(tenant, config_.max_block_bytes);
-  *taken = head.traces.size();
-  if (head.traces.empty()) return Status::Ok();
+std::vector<BlockBuilder::WrittenPart> BlockBuilder::WriteParts(
+    const std::vector<ingester::HeadSnapshot>& parts) {
+  std::vector<WrittenPart> written(parts.size());
+  std::vector<std::thread> helpers;
+  helpers.reserve(parts.size() - 1);
+  for (size_t i = 1; i < parts.size(); ++i) {
+    helpers.emplace_back([this, &parts, &written, i] {
+      SetThreadName("tempo-cut");
+      written[i] = WritePart(parts[i]);
+    });
+  }
+  written[0] = WritePart(parts[0]);
+  for (std::thread& t : helpers) t.join();
+  return written;
+}
 
+BlockBuilder::WrittenPart BlockBuilder::WritePart(const ingester::HeadSnapshot& head) {
+  WrittenPart out;
+  const std::string& tenant = head.tenant;
   const std::string block_id = NewBlockId();
-  block::BlockMeta meta;
-  meta.block_id = block_id;
-  meta.tenant_id = tenant;
+  out.meta.block_id = block_id;
+  out.meta.tenant_id = tenant;
 
   wal::CutJournal journal{tenant, block_id, head.max_epoch_minute, {}};
   journal.traces.reserve(head.traces.size());
   for (const auto& t : head.traces) journal.traces.emplace_back(t.id, t.max_seq);
-  TEMPO_RETURN_IF_ERROR(wal_.WriteCutJournal(journal));
+  out.status = wal_.WriteCutJournal(journal);
+  if (!out.status.ok()) return out;
   journal.traces = {};
   CrashPointForTest("cut:after_journal");
 
-  uint64_t traces = 0;
-  if (Status s = WriteData(head, &meta, &traces); !s.ok() || traces == 0) {
+  if (Status s = WriteData(head, &out.meta, &out.traces); !s.ok() || out.traces == 0) {
     // Nothing was committed (an uncommitted data object is discarded): without its journal the
     // records are replayed after a crash, as they must be. If the journal cannot be deleted,
     // Recover() deletes it.
@@ -163,25 +200,32 @@ Status BlockBuilder::WriteBlock(const std::string& tenant, size_t* taken) {
       LOG_WARN << "cannot remove the abandoned cut " << tenant << "/" << block_id << ": "
                << cleanup.message();
     }
-    if (!s.ok()) return s;
-    // Every trace of the snapshot was deleted since: forget the snapshot.
-    return ingester_.CompleteCut(head);
+    out.status = s;  // ok with no traces: every trace of the snapshot was deleted since
+    return out;
   }
   CrashPointForTest("cut:after_data");
-  meta.block_id = block_id;  // Finish fills in the totals only
-  meta.tenant_id = tenant;
-  meta.created_at_unix = clock_.NowUnixNanos() / 1'000'000'000;
-  TEMPO_RETURN_IF_ERROR(
-      backend_.Write(tenant, meta.block_id, backend::kMetaName, block::MetaToJson(meta)));
+  out.meta.block_id = block_id;  // Finish fills in the totals only
+  out.meta.tenant_id = tenant;
+  out.meta.created_at_unix = clock_.NowUnixNanos() / 1'000'000'000;
+  out.status = backend_.Write(tenant, block_id, backend::kMetaName, block::MetaToJson(out.meta));
+  if (!out.status.ok()) return out;
   CrashPointForTest("cut:after_meta");
   // Before the block is visible (and so before a compaction can replace and later delete it).
   // A failure must not fail the cut: the block is committed, and cutting the head again would
   // duplicate it. An unmarked journal is marked by the next Recover while the block still exists.
-  if (Status s = wal_.MarkCutCommitted(tenant, meta.block_id); !s.ok()) {
-    LOG_WARN << "cannot mark the cut journal of block " << tenant << "/" << meta.block_id
+  if (Status s = wal_.MarkCutCommitted(tenant, block_id); !s.ok()) {
+    LOG_WARN << "cannot mark the cut journal of block " << tenant << "/" << block_id
              << " committed: " << s.message();
   }
+  return out;
+}
 
+Status BlockBuilder::FinishPart(const ingester::HeadSnapshot& head, const WrittenPart& written,
+                                std::chrono::steady_clock::time_point started) {
+  TEMPO_RETURN_IF_ERROR(written.status);
+  // No traces: every trace of the snapshot was deleted since; forget the snapshot.
+  if (written.traces == 0) return ingester_.CompleteCut(head);
+  const block::BlockMeta& meta = written.meta;
   store_.AddBlock(meta);
   TEMPO_RETURN_IF_ERROR(ingester_.CompleteCut(head));
   CrashPointForTest("cut:after_wal_drop");
@@ -191,7 +235,7 @@ Status BlockBuilder::WriteBlock(const std::string& tenant, size_t* taken) {
   spans_written_.Inc(static_cast<double>(meta.total_spans));
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   cut_seconds_.Observe(seconds);
-  LOG_INFO << "block written: " << tenant << "/" << meta.block_id << " traces=" << traces
+  LOG_INFO << "block written: " << head.tenant << "/" << meta.block_id << " traces=" << written.traces
            << " spans=" << meta.total_spans << " head_bytes=" << head.bytes
            << " bytes=" << meta.size_bytes << " seconds=" << seconds;
   return Status::Ok();

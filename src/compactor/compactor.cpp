@@ -12,6 +12,7 @@
 #include "tempo/common/ids.h"
 #include "tempo/common/crashpoint.h"
 #include "tempo/common/log.h"
+#include "tempo/common/thread_name.h"
 
 namespace tempo::compactor {
 namespace {
@@ -92,7 +93,10 @@ Status Compactor::Start() {
     std::lock_guard<std::mutex> lock(loop_mu_);
     stopping_ = false;
   }
-  loop_ = std::thread([this] { Loop(); });
+  loop_ = std::thread([this] {
+    SetThreadName("tempo-compact");
+    Loop();
+  });
   return Status::Ok();
 }
 

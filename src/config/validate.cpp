@@ -20,6 +20,9 @@ Status CheckEndpoint(std::string_view key, const receivers::ProtocolConfig& prot
   return Status::Ok();
 }
 
+// Each concurrent flush holds a row group of column builders: a bound that no machine needs.
+constexpr uint64_t kMaxConcurrentFlushes = 64;
+
 Status CheckPositive(std::string_view key, std::chrono::milliseconds value) {
   if (value.count() <= 0) {
     return InvalidArgumentError(std::string(key) + ": must be greater than 0");
@@ -97,6 +100,11 @@ Status Validate(const AppConfig& config) {
   TEMPO_RETURN_IF_ERROR(CheckPositive("ingester.trace_idle_period", ing.trace_idle_period));
   TEMPO_RETURN_IF_ERROR(CheckPositive("ingester.max_block_duration", ing.max_block_duration));
   TEMPO_RETURN_IF_ERROR(CheckPositive("ingester.flush_check_period", ing.flush_check_period));
+  if (ing.concurrent_flushes > kMaxConcurrentFlushes) {
+    return InvalidArgumentError("ingester.concurrent_flushes: " +
+                                std::to_string(ing.concurrent_flushes) + " is out of range (0-" +
+                                std::to_string(kMaxConcurrentFlushes) + ")");
+  }
   TEMPO_RETURN_IF_ERROR(
       CheckPositive("ingester.complete_block_timeout", ing.complete_block_timeout));
   if (ing.max_block_bytes == 0) {

@@ -285,10 +285,21 @@ std::vector<std::string> Ingester::CollectDueHeads(bool force) {
 }
 
 HeadSnapshot Ingester::SnapshotHead(const std::string& tenant_name, uint64_t max_bytes) const {
-  HeadSnapshot snapshot;
-  snapshot.tenant = tenant_name;
+  std::vector<HeadSnapshot> parts = SnapshotHeadParts(tenant_name, max_bytes, 1, true);
+  if (parts.empty()) {
+    HeadSnapshot empty;
+    empty.tenant = tenant_name;
+    return empty;
+  }
+  return std::move(parts.front());
+}
+
+std::vector<HeadSnapshot> Ingester::SnapshotHeadParts(const std::string& tenant_name,
+                                                      uint64_t max_bytes, size_t max_parts,
+                                                      bool force) const {
+  std::vector<HeadSnapshot> parts;
   const Tenant* tenant = FindTenant(tenant_name);
-  if (!tenant) return snapshot;
+  if (!tenant || max_parts == 0) return parts;
   struct Candidate {
     TraceId id;
     uint64_t bytes;
@@ -297,12 +308,18 @@ HeadSnapshot Ingester::SnapshotHead(const std::string& tenant_name, uint64_t max
   };
   std::vector<Candidate> head;
   std::optional<TraceId> cursor;
+  uint32_t taken_minute = 0;
+  uint64_t head_bytes = 0;
+  bool due_whole = force;  // due by age (or forced): every part is due, not only full ones
   {
     std::lock_guard<std::mutex> lock(tenant->mu);
     cursor = tenant->cut_cursor;
     // Under the lock that appends, which takes each push's minute under it too: every fragment
     // appended after this is in a minute >= taken_minute (minutes never go backwards).
-    snapshot.taken_minute = CurrentEpochMinute();
+    taken_minute = CurrentEpochMinute();
+    head_bytes = tenant->head_bytes;
+    due_whole |= tenant->head_since &&
+                 clock_.Monotonic() - *tenant->head_since >= config_.max_block_duration;
     for (const auto& [id, trace] : tenant->traces) {
       if (trace.in_head) head.push_back({id, trace.data.size(), trace.max_seq, trace.max_epoch});
     }
@@ -313,21 +330,38 @@ HeadSnapshot Ingester::SnapshotHead(const std::string& tenant_name, uint64_t max
   // Trace-ID order from the cursor on, so that consecutive blocks cover consecutive ID ranges.
   // Always starting from the lowest ID starved the highest ones while new traces kept the head
   // above max_bytes: they stayed in memory, and their WAL minutes on disk, indefinitely.
-  auto first = head.begin();
+  size_t first = 0;
   if (cursor) {
     first = std::upper_bound(head.begin(), head.end(), *cursor,
-                             [](const TraceId& id, const Candidate& c) { return id < c.id; });
-    if (first == head.end()) first = head.begin();
+                             [](const TraceId& id, const Candidate& c) { return id < c.id; }) -
+            head.begin();
+    if (first == head.size()) first = 0;
   }
-  for (auto it = first; it != head.end(); ++it) {
-    const Candidate& c = *it;
-    // A trace larger than the budget goes alone into its block.
-    if (!snapshot.traces.empty() && snapshot.bytes + c.bytes > max_bytes) break;
-    snapshot.traces.push_back(HeadSnapshot::Trace{c.id, c.bytes, c.max_seq});
-    snapshot.max_epoch_minute = std::max(snapshot.max_epoch_minute, c.max_epoch);
-    snapshot.bytes += c.bytes;
+  uint64_t left = head_bytes;
+  size_t next = 0;  // candidates taken so far, counted from `first` around the end
+  while (next < head.size() && parts.size() < max_parts) {
+    // A later part only while what is left would still be due on its own, as HeadDue would say
+    // once the earlier parts were cut: a head due by size is cut down below max_block_bytes,
+    // not emptied.
+    if (!parts.empty() && !due_whole && left < config_.max_block_bytes) break;
+    HeadSnapshot snapshot;
+    snapshot.tenant = tenant_name;
+    snapshot.taken_minute = taken_minute;
+    for (; next < head.size(); ++next) {
+      const size_t at = (first + next) % head.size();
+      // A block holds ascending IDs: a part ends where the order wraps to the lowest ID.
+      if (!snapshot.traces.empty() && at == 0) break;
+      const Candidate& c = head[at];
+      // A trace larger than the budget goes alone into its block.
+      if (!snapshot.traces.empty() && snapshot.bytes + c.bytes > max_bytes) break;
+      snapshot.traces.push_back(HeadSnapshot::Trace{c.id, c.bytes, c.max_seq});
+      snapshot.max_epoch_minute = std::max(snapshot.max_epoch_minute, c.max_epoch);
+      snapshot.bytes += c.bytes;
+    }
+    left -= std::min(left, snapshot.bytes);
+    parts.push_back(std::move(snapshot));
   }
-  return snapshot;
+  return parts;
 }
 
 bool Ingester::HeadDue(const std::string& tenant_name, bool force) const {
@@ -346,8 +380,9 @@ std::optional<std::string> Ingester::ReadHeadTrace(const std::string& tenant_nam
   if (!tenant) return std::nullopt;
   std::lock_guard<std::mutex> lock(tenant->mu);
   auto it = tenant->traces.find(trace.id);
-  // Fragments are only appended between a snapshot and its CompleteCut (one cut at a time), so a
-  // live trace shorter than the snapshot was erased and maybe pushed again: not the same data.
+  // Fragments are only appended between a snapshot and its CompleteCut (a trace is in one snapshot
+  // at a time), so a live trace shorter than the snapshot was erased and maybe pushed again: not
+  // the same data.
   if (it == tenant->traces.end() || it->second.data.size() < trace.bytes) return std::nullopt;
   return std::string(it->second.data.view().substr(0, trace.bytes));
 }

@@ -4,10 +4,17 @@
 #include <atomic>
 #include <memory>
 
+#include "tempo/common/thread_name.h"
+
 namespace tempo::querier {
 
 QueryPool::QueryPool(size_t threads) {
-  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
+  for (size_t i = 0; i < threads; ++i) {
+    threads_.emplace_back([this] {
+      SetThreadName("tempo-query");
+      Loop();
+    });
+  }
 }
 
 QueryPool::~QueryPool() {

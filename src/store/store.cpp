@@ -4,6 +4,7 @@
 
 #include "tempo/block/block_reader.h"
 #include "tempo/common/log.h"
+#include "tempo/common/thread_name.h"
 #include "tempo/store/tombstones.h"
 #include "tempopb/tempo.pb.h"
 
@@ -23,7 +24,10 @@ Store::~Store() { Stop(); }
 
 Status Store::Start() {
   TEMPO_RETURN_IF_ERROR(Poll());
-  poller_ = std::thread([this] { PollLoop(); });
+  poller_ = std::thread([this] {
+    SetThreadName("tempo-poll");
+    PollLoop();
+  });
   return Status::Ok();
 }
 

@@ -12,6 +12,7 @@
 
 #include "tempo/common/check.h"
 #include "tempo/common/log.h"
+#include "tempo/common/thread_name.h"
 #include "wal/wal_key.h"
 
 namespace tempo::wal {
@@ -110,7 +111,10 @@ Status Wal::OpenDb() {
     next_tenant_id_ = std::max(next_tenant_id_, id + 1);
   }
   TEMPO_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read WAL tenants"));
-  writer_ = std::thread([this] { WriterLoop(); });
+  writer_ = std::thread([this] {
+    SetThreadName("tempo-wal");
+    WriterLoop();
+  });
   return Status::Ok();
 }
 

@@ -2,8 +2,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <condition_variable>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,15 +35,67 @@ class FailingObjectWriter : public backend::ObjectWriter {
   std::unique_ptr<backend::ObjectWriter> inner_;
 };
 
+// Makes the first `count` object writers opened wait in Commit until all `count` are open: it
+// proves that many blocks were being written at the same time. A writer that waited 30 s in
+// vain commits anyway and leaves met() false. Thread-safe.
+class WriterRendezvous {
+ public:
+  explicit WriterRendezvous(int count) : count_(count) {}
+  // Called when a writer opens; returns whether that writer takes part.
+  bool Join() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (opened_ >= count_) return false;
+    if (++opened_ == count_) cv_.notify_all();
+    return true;
+  }
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!cv_.wait_for(lock, std::chrono::seconds(30), [this] { return opened_ >= count_; })) {
+      missed_ = true;
+    }
+  }
+  bool met() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return opened_ >= count_ && !missed_;
+  }
+
+ private:
+  const int count_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  int opened_ = 0;       // guarded by mu_
+  bool missed_ = false;  // guarded by mu_
+};
+
+// An object writer that waits at a WriterRendezvous before committing. Not thread-safe.
+class RendezvousObjectWriter : public backend::ObjectWriter {
+ public:
+  RendezvousObjectWriter(std::unique_ptr<backend::ObjectWriter> inner, WriterRendezvous& meet)
+      : inner_(std::move(inner)), meet_(meet) {}
+  Status Append(std::string_view data) override { return inner_->Append(data); }
+  Status Commit() override {
+    meet_.Wait();
+    return inner_->Commit();
+  }
+  uint64_t size() const override { return inner_->size(); }
+
+ private:
+  std::unique_ptr<backend::ObjectWriter> inner_;
+  WriterRendezvous& meet_;
+};
+
 // A backend forwarding to another one, whose streamed objects (data.tcb) can be made to fail:
-// a stand-in for a full disk or a crash in the middle of a multi-block cut. Owns `inner`; the
-// counter lives in the test's BlockBuilderNode. Thread-safe as far as `inner` is.
+// a stand-in for a full disk or a crash in the middle of a multi-block cut; or to meet at a
+// rendezvous. Owns `inner`; the counter and the rendezvous live in the test's BlockBuilderNode.
+// Thread-safe as far as `inner` is.
 class FaultyBackend : public backend::Backend {
  public:
   // The first `*fail_after` object writers work, later ones fail to commit (negative: never).
-  // Counts `*fail_after` down; it must outlive this object.
-  FaultyBackend(std::unique_ptr<backend::Backend> inner, int* fail_after)
-      : inner_(std::move(inner)), fail_after_(*fail_after) {}
+  // Counts `*fail_after` down; it must outlive this object, and so must `*rendezvous` (null:
+  // none).
+  FaultyBackend(std::unique_ptr<backend::Backend> inner, int* fail_after,
+                WriterRendezvous* rendezvous)
+      : inner_(std::move(inner)), fail_after_(*fail_after), rendezvous_(rendezvous) {}
 
   Result<std::vector<std::string>> ListTenants() const override { return inner_->ListTenants(); }
   Result<std::vector<std::string>> ListBlocks(const std::string& tenant) const override {
@@ -76,7 +131,13 @@ class FaultyBackend : public backend::Backend {
       const std::string& tenant, const std::string& block, const std::string& name) override {
     Result<std::unique_ptr<backend::ObjectWriter>> writer =
         inner_->OpenObjectWriter(tenant, block, name);
-    if (!writer.ok() || fail_after_ < 0) return writer;
+    if (!writer.ok()) return writer;
+    if (rendezvous_ && rendezvous_->Join()) {
+      return std::unique_ptr<backend::ObjectWriter>(
+          std::make_unique<RendezvousObjectWriter>(std::move(writer).value(), *rendezvous_));
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (fail_after_ < 0) return writer;
     if (fail_after_ > 0) {
       --fail_after_;
       return writer;
@@ -94,7 +155,9 @@ class FaultyBackend : public backend::Backend {
 
  private:
   std::unique_ptr<backend::Backend> inner_;
-  int& fail_after_;
+  std::mutex mu_;
+  int& fail_after_;  // guarded by mu_
+  WriterRendezvous* rendezvous_;
 };
 
 // Every module of the write and read path on a temp dir, tenant "t"; Restart() simulates a
@@ -105,6 +168,7 @@ struct BlockBuilderNode {
     config.trace_idle_period = std::chrono::seconds(10);
     config.max_block_duration = std::chrono::minutes(1);
     config.max_block_bytes = 1ull << 30;
+    config.concurrent_flushes = 2;  // whatever the machine's cores
     Restart();
   }
 
@@ -117,7 +181,7 @@ struct BlockBuilderNode {
     backend.reset();
     registry = std::make_unique<metrics::Registry>();
     backend = std::make_unique<FaultyBackend>(backend::OpenLocalBackend(dir.Sub("blocks")).value(),
-                                              &fail_object_writers_after);
+                                              &fail_object_writers_after, rendezvous.get());
     store = std::make_unique<store::Store>(store::StoreConfig{}, *backend, *registry);
     REQUIRE(store->Poll().ok());
     wal = wal::Wal::Open(wal_config, *registry).value();
@@ -168,6 +232,7 @@ struct BlockBuilderNode {
   FakeClock clock;
   overrides::Overrides overrides{overrides::OverridesConfig{}};
   int fail_object_writers_after = -1;  // see FaultyBackend
+  std::unique_ptr<WriterRendezvous> rendezvous;  // see FaultyBackend; applies from Restart()
   std::unique_ptr<metrics::Registry> registry;
   std::unique_ptr<backend::Backend> backend;
   std::unique_ptr<store::Store> store;

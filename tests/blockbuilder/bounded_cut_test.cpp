@@ -169,3 +169,40 @@ TEST_CASE("A multi-block cut that fails midway keeps the rest of the head, in me
   CHECK(node.WalRecords() == 0);
   CHECK(node.wal->ReadCutJournals().value().empty());
 }
+
+TEST_CASE("Concurrent flushes write consecutive parts of a head at the same time",
+          "[blockbuilder]") {
+  BlockBuilderNode node;
+  const auto sizes = PushTraces(node, 30);
+  uint64_t total = 0;
+  uint64_t spans = 0;
+  for (const auto& [n, size] : sizes) {
+    total += size;
+    spans += 1 + n % 4;
+  }
+  const uint64_t flushes = GENERATE(2, 3);
+  node.config.concurrent_flushes = flushes;
+  node.config.max_block_bytes = total / 6;
+  // The first `flushes` data objects wait for each other before they commit: one flush after
+  // another would keep the first waiting in vain.
+  node.rendezvous = std::make_unique<tempo::testing::WriterRendezvous>(static_cast<int>(flushes));
+  node.Restart();
+
+  REQUIRE(node.builder->CutOnce(true).ok());
+  CHECK(node.rendezvous->met());
+  auto blocks = BlocksById(node);
+  REQUIRE(blocks.size() >= 6);
+  uint64_t traces_in_blocks = 0;
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    uint64_t traces = 0;
+    CHECK(BytesIn(blocks[i], sizes, &traces) <= node.config.max_block_bytes);
+    CHECK(traces == blocks[i].total_traces);  // disjoint ID ranges
+    traces_in_blocks += blocks[i].total_traces;
+  }
+  CHECK(traces_in_blocks == 30);
+  CHECK(node.BlockSpans() == spans);
+  CHECK(node.ingester->live_traces() == 0);
+  node.Restart();
+  CHECK(node.ingester->live_traces() == 0);  // every journal covers its part
+  for (uint64_t n = 1; n <= 30; ++n) CHECK(node.Spans(n) == 1 + static_cast<int>(n % 4));
+}

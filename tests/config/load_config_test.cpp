@@ -119,6 +119,7 @@ TEST_CASE("Validate names the bad key", "[config]") {
       {[](AppConfig& c) { c.ingester.trace_idle_period = {}; }, "ingester.trace_idle_period"},
       {[](AppConfig& c) { c.ingester.max_block_duration = {}; }, "ingester.max_block_duration"},
       {[](AppConfig& c) { c.ingester.max_block_bytes = 0; }, "ingester.max_block_bytes"},
+      {[](AppConfig& c) { c.ingester.concurrent_flushes = 65; }, "ingester.concurrent_flushes"},
       {[](AppConfig& c) { c.overrides.defaults.max_bytes_per_trace = -1; },
        "global.max_bytes_per_trace"},
       {[](AppConfig& c) {

@@ -32,8 +32,7 @@ struct Fixture {
     wal.reset();
     registry = std::make_unique<tempo::metrics::Registry>();
     wal = tempo::wal::Wal::Open(config, *registry).value();
-    ingester = std::make_unique<Ingester>(tempo::ingester::IngesterConfig{}, *wal, overrides,
-                                          *registry, clock);
+    ingester = std::make_unique<Ingester>(ingester_config, *wal, overrides, *registry, clock);
     REQUIRE(ingester->Start().ok());
   }
 
@@ -49,6 +48,7 @@ struct Fixture {
 
   TempDir dir;
   tempo::wal::WalConfig config;
+  tempo::ingester::IngesterConfig ingester_config;  // applies from the next Reopen
   FakeClock clock;
   tempo::overrides::Overrides overrides;
   std::unique_ptr<tempo::metrics::Registry> registry;
@@ -205,6 +205,63 @@ TEST_CASE("A head snapshot takes traces in ID order up to the byte budget, at le
     auto wrapped = f.ingester->SnapshotHead("t");
     REQUIRE(wrapped.traces.size() == 1);
     CHECK(wrapped.traces[0].id == Id(1));
+  }
+}
+
+TEST_CASE("Head parts are consecutive ID ranges taken while the rest is still due",
+          "[ingester]") {
+  Fixture f;
+  for (uint64_t n = 1; n <= 5; ++n) {
+    TraceBuilder b;
+    b.AddSpan("svc", n, 10 + n);
+    b.AddSpan("svc", n, 20 + n);
+    REQUIRE(f.Push(b.Build()).ok());
+  }
+  const uint64_t size = f.ingester->FindTraceByID("t", Id(1))->data.size();
+  for (uint64_t n = 2; n <= 5; ++n) {
+    REQUIRE(f.ingester->FindTraceByID("t", Id(n))->data.size() == size);
+  }
+  f.ingester_config.max_block_bytes = 2 * size;
+  f.Reopen();  // the traces come back from the WAL; the budget applies
+  CHECK(f.ingester->SnapshotHeadParts("t", 2 * size, 8, true).empty());  // no head yet
+  f.ingester->CollectDueHeads(true);
+  auto ids = [](const tempo::ingester::HeadSnapshot& part) {
+    std::vector<TraceId> out;
+    for (const auto& t : part.traces) out.push_back(t.id);
+    return out;
+  };
+
+  SECTION("due by size: parts stop once less than max_block_bytes is left") {
+    REQUIRE(f.ingester->HeadDue("t", false));
+    auto parts = f.ingester->SnapshotHeadParts("t", 2 * size, 8, false);
+    REQUIRE(parts.size() == 2);
+    CHECK(ids(parts[0]) == std::vector<TraceId>{Id(1), Id(2)});
+    CHECK(ids(parts[1]) == std::vector<TraceId>{Id(3), Id(4)});
+    CHECK(parts[1].bytes == 2 * size);
+    for (const auto& part : parts) REQUIRE(f.ingester->CompleteCut(part).ok());
+    CHECK_FALSE(f.ingester->HeadDue("t", false));  // what HeadDue says of the rest agrees
+    CHECK(f.ingester->live_traces() == 1);
+  }
+  SECTION("due by age or forced: every part, up to max_parts") {
+    f.clock.Advance(f.ingester_config.max_block_duration);
+    auto parts = f.ingester->SnapshotHeadParts("t", 2 * size, 8, false);
+    REQUIRE(parts.size() == 3);
+    CHECK(ids(parts[2]) == std::vector<TraceId>{Id(5)});
+    CHECK(f.ingester->SnapshotHeadParts("t", 2 * size, 2, true).size() == 2);
+    CHECK(f.ingester->SnapshotHeadParts("t", 2 * size, 1, true).size() == 1);
+  }
+  SECTION("parts start after the last completed cut and end where the IDs wrap") {
+    REQUIRE(f.ingester->CompleteCut(f.ingester->SnapshotHead("t", 2 * size)).ok());
+    TraceBuilder again;
+    again.AddSpan("svc", 1, 99);  // trace 1 again after its cut: a new live trace
+    REQUIRE(f.Push(again.Build()).ok());
+    f.ingester->CollectDueHeads(true);
+    auto parts = f.ingester->SnapshotHeadParts("t", UINT64_MAX, 8, true);
+    REQUIRE(parts.size() == 2);
+    CHECK(ids(parts[0]) == std::vector<TraceId>{Id(3), Id(4), Id(5)});
+    CHECK(ids(parts[1]) == std::vector<TraceId>{Id(1)});
+    for (const auto& part : parts) REQUIRE(f.ingester->CompleteCut(part).ok());
+    CHECK(f.ingester->live_traces() == 0);
   }
 }
 

@@ -1,9 +1,11 @@
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tempo/backend/backend.h"
 #include "tempo/block/block_writer.h"
@@ -19,7 +21,9 @@ namespace tempo::blockbuilder {
 // Turns the ingester's heads into blocks. Every ingester.flush_check_period it moves idle traces
 // into heads and writes each due head (max_block_duration / max_block_bytes) as blocks holding at
 // most max_block_bytes of trace fragments each (a larger single trace goes alone into its block),
-// in trace-ID order, until the head is no longer due. Each block:
+// in trace-ID order, until the head is no longer due. Up to ingester.concurrent_flushes blocks of
+// consecutive ID ranges are taken at once (Ingester::SnapshotHeadParts) and written concurrently,
+// steps 1–3 each on its own thread, then step 4 for each in ID order on the cut thread. Each block:
 //   1. cut journal (block ID, covered WAL sequences) synced to the WAL database;
 //   2. data.tcb streamed to the backend (temp object, fsync, rename), reading one head trace at a
 //      time from the ingester, so memory is one trace plus one row group of columns;
@@ -58,9 +62,21 @@ class BlockBuilder : public Service {
  private:
   // Writes blocks from the head of `tenant` while it is due; counts them in `*blocks`.
   Status WriteDueHead(const std::string& tenant, bool force, int* blocks);
-  // Writes one block of at most max_block_bytes from the head of `tenant`. `*taken` = head
-  // traces it covered (0: the head was empty).
-  Status WriteBlock(const std::string& tenant, size_t* taken);
+  // What steps 1–3 of one block came to, for step 4.
+  struct WrittenPart {
+    Status status;  // not ok: nothing of the part was committed; its traces stay in the head
+    block::BlockMeta meta;
+    uint64_t traces = 0;  // 0: every trace was erased since the snapshot; nothing committed
+  };
+  // Steps 1–3 of every part, concurrently (the first on the calling thread).
+  std::vector<WrittenPart> WriteParts(const std::vector<ingester::HeadSnapshot>& parts);
+  // Steps 1–3 of one block: journal, data, meta.json and the journal's commit mark. A failure
+  // removes what was written. Thread-safe (parts are disjoint).
+  WrittenPart WritePart(const ingester::HeadSnapshot& head);
+  // Step 4: registers the block and has the ingester forget what it covered. On the cut thread,
+  // in ID order (the ingester's cut cursor follows the last completed part).
+  Status FinishPart(const ingester::HeadSnapshot& head, const WrittenPart& written,
+                    std::chrono::steady_clock::time_point started);
   // Streams data.tcb of the traces of `head` still held by the ingester and fills `meta`'s
   // totals. `*traces` = traces written (0: every one was erased since the snapshot; then nothing
   // is committed).
@@ -75,6 +91,7 @@ class BlockBuilder : public Service {
   store::Store& store_;
   Clock& clock_;
   block::WriterOptions writer_options_;
+  size_t concurrent_flushes_;  // config_.concurrent_flushes, 0 resolved
 
   std::mutex cut_mu_;  // one cut at a time
 

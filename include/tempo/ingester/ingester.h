@@ -87,6 +87,14 @@ class Ingester : public model::TraceSink, public Service {
   // cover consecutive ID ranges, and every head trace is taken within one round. The rest stays
   // in the head; the whole head stays queryable until CompleteCut.
   HeadSnapshot SnapshotHead(const std::string& tenant, uint64_t max_bytes = UINT64_MAX) const;
+  // Up to `max_parts` snapshots of consecutive ID ranges of the head, taken at once (one lock, one
+  // sort) so that their blocks can be written concurrently: the first as SnapshotHead takes it,
+  // each next one from where the previous ended (a part ends where the order wraps to the lowest
+  // ID; no trace is in two parts). A part after the first is taken only while the rest of the
+  // head would still be due without the earlier parts: all of it when the head is due by age or
+  // `force`, otherwise while max_block_bytes or more is left. Empty when there is no head.
+  std::vector<HeadSnapshot> SnapshotHeadParts(const std::string& tenant, uint64_t max_bytes,
+                                              size_t max_parts, bool force) const;
   // Whether the head of `tenant` is non-empty and due (as CollectDueHeads decides, without
   // moving traces into it).
   bool HeadDue(const std::string& tenant, bool force) const;

@@ -16,6 +16,10 @@ struct IngesterConfig {
   // takes: a larger due head becomes several blocks (a single larger trace goes alone into its
   // block). (Tempo 2.x: 500 MiB.)
   uint64_t max_block_bytes = 100ull << 20;
+  // How many blocks of one due head are written at once, each on its own thread (writing a block
+  // is CPU-bound: rows, dictionaries, compression). 0 = one per core, at most 4 (Tempo's default
+  // is 4; its flushes are uploads).
+  uint64_t concurrent_flushes = 0;
   // How often idle traces are looked for.
   std::chrono::milliseconds flush_check_period{std::chrono::seconds(10)};
   // How long a complete block stays in the ingester after it was flushed.
