@@ -15,6 +15,8 @@
 #   TEMPO_BIN=<build>/tempo   the server to measure
 #   JSON_OUT=<file>      also append every run's JSON line there
 #   KEEP=1               keep the temporary directories (config, data, server log)
+#   EXTRA_YAML=<yaml>    appended to the server config (top-level sections, e.g. "ingester:
+#                        {flush_check_period: 2s}")
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -57,7 +59,7 @@ run_one() {
   work_dir="$(mktemp -d /tmp/tempo-ingest.XXXXXX)"
   read -r http_port grpc_port otlp_grpc_port otlp_http_port <<<"$(bench_free_ports)"
   bench_write_config "$work_dir/tempo.yaml" "$work_dir/data" "$http_port" "$grpc_port" \
-    "$otlp_grpc_port" "$otlp_http_port"
+    "$otlp_grpc_port" "$otlp_http_port" "${EXTRA_YAML:-}"
   bench_start_server "$server_bin" "$work_dir/tempo.yaml" "$work_dir/server.log"
   server_pid=$BENCH_SERVER_PID
   if ! bench_wait_ready "$http_port" "$server_pid" 30; then
