@@ -129,6 +129,8 @@ const KeySpec kCoreKeys[] = {
      [](V v, P p, S s) { return ReadDuration(v, p, &s->config->ingester.flush_check_period); }},
     {"ingester.complete_block_timeout", kLeaf,
      [](V v, P p, S s) { return ReadDuration(v, p, &s->config->ingester.complete_block_timeout); }},
+    {"ingester.max_live_traces_bytes", kLeaf,
+     [](V v, P p, S s) { return ReadBytes(v, p, &s->config->ingester.max_live_traces_bytes); }},
     {"ingester.lifecycler", kIgnored},
     {"ingester.concurrent_flushes", kLeaf,
      [](V v, P p, S s) { return ReadBytes(v, p, &s->config->ingester.concurrent_flushes); }},

@@ -53,17 +53,25 @@ TEST_CASE("A YAML syntax error names its line", "[config]") {
   CHECK_THAT(LoadError("a: b\n```\n"), Catch::Contains("line 2"));
 }
 
+TEST_CASE("Block writer threads and the live memory bound are read as counts", "[config]") {
+  AppConfig config =
+      Load("ingester:\n  concurrent_flushes: 3\n  max_live_traces_bytes: 1.5e9\n");
+  CHECK(config.ingester.concurrent_flushes == 3);
+  CHECK(config.ingester.max_live_traces_bytes == 1'500'000'000);
+  CHECK_THAT(LoadError("ingester:\n  concurrent_flushes: two\n"),
+             Catch::Contains("ingester.concurrent_flushes"));
+}
+
 TEST_CASE("Durations must be Go duration strings", "[config]") {
   AppConfig config = Load(
       "ingester:\n  trace_idle_period: 15s\n  max_block_duration: 1h30m\n"
-      "  flush_check_period: 500ms\n  complete_block_timeout: 20m\n  concurrent_flushes: 3\n"
+      "  flush_check_period: 500ms\n  complete_block_timeout: 20m\n"
       "server:\n  graceful_shutdown_timeout: 1m\n  http_server_idle_timeout: 2m\n"
       "distributor:\n  retry_after_on_resource_exhausted: 0\n");
   CHECK(config.ingester.trace_idle_period == std::chrono::seconds(15));
   CHECK(config.ingester.max_block_duration == std::chrono::minutes(90));
   CHECK(config.ingester.flush_check_period == std::chrono::milliseconds(500));
   CHECK(config.ingester.complete_block_timeout == std::chrono::minutes(20));
-  CHECK(config.ingester.concurrent_flushes == 3);
   CHECK(config.server.graceful_shutdown_timeout == std::chrono::minutes(1));
   CHECK(config.server.http_server_idle_timeout == std::chrono::minutes(2));
   CHECK(config.distributor.retry_after_on_resource_exhausted.count() == 0);

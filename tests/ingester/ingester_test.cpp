@@ -106,6 +106,43 @@ TEST_CASE("A push that would exceed max_bytes_per_trace is refused and stores no
   CHECK_FALSE(f.ingester->FindTraceByID("t", Id(2)).has_value());
 }
 
+TEST_CASE("Pushes past max_live_traces_bytes are refused until a cut frees memory",
+          "[ingester]") {
+  Fixture f;
+  TraceBuilder first;
+  first.AddSpan("svc", 1, 1);
+  first.AddSpan("svc", 2, 2);
+  REQUIRE(f.Push(first.Build()).ok());
+  const uint64_t held = f.ingester->live_bytes();
+  REQUIRE(held > 0);
+  f.ingester_config.max_live_traces_bytes = held + held / 2;
+  f.Reopen();  // replayed: the same bytes are held again
+  CHECK(f.ingester->live_bytes() == held);
+
+  TraceBuilder more;
+  more.AddSpan("svc", 3, 3);
+  more.AddSpan("svc", 1, 4);
+  Status s = f.Push(more.Build());
+  CHECK(s.code() == StatusCode::kResourceExhausted);
+  CHECK(s.message().rfind("LIVE_TRACES_EXCEEDED: live traces hold " + std::to_string(held) +
+                              " bytes, the limit is " +
+                              std::to_string(f.ingester_config.max_live_traces_bytes),
+                          0) == 0);
+  CHECK(f.ingester->live_bytes() == held);  // nothing of the refused push is stored
+  CHECK_FALSE(f.ingester->FindTraceByID("t", Id(3)).has_value());
+
+  TraceBuilder small;
+  small.AddSpan("svc", 4, 5);
+  REQUIRE(f.Push(small.Build()).ok());  // what fits is still taken
+
+  f.ingester->CollectDueHeads(true);
+  REQUIRE(f.ingester->CompleteCut(f.ingester->SnapshotHead("t")).ok());  // written as a block
+  CHECK(f.ingester->live_bytes() == 0);
+  CHECK(f.Push(more.Build()).ok());
+  f.Reopen();
+  CHECK(f.ingester->FindTraceByID("t", Id(3)).has_value());
+}
+
 TEST_CASE("A push refused by a full WAL queue is undone", "[ingester]") {
   Fixture f;
   f.ingester.reset();

@@ -24,8 +24,10 @@ struct IngesterConfig {
   std::chrono::milliseconds flush_check_period{std::chrono::seconds(10)};
   // How long a complete block stays in the ingester after it was flushed.
   std::chrono::milliseconds complete_block_timeout{std::chrono::minutes(15)};
-  // Upper bound on live-trace bytes held in memory across tenants; pushes beyond it get
-  // RESOURCE_EXHAUSTED (0 = unbounded).
+  // Upper bound on the trace bytes held in memory across tenants (live traces and heads, as
+  // received); a push that would pass it gets RESOURCE_EXHAUSTED "LIVE_TRACES_EXCEEDED" and
+  // stores nothing (0 = unbounded). Bounds memory when blocks are written slower than spans
+  // arrive. (Tempo 3.x: live_store.max_live_traces_bytes, 250 MB, which counts live traces only.)
   uint64_t max_live_traces_bytes = 0;
 };
 
