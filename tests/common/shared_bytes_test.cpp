@@ -46,26 +46,6 @@ TEST_CASE("Without references the buffer is changed in place", "[common][bytes]"
   CHECK(held.view() == std::string(50, 'a'));
 }
 
-TEST_CASE("Appends grow the buffer by a quarter, not twice over", "[common][bytes]") {
-  SharedBytes few;
-  for (int i = 0; i < 3; ++i) few.Append(std::string(1000, 'x'));
-  CHECK(few.size() == 3000);
-  CHECK(few.capacity() == 3000);  // each append larger than a quarter: exact sizes (doubling: 4000)
-
-  SharedBytes many;
-  size_t reallocations = 0;
-  const char* last = nullptr;
-  for (int i = 0; i < 1000; ++i) {
-    many.Append(std::string(100, static_cast<char>('a' + i % 26)));
-    reallocations += many.view().data() != last;
-    last = many.view().data();
-    CHECK(many.capacity() <= many.size() + many.size() / 4 + 100);
-  }
-  CHECK(many.size() == 100000);
-  CHECK(many.view().substr(99900) == std::string(100, static_cast<char>('a' + 999 % 26)));
-  CHECK(reallocations < 60);  // geometric: about log(1000) / log(1.25) = 31
-}
-
 TEST_CASE("References read on other threads while the owner writes", "[common][bytes]") {
   // The owner (one thread) appends and hands out references; readers check that theirs never
   // change. Run under TSan to see the ordering hold.

@@ -39,11 +39,7 @@ class SharedBytes {
     return buffer_ ? std::string_view(*buffer_) : std::string_view();
   }
   BytesRef Ref() const { return BytesRef(buffer_, size()); }
-  // Bytes the buffer can hold before it is reallocated.
-  size_t capacity() const { return buffer_ ? buffer_->capacity() : 0; }
 
-  // Grows the buffer by at least a quarter when it is full (not std::string's doubling): a few
-  // appends end at the exact size, many waste at most a quarter.
   void Append(std::string_view bytes);
   // Keeps the first `n` bytes (n <= size()).
   void Truncate(size_t n);
