@@ -26,6 +26,20 @@ std::map<uint64_t, uint64_t> PushTraces(BlockBuilderNode& node, uint64_t count) 
   return sizes;
 }
 
+// Fragment bytes and spans of the traces PushTraces pushed.
+struct Totals {
+  uint64_t bytes = 0;
+  uint64_t spans = 0;
+};
+Totals Sum(const std::map<uint64_t, uint64_t>& sizes) {
+  Totals totals;
+  for (const auto& [n, size] : sizes) {
+    totals.bytes += size;
+    totals.spans += 1 + n % 4;
+  }
+  return totals;
+}
+
 // The blocks of tenant "t" by ascending first trace ID.
 std::vector<tempo::block::BlockMeta> BlocksById(BlockBuilderNode& node) {
   auto blocks = node.store->Blocks("t");
@@ -55,9 +69,8 @@ TEST_CASE("A head larger than max_block_bytes becomes several blocks within the 
           "[blockbuilder]") {
   BlockBuilderNode node;
   const auto sizes = PushTraces(node, 40);
-  uint64_t total = 0;
-  for (const auto& [n, size] : sizes) total += size;
-  node.config.max_block_bytes = total / 5;
+  const Totals totals = Sum(sizes);
+  node.config.max_block_bytes = totals.bytes / 5;
   node.Restart();  // the traces come back from the WAL, the new budget applies
 
   REQUIRE(node.builder->CutOnce(true).ok());
@@ -83,17 +96,13 @@ TEST_CASE("A head larger than max_block_bytes becomes several blocks within the 
   CHECK(traces_in_blocks == 40);
   CHECK(node.ingester->live_traces() == 0);
 
-  uint64_t spans = 0;
-  for (uint64_t n = 1; n <= 40; ++n) {
-    CHECK(node.Spans(n) == 1 + static_cast<int>(n % 4));
-    spans += 1 + n % 4;
-  }
-  CHECK(node.BlockSpans() == spans);
+  for (uint64_t n = 1; n <= 40; ++n) CHECK(node.Spans(n) == 1 + static_cast<int>(n % 4));
+  CHECK(node.BlockSpans() == totals.spans);
 
   SECTION("after a restart nothing is replayed a second time") {
     node.Restart();
     CHECK(node.ingester->live_traces() == 0);
-    CHECK(node.BlockSpans() == spans);
+    CHECK(node.BlockSpans() == totals.spans);
     CHECK(node.Spans(7) == 4);
   }
 }
@@ -102,9 +111,7 @@ TEST_CASE("A head due by size is cut until it is not; the rest stays live until 
           "[blockbuilder]") {
   BlockBuilderNode node;
   const auto sizes = PushTraces(node, 12);
-  uint64_t total = 0;
-  for (const auto& [n, size] : sizes) total += size;
-  node.config.max_block_bytes = total * 2 / 5;
+  node.config.max_block_bytes = Sum(sizes).bytes * 2 / 5;
   node.Restart();
 
   node.clock.Advance(std::chrono::seconds(11));  // idle, but the head is not old
@@ -133,12 +140,7 @@ TEST_CASE("A multi-block cut that fails midway keeps the rest of the head, in me
           "[blockbuilder]") {
   BlockBuilderNode node;
   const auto sizes = PushTraces(node, 20);
-  uint64_t total = 0;
-  uint64_t spans = 0;
-  for (const auto& [n, size] : sizes) {
-    total += size;
-    spans += 1 + n % 4;
-  }
+  const auto [total, spans] = Sum(sizes);
   node.config.max_block_bytes = total / 4;
   node.fail_object_writers_after = 2;  // data.tcb of the third block fails to commit
   node.Restart();
@@ -174,12 +176,7 @@ TEST_CASE("Concurrent flushes write consecutive parts of a head at the same time
           "[blockbuilder]") {
   BlockBuilderNode node;
   const auto sizes = PushTraces(node, 30);
-  uint64_t total = 0;
-  uint64_t spans = 0;
-  for (const auto& [n, size] : sizes) {
-    total += size;
-    spans += 1 + n % 4;
-  }
+  const auto [total, spans] = Sum(sizes);
   const uint64_t flushes = GENERATE(2, 3);
   node.config.concurrent_flushes = flushes;
   node.config.max_block_bytes = total / 6;
