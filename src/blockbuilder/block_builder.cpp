@@ -235,9 +235,10 @@ Status BlockBuilder::FinishPart(const ingester::HeadSnapshot& head, const Writte
   spans_written_.Inc(static_cast<double>(meta.total_spans));
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   cut_seconds_.Observe(seconds);
-  LOG_INFO << "block written: " << head.tenant << "/" << meta.block_id << " traces=" << written.traces
-           << " spans=" << meta.total_spans << " head_bytes=" << head.bytes
-           << " bytes=" << meta.size_bytes << " seconds=" << seconds;
+  LOG_INFO << "block written: " << head.tenant << "/" << meta.block_id
+           << " traces=" << written.traces << " spans=" << meta.total_spans
+           << " head_bytes=" << head.bytes << " bytes=" << meta.size_bytes
+           << " seconds=" << seconds;
   return Status::Ok();
 }
 
