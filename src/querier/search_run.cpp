@@ -58,9 +58,12 @@ SearchRun::SearchRun(RequestContext ctx, traceql::SearchQuery query, traceql::Se
 
 Status SearchRun::Run(QueryPool& pool, tempopb::SearchResponse* out) {
   out->Clear();
+  // Only the plain search hands jobs to pool workers it must wait for; a ranked search runs its
+  // rounds to the end in RunRanked.
+  const bool pooled = !ranked_ && !query_.never_matches();
   if (ranked_ && !query_.never_matches()) {
     TEMPO_RETURN_IF_ERROR(RunRanked(pool));
-  } else if (!query_.never_matches()) {
+  } else if (pooled) {
     const size_t helpers = std::min(pool.size(), jobs_.size() - 1);
     for (size_t i = 0; i < helpers; ++i) {
       pool.Submit([self = shared_from_this()] { self->Work(); });
@@ -68,9 +71,9 @@ Status SearchRun::Run(QueryPool& pool, tempopb::SearchResponse* out) {
     Work();
   }
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [this] {
-    return running_ == 0 && (stop_ || next_ >= jobs_.size() || query_.never_matches() || ranked_);
-  });
+  if (pooled) {
+    cv_.wait(lock, [this] { return running_ == 0 && (stop_ || next_ >= jobs_.size()); });
+  }
   TEMPO_RETURN_IF_ERROR(error_);
   TEMPO_RETURN_IF_ERROR(CheckContext(ctx_));
   std::sort(found_.begin(), found_.end(), Newer);
