@@ -132,25 +132,42 @@ const char* kQueries[] = {
     "{ name = \"nothing\" }",
 };
 
-// Runs `{ }` and `{ .http.status_code = "500" }` with(most_recent=true) at limits 1, 5 and 20
-// on `querier`: each answer must be exactly the newest matches; `check` sees its metrics.
-void CheckMostRecent(const SearchNode& node, const tempo::querier::Querier& querier,
-                     const std::function<void(const tempopb::SearchMetrics&, uint32_t)>& check) {
+// Runs `{ }` and `{ .http.status_code = "500" }`, each with every hint of `hints` appended, at
+// limits 1, 5 and 20 on `querier`, and hands `check` the answer (metrics included), the answer
+// of decoding every trace, whether the query is most_recent, and the limit.
+void ForEachLimitedSearch(const SearchNode& node, const tempo::querier::Querier& querier,
+                          std::initializer_list<const char*> hints,
+                          const std::function<void(const tempopb::SearchResponse& fast,
+                                                   const tempopb::SearchResponse& slow,
+                                                   bool most_recent, uint32_t limit)>& check) {
   for (const char* text : {"{ }", "{ .http.status_code = \"500\" }"}) {
-    const std::string q = std::string(text) + " with(most_recent=true)";
-    auto query = tempo::traceql::SearchQuery::Compile(q);
-    REQUIRE(query.ok());
-    for (uint32_t limit : {1u, 5u, 20u}) {
-      INFO(q << " limit " << limit);
-      RequestContext ctx;
-      ctx.tenant = node.tenant;
-      tempopb::SearchResponse fast;
-      REQUIRE(querier.Search(ctx, *query, Window(limit), &fast).ok());
-      check(fast.metrics(), limit);
-      fast.clear_metrics();
-      CHECK(Same(fast, Slow(node, *query, Window(limit))));
+    for (const char* hint : hints) {
+      const std::string q = std::string(text) + hint;
+      auto query = tempo::traceql::SearchQuery::Compile(q);
+      REQUIRE(query.ok());
+      for (uint32_t limit : {1u, 5u, 20u}) {
+        INFO(q << " limit " << limit);
+        RequestContext ctx;
+        ctx.tenant = node.tenant;
+        tempopb::SearchResponse fast;
+        REQUIRE(querier.Search(ctx, *query, Window(limit), &fast).ok());
+        check(fast, Slow(node, *query, Window(limit)), *hint != '\0', limit);
+      }
     }
   }
+}
+
+// The most_recent forms of ForEachLimitedSearch: each answer must be exactly the newest matches;
+// `check` sees its metrics.
+void CheckMostRecent(const SearchNode& node, const tempo::querier::Querier& querier,
+                     const std::function<void(const tempopb::SearchMetrics&, uint32_t)>& check) {
+  ForEachLimitedSearch(node, querier, {" with(most_recent=true)"},
+                       [&check](tempopb::SearchResponse fast, const tempopb::SearchResponse& slow,
+                                bool, uint32_t limit) {
+                         check(fast.metrics(), limit);
+                         fast.clear_metrics();
+                         CHECK(Same(fast, slow));
+                       });
 }
 
 }  // namespace
@@ -291,29 +308,18 @@ TEST_CASE("Live traces are decoded newest first and only as far as the limit nee
   }
   node.WriteBlock(blocked);
   node.Push(live);
-  for (const char* text : {"{ }", "{ .http.status_code = \"500\" }"}) {
-    for (const char* hint : {"", " with(most_recent=true)"}) {
-      const std::string q = std::string(text) + hint;
-      auto query = tempo::traceql::SearchQuery::Compile(q);
-      REQUIRE(query.ok());
-      for (uint32_t limit : {1u, 5u, 20u}) {
-        INFO(q << " limit " << limit);
-        RequestContext ctx;
-        ctx.tenant = node.tenant;
-        tempopb::SearchResponse fast;
-        REQUIRE(node.querier->Search(ctx, *query, Window(limit), &fast).ok());
-        // Far fewer traces than the 900 candidates are decoded and evaluated.
-        CHECK(fast.metrics().inspectedtraces() < 300);
-        fast.clear_metrics();
-        tempopb::SearchResponse slow = Slow(node, *query, Window(limit));
-        if (*hint != '\0') {
-          CHECK(Same(fast, slow));  // exactly the newest `limit`
-        } else {
-          CHECK(fast.traces_size() == slow.traces_size());
-        }
-      }
-    }
-  }
+  ForEachLimitedSearch(node, *node.querier, {"", " with(most_recent=true)"},
+                       [](tempopb::SearchResponse fast, const tempopb::SearchResponse& slow,
+                          bool most_recent, uint32_t) {
+                         // Far fewer traces than the 900 candidates are decoded and evaluated.
+                         CHECK(fast.metrics().inspectedtraces() < 300);
+                         fast.clear_metrics();
+                         if (most_recent) {
+                           CHECK(Same(fast, slow));  // exactly the newest `limit`
+                         } else {
+                           CHECK(fast.traces_size() == slow.traces_size());
+                         }
+                       });
 }
 
 TEST_CASE("Search reports progress and honours cancellation", "[querier][search]") {
