@@ -46,6 +46,14 @@ struct Fixture {
     return future.get();
   }
 
+  // One push of traces 1 and 2, one span each (span IDs 1 and 2).
+  Status PushTwoTraces() {
+    TraceBuilder b;
+    b.AddSpan("svc", 1, 1);
+    b.AddSpan("svc", 2, 2);
+    return Push(b.Build());
+  }
+
   TempDir dir;
   tempo::wal::WalConfig config;
   tempo::ingester::IngesterConfig ingester_config;  // applies from the next Reopen
@@ -109,10 +117,7 @@ TEST_CASE("A push that would exceed max_bytes_per_trace is refused and stores no
 TEST_CASE("Pushes past max_live_traces_bytes are refused until a cut frees memory",
           "[ingester]") {
   Fixture f;
-  TraceBuilder first;
-  first.AddSpan("svc", 1, 1);
-  first.AddSpan("svc", 2, 2);
-  REQUIRE(f.Push(first.Build()).ok());
+  REQUIRE(f.PushTwoTraces().ok());
   const uint64_t held = f.ingester->live_bytes();
   REQUIRE(held > 0);
   f.ingester_config.max_live_traces_bytes = held + held / 2;
@@ -305,10 +310,7 @@ TEST_CASE("Head parts are consecutive ID ranges taken while the rest is still du
 TEST_CASE("ReadHeadTrace returns the fragments as of the snapshot, none once erased",
           "[ingester]") {
   Fixture f;
-  TraceBuilder first;
-  first.AddSpan("svc", 1, 1);
-  first.AddSpan("svc", 2, 2);
-  REQUIRE(f.Push(first.Build()).ok());
+  REQUIRE(f.PushTwoTraces().ok());
   f.ingester->CollectDueHeads(true);
   auto head = f.ingester->SnapshotHead("t");
   REQUIRE(head.traces.size() == 2);
