@@ -1,40 +1,83 @@
 #include "tempo/common/shared_bytes.h"
 
 #include <algorithm>
-#include <atomic>
 
 namespace tempo {
 
-std::string& SharedBytes::Writable(size_t extra) {
-  if (!buffer_) {
-    buffer_ = std::make_shared<std::string>();
-  } else if (buffer_.use_count() > 1) {
-    auto copy = std::make_shared<std::string>();
-    copy->reserve(buffer_->size() + extra);
-    copy->append(*buffer_);
-    buffer_ = std::move(copy);
-  } else {
-    // The last reference may have been dropped on another thread just now: order its reads of
-    // the bytes before the writes that follow.
-    std::atomic_thread_fence(std::memory_order_acquire);
+BytesRef::BytesRef(std::vector<SharedPiece> pieces) : pieces_(std::move(pieces)) {
+  for (const SharedPiece& p : pieces_) size_ += p->size();
+}
+
+std::string_view BytesRef::Flat(std::string* scratch) const {
+  if (pieces_.size() == 1) return *pieces_.front();
+  scratch->clear();
+  AppendTo(scratch);
+  return *scratch;
+}
+
+void BytesRef::AppendPrefixTo(size_t n, std::string* out) const {
+  n = std::min(n, size_);
+  out->reserve(out->size() + n);
+  for (const SharedPiece& p : pieces_) {
+    if (n == 0) break;
+    const size_t take = std::min(n, p->size());
+    out->append(p->data(), take);
+    n -= take;
   }
-  return *buffer_;
+}
+
+std::string BytesRef::ToString() const {
+  std::string out;
+  AppendTo(&out);
+  return out;
+}
+
+bool operator==(const BytesRef& a, const BytesRef& b) {
+  if (a.size_ != b.size_) return false;
+  std::string fa, fb;
+  return a.Flat(&fa) == b.Flat(&fb);
+}
+
+void SharedBytes::Append(SharedPiece piece) {
+  if (!piece || piece->empty()) return;
+  size_ += piece->size();
+  pieces_.push_back(std::move(piece));
 }
 
 void SharedBytes::Append(std::string_view bytes) {
   if (bytes.empty()) return;
-  Writable(bytes.size()).append(bytes);
+  Append(std::make_shared<const std::string>(bytes));
 }
 
 void SharedBytes::Truncate(size_t n) {
-  if (n >= size()) return;
-  Writable(0).resize(n);
+  while (size_ > n) {
+    const size_t last = pieces_.back()->size();
+    if (size_ - last >= n) {
+      size_ -= last;
+      pieces_.pop_back();
+      continue;
+    }
+    // `n` falls inside the last piece: keep a copy of its head.
+    const size_t keep = last - (size_ - n);
+    pieces_.back() = std::make_shared<const std::string>(pieces_.back()->substr(0, keep));
+    size_ = n;
+  }
 }
 
 void SharedBytes::EraseFront(size_t n) {
-  if (n == 0) return;
-  // Always a new buffer of the exact size: the old one's capacity is given back.
-  buffer_ = std::make_shared<std::string>(view().substr(std::min(n, size())));
+  n = std::min(n, size_);
+  size_t whole = 0;  // pieces wholly dropped
+  size_t dropped = 0;
+  while (whole < pieces_.size() && dropped + pieces_[whole]->size() <= n) {
+    dropped += pieces_[whole]->size();
+    ++whole;
+  }
+  pieces_.erase(pieces_.begin(), pieces_.begin() + static_cast<std::ptrdiff_t>(whole));
+  if (dropped < n) {
+    // `n` falls inside the first piece left: keep a copy of its tail.
+    pieces_.front() = std::make_shared<const std::string>(pieces_.front()->substr(n - dropped));
+  }
+  size_ -= n;
 }
 
 }  // namespace tempo

@@ -55,11 +55,11 @@ Status Ingester::Start() {
     }
     model::TraceFragment fragment;
     fragment.trace_id = record.trace_id;
-    fragment.data = std::move(record.data);
-    AppendFragment(tenant.traces[record.trace_id], fragment, now, record.seq,
+    bytes += record.data.size();
+    AppendFragment(tenant.traces[record.trace_id], fragment,
+                   std::make_shared<const std::string>(std::move(record.data)), now, record.seq,
                    record.epoch_minute);
     ++records;
-    bytes += fragment.data.size();
     uint32_t last = last_epoch_.load();
     if (record.epoch_minute > last) last_epoch_.store(record.epoch_minute);
   });
@@ -106,9 +106,9 @@ uint32_t Ingester::CurrentEpochMinute() const {
 }
 
 void Ingester::AppendFragment(LiveTrace& trace, const model::TraceFragment& fragment,
-                              std::chrono::steady_clock::time_point now, uint64_t seq,
-                              uint32_t epoch) {
-  trace.data.Append(fragment.data);
+                              SharedPiece data, std::chrono::steady_clock::time_point now,
+                              uint64_t seq, uint32_t epoch) {
+  trace.data.Append(std::move(data));
   trace.max_seq = std::max(trace.max_seq, seq);
   trace.min_epoch = std::min(trace.min_epoch, epoch);
   trace.max_epoch = std::max(trace.max_epoch, epoch);
@@ -152,18 +152,34 @@ void Ingester::Push(const RequestContext& ctx, std::vector<model::TraceFragment>
 
   std::vector<wal::WalRecord> records;
   records.reserve(fragments.size());
+  // Each fragment's buffer is adopted by its live trace and shared with its WAL record: nothing
+  // is copied under the tenant lock. Allocated before the lock.
+  std::vector<SharedPiece> pieces;
+  pieces.reserve(fragments.size());
+  for (auto& f : fragments) {
+    pieces.push_back(std::make_shared<const std::string>(std::move(f.data)));
+  }
   {
     std::lock_guard<std::mutex> lock(tenant.mu);
     // Fragments of deleted traces are dropped under the same lock that appends, so none can slip
     // in after RefuseTrace returned (its minute bounds every record of the trace).
     if (!tenant.refused.empty()) {
       uint32_t refused_spans = 0;
-      std::erase_if(fragments, [&](const model::TraceFragment& f) {
-        if (!tenant.refused.count(f.trace_id)) return false;
-        refused_spans += f.span_count;
-        push_bytes -= f.data.size();
-        return true;
-      });
+      size_t kept = 0;
+      for (size_t i = 0; i < fragments.size(); ++i) {
+        if (tenant.refused.count(fragments[i].trace_id)) {
+          refused_spans += fragments[i].span_count;
+          push_bytes -= pieces[i]->size();
+          continue;
+        }
+        if (kept != i) {
+          fragments[kept] = std::move(fragments[i]);
+          pieces[kept] = std::move(pieces[i]);
+        }
+        ++kept;
+      }
+      fragments.resize(kept);
+      pieces.resize(kept);
       if (refused_spans > 0) {
         discarded_.WithLabels({ctx.tenant, "trace_deleted"}).Inc(refused_spans);
         push_spans -= refused_spans;
@@ -175,15 +191,16 @@ void Ingester::Push(const RequestContext& ctx, std::vector<model::TraceFragment>
     }
     // Check every trace first so that a refused push stores nothing.
     if (limits->max_bytes_per_trace > 0) {
-      for (const auto& f : fragments) {
+      for (size_t i = 0; i < fragments.size(); ++i) {
+        const model::TraceFragment& f = fragments[i];
         auto it = tenant.traces.find(f.trace_id);
         uint64_t current = it == tenant.traces.end() ? 0 : it->second.data.size();
-        if (current + f.data.size() > static_cast<uint64_t>(limits->max_bytes_per_trace)) {
+        if (current + pieces[i]->size() > static_cast<uint64_t>(limits->max_bytes_per_trace)) {
           discarded_.WithLabels({ctx.tenant, "trace_too_large"}).Inc(push_spans);
           done(ResourceExhaustedError(
               "TRACE_TOO_LARGE: max size of trace (" +
               std::to_string(limits->max_bytes_per_trace) + ") exceeded while adding " +
-              std::to_string(f.data.size()) + " bytes to trace " + f.trace_id.ToHex() +
+              std::to_string(pieces[i]->size()) + " bytes to trace " + f.trace_id.ToHex() +
               " for tenant " + ctx.tenant));
           return;
         }
@@ -208,15 +225,16 @@ void Ingester::Push(const RequestContext& ctx, std::vector<model::TraceFragment>
     const uint32_t epoch = CurrentEpochMinute();
     const uint32_t oldest_before = tenant.oldest_wal_minute;
     tenant.oldest_wal_minute = std::min(tenant.oldest_wal_minute, epoch);
-    for (auto& f : fragments) {
+    for (size_t i = 0; i < fragments.size(); ++i) {
+      const model::TraceFragment& f = fragments[i];
       auto [it, inserted] = tenant.traces.try_emplace(f.trace_id);
       LiveTrace& t = it->second;
       undo.push_back(Undo{f.trace_id, !inserted, t.data.size(), t.span_count, t.start_unix_nano,
                           t.end_unix_nano, t.last_append, t.max_seq, t.min_epoch, t.max_epoch});
       const uint64_t seq = next_seq_.fetch_add(1);
-      AppendFragment(t, f, now, seq, epoch);
-      if (t.in_head) tenant.head_bytes += f.data.size();
-      records.push_back(wal::WalRecord{ctx.tenant, f.trace_id, epoch, seq, std::move(f.data)});
+      if (t.in_head) tenant.head_bytes += pieces[i]->size();
+      AppendFragment(t, f, pieces[i], now, seq, epoch);
+      records.push_back(wal::WalRecord{ctx.tenant, f.trace_id, epoch, seq, std::move(pieces[i])});
     }
     Status queued = wal_.Append(std::move(records), std::move(done));
     if (!queued.ok()) {
@@ -378,13 +396,20 @@ std::optional<std::string> Ingester::ReadHeadTrace(const std::string& tenant_nam
                                                    const HeadSnapshot::Trace& trace) const {
   const Tenant* tenant = FindTenant(tenant_name);
   if (!tenant) return std::nullopt;
-  std::lock_guard<std::mutex> lock(tenant->mu);
-  auto it = tenant->traces.find(trace.id);
-  // Fragments are only appended between a snapshot and its CompleteCut (a trace is in one snapshot
-  // at a time), so a live trace shorter than the snapshot was erased and maybe pushed again: not
-  // the same data.
-  if (it == tenant->traces.end() || it->second.data.size() < trace.bytes) return std::nullopt;
-  return std::string(it->second.data.view().substr(0, trace.bytes));
+  BytesRef data;
+  {
+    std::lock_guard<std::mutex> lock(tenant->mu);
+    auto it = tenant->traces.find(trace.id);
+    // Fragments are only appended between a snapshot and its CompleteCut (a trace is in one
+    // snapshot at a time), so a live trace shorter than the snapshot was erased and maybe pushed
+    // again: not the same data.
+    if (it == tenant->traces.end() || it->second.data.size() < trace.bytes) return std::nullopt;
+    data = it->second.data.Ref();
+  }
+  // Copied outside the lock: pushes of the tenant do not wait for it.
+  std::string out;
+  data.AppendPrefixTo(trace.bytes, &out);
+  return out;
 }
 
 Status Ingester::CompleteCut(const HeadSnapshot& snapshot) {
@@ -408,7 +433,7 @@ Status Ingester::CompleteCut(const HeadSnapshot& snapshot) {
       // the trace's first minute instead let a trace that never goes quiet hold every later
       // record of the tenant in the WAL: 10 GB after 4 minutes at 50k spans/s.)
       freed += cut.bytes;
-      t.data.EraseFront(cut.bytes);  // gives back the capacity of what went into the block
+      t.data.EraseFront(cut.bytes);  // drops the pieces that went into the block
       t.min_epoch = std::max(t.min_epoch, snapshot.taken_minute);
       t.span_count = 0;
       t.in_head = false;

@@ -42,7 +42,8 @@ Status Querier::FindTraceByID(const RequestContext& ctx, const TraceId& id, cons
   std::optional<ingester::LiveTraceView> live = ingester_.FindTraceByID(ctx.tenant, id);
   if (parts.empty() && !live) return NotFoundError("trace not found");
   if (live) {
-    const std::string_view data = live->data.view();
+    std::string scratch;  // when the live bytes are in several pieces
+    const std::string_view data = live->data.Flat(&scratch);
     auto* part = google::protobuf::Arena::CreateMessage<tempopb::Trace>(arena);
     if (!part->ParseFromArray(data.data(), static_cast<int>(data.size()))) {
       return CorruptionError("the live data of trace " + id.ToHex() + " does not parse");

@@ -28,7 +28,7 @@ Status Querier::ForEachTrace(const RequestContext& ctx, uint64_t start_unix_nano
   std::map<TraceId, std::string> fragments;
   for (auto& [id, live] : ingester_.SnapshotLiveTraces(ctx.tenant, start_unix_nano,
                                                        end_unix_nano)) {
-    fragments[id].append(live.data.view());
+    live.data.AppendTo(&fragments[id]);
   }
   std::vector<block::BlockMeta> metas = store_.Blocks(ctx.tenant);
   std::reverse(metas.begin(), metas.end());  // newest first

@@ -250,7 +250,8 @@ Status SearchSources::CandidateRows(const RequestContext& ctx, CombinedScan& sca
     const LiveTrace& live = live_[i];
     std::vector<uint8_t>& h = holds[live.id];
     h.resize(np, 0);
-    raw.Evaluate(live.data.view(), h.data());
+    // Each piece holds whole fragments; Evaluate accumulates over them.
+    for (size_t p = 0; p < live.data.piece_count(); ++p) raw.Evaluate(live.data.piece(p), h.data());
   }
   // The blocks are visited from a different one per part, so that parts starting together scan
   // different blocks (each block is scanned once, by whichever part asks first).
@@ -395,7 +396,7 @@ Status SearchSources::StreamCombined(const RequestContext& ctx, CombinedScan& sc
     std::vector<std::vector<std::pair<uint64_t, size_t>>> block_rows(blocks_.size());
     for (size_t k = i; k < j; ++k) {
       if (order[k].live >= 0) {
-        data[k - i].append(live_[static_cast<size_t>(order[k].live)].data.view());
+        live_[static_cast<size_t>(order[k].live)].data.AppendTo(&data[k - i]);
       }
       for (const auto& [b, row] : order[k].rows) block_rows[b].emplace_back(row, k - i);
     }

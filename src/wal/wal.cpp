@@ -179,7 +179,7 @@ Status Wal::Replay(const std::function<void(ReplayedRecord&&)>& fn) {
 
 Status Wal::Append(std::vector<WalRecord>&& records, AppendCallback&& done) {
   uint64_t bytes = 0;
-  for (const WalRecord& r : records) bytes += r.data.size() + kKeySize;
+  for (const WalRecord& r : records) bytes += r.data->size() + kKeySize;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (closing_) return UnavailableError("the WAL is closing");
@@ -221,9 +221,9 @@ void Wal::PutGroup(rocksdb::WriteBatch& batch, uint32_t tenant_id, const WalReco
     headers.resize(old_size + 24);
     std::memcpy(headers.data() + old_size, r.trace_id.bytes.data(), 16);
     EncodeU64(headers.data() + old_size + 16, r.seq);
-    AppendVarint(&headers, r.data.size());
+    AppendVarint(&headers, r.data->size());
     parts.emplace_back(headers.data() + part_start, headers.size() - part_start);
-    parts.emplace_back(r.data);
+    parts.emplace_back(*r.data);
     part_start = headers.size();
   }
   const std::string key = EncodeGroupKey(tenant_id, records[0].epoch_minute, records[0].seq);

@@ -314,12 +314,12 @@ TEST_CASE("ReadHeadTrace returns the fragments as of the snapshot, none once era
   f.ingester->CollectDueHeads(true);
   auto head = f.ingester->SnapshotHead("t");
   REQUIRE(head.traces.size() == 2);
-  const std::string before(f.ingester->FindTraceByID("t", Id(1))->data.view());
+  const std::string before(f.ingester->FindTraceByID("t", Id(1))->data.ToString());
 
   TraceBuilder later;
   later.AddSpan("svc", 1, 3, 1);
   REQUIRE(f.Push(later.Build()).ok());  // arrives while the block is being written
-  const std::string after(f.ingester->FindTraceByID("t", Id(1))->data.view());
+  const std::string after(f.ingester->FindTraceByID("t", Id(1))->data.ToString());
   REQUIRE(after.size() > before.size());
   CHECK(f.ingester->ReadHeadTrace("t", head.traces[0]) == before);
 
@@ -328,5 +328,5 @@ TEST_CASE("ReadHeadTrace returns the fragments as of the snapshot, none once era
   REQUIRE(f.ingester->CompleteCut(head).ok());
   auto live = f.ingester->FindTraceByID("t", Id(1));
   REQUIRE(live.has_value());  // the late fragment stays live
-  CHECK(live->data.view() == after.substr(before.size()));
+  CHECK(live->data.ToString() == after.substr(before.size()));
 }

@@ -328,7 +328,11 @@ void PopulateSplit(SearchNode& node) {
   }
   node.WriteBlock(places[0]);
   node.WriteBlock(places[1]);
-  node.Push(places[2]);
+  // Live spans in two pushes: a live trace is then held in several pieces.
+  std::vector<TestSpan> halves[2];
+  for (size_t i = 0; i < places[2].size(); ++i) halves[i % 2].push_back(places[2][i]);
+  node.Push(halves[0]);
+  node.Push(halves[1]);
 }
 
 TEST_CASE("Tag queries over traces spread over blocks and live data", "[querier][tags]") {

@@ -286,3 +286,44 @@ TEST_CASE("Live traces without the status or kind a query asks for are not decod
   CHECK(r.traces().empty());
   CHECK(r.metrics().inspectedtraces() == 0);
 }
+
+TEST_CASE("A live trace pushed in several pieces is searched and fetched whole",
+          "[querier][search]") {
+  SearchNode node;
+  node.Push({{.trace = 7, .span = 1, .service = "a", .name = "first", .start_unix_nano = kBase},
+             {.trace = 8, .span = 3, .service = "a", .name = "other", .start_unix_nano = kBase}});
+  node.Push({{.trace = 7,
+              .span = 2,
+              .service = "b",
+              .name = "second",
+              .start_unix_nano = kBase + kSecond,
+              .parent = 1,
+              .attributes = {{"k", "late"}}}});
+  auto live = node.ingester->FindTraceByID("t", tempo::TraceId::FromBytes(
+                                                    tempo::testing::TraceIdBytes(7)));
+  REQUIRE(live.has_value());
+  REQUIRE(live->data.piece_count() == 2);  // one piece per push, not copied together
+
+  CHECK(Ids(node, "{ name = \"first\" } && { span.k = \"late\" }") ==
+        std::vector<std::string>{"7"});
+  CHECK(Ids(node, "{ name = \"first\" } >> { name = \"second\" }") ==
+        std::vector<std::string>{"7"});
+  CHECK(Ids(node, "{ trace:duration >= 1s }") == std::vector<std::string>{"7"});
+  // Decided on the raw bytes of every piece: a value only the second piece holds keeps the
+  // trace, one that no piece holds rules it out before decoding.
+  CHECK(Ids(node, "{ span.k = \"late\" }") == std::vector<std::string>{"7"});
+  tempopb::SearchResponse r = Run(node, "{ name = \"first\" && span.k = \"early\" }");
+  CHECK(r.traces().empty());
+  CHECK(r.metrics().inspectedtraces() == 0);
+
+  RequestContext ctx;
+  ctx.tenant = "t";
+  tempopb::Trace trace;
+  tempo::querier::TraceByIdStats stats;
+  REQUIRE(node.querier
+              ->FindTraceByID(ctx, tempo::TraceId::FromBytes(tempo::testing::TraceIdBytes(7)),
+                              {}, &trace, &stats)
+              .ok());
+  CHECK(stats.spans == 2);
+  CHECK(stats.inspected_bytes == live->data.size());
+}

@@ -61,7 +61,8 @@ TEST_CASE("A cut journal's commit mark survives a reopen and goes with the journ
   SECTION("dropping the journal's minutes drops the mark too") {
     // DropBefore knows only tenants with records.
     std::promise<tempo::Status> done;
-    REQUIRE(wal->Append({{"t", TraceId::FromBytes(TraceIdBytes(1)), kMinute, 1, "x"}},
+    REQUIRE(wal->Append({{"t", TraceId::FromBytes(TraceIdBytes(1)), kMinute, 1,
+                          std::make_shared<const std::string>("x")}},
                         [&done](tempo::Status s) { done.set_value(s); })
                 .ok());
     REQUIRE(done.get_future().get().ok());

@@ -28,7 +28,7 @@ WalRecord Record(const std::string& tenant, uint64_t trace, std::string data,
                  uint32_t minute = kMinute) {
   static std::atomic<uint64_t> seq{1};
   return WalRecord{tenant, TraceId::FromBytes(TraceIdBytes(trace)), minute, seq++,
-                   std::move(data)};
+                   std::make_shared<const std::string>(std::move(data))};
 }
 
 // Appends and waits for the durability callback.

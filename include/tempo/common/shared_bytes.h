@@ -4,54 +4,66 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tempo {
 
-// A read-only reference to the first size() bytes of a buffer shared with its writer
-// (SharedBytes): copying one copies a pointer, and the bytes it sees never change while it
-// exists. Thread-safe to read from any thread.
+// An immutable byte string that several owners share: a pushed fragment is held by its live trace
+// and by its WAL record at once, without a copy.
+using SharedPiece = std::shared_ptr<const std::string>;
+
+// A read-only snapshot of the bytes of a SharedBytes: the pieces it held when the reference was
+// taken, in order. Copying one copies the piece pointers, never the bytes, and the bytes it sees
+// never change. Thread-safe to read from any thread.
 class BytesRef {
  public:
   BytesRef() = default;
-  BytesRef(std::shared_ptr<const std::string> buffer, size_t size)
-      : buffer_(std::move(buffer)), size_(size) {}
+  explicit BytesRef(std::vector<SharedPiece> pieces);
 
-  std::string_view view() const {
-    return buffer_ ? std::string_view(buffer_->data(), size_) : std::string_view();
-  }
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  friend bool operator==(const BytesRef& a, const BytesRef& b) { return a.view() == b.view(); }
+  size_t piece_count() const { return pieces_.size(); }
+  std::string_view piece(size_t i) const { return *pieces_[i]; }
+  // The bytes as one view: the only piece itself, or else the pieces concatenated into
+  // `*scratch` (replacing its contents). Valid while this reference and `*scratch` are.
+  std::string_view Flat(std::string* scratch) const;
+  // Appends the first `n` bytes (all of them when n >= size()) to `*out`.
+  void AppendPrefixTo(size_t n, std::string* out) const;
+  void AppendTo(std::string* out) const { AppendPrefixTo(size_, out); }
+  // A copy of the bytes.
+  std::string ToString() const;
+
+  friend bool operator==(const BytesRef& a, const BytesRef& b);
 
  private:
-  std::shared_ptr<const std::string> buffer_;
+  std::vector<SharedPiece> pieces_;
   size_t size_ = 0;
 };
 
-// Append-mostly bytes whose snapshots (Ref) cost a pointer copy instead of a copy of the bytes.
-// The buffer is changed in place only while no BytesRef holds it; otherwise it is copied first
-// (copy on write), so a reference never sees its bytes change or go away. Not thread-safe: the
-// owner serializes every call (BytesRef copies may then be read anywhere).
+// Append-mostly bytes kept as a list of immutable pieces, so that appending adopts a buffer
+// instead of copying it and a snapshot (Ref) copies pointers instead of bytes. The pieces are
+// never changed in place: truncating or erasing inside a piece replaces it with a copy of the part
+// kept, so a reference never sees its bytes change or go away. Holds exactly the bytes appended
+// (no spare capacity), plus one pointer per piece. Not thread-safe: the owner serializes every
+// call (BytesRef copies may then be read anywhere).
 class SharedBytes {
  public:
-  size_t size() const { return buffer_ ? buffer_->size() : 0; }
-  std::string_view view() const {
-    return buffer_ ? std::string_view(*buffer_) : std::string_view();
-  }
-  BytesRef Ref() const { return BytesRef(buffer_, size()); }
+  size_t size() const { return size_; }
+  size_t piece_count() const { return pieces_.size(); }
+  BytesRef Ref() const { return BytesRef(pieces_); }
 
+  // Adopts `piece` as the last piece (shared, not copied). Empty or null pieces are ignored.
+  void Append(SharedPiece piece);
+  // Appends a copy of `bytes` as a new piece.
   void Append(std::string_view bytes);
   // Keeps the first `n` bytes (n <= size()).
   void Truncate(size_t n);
-  // Drops the first `n` bytes (n <= size()) and gives back the capacity they used.
+  // Drops the first `n` bytes (n <= size()).
   void EraseFront(size_t n);
 
  private:
-  // The buffer to change in place: a new one when there is none, a copy (with room for `extra`
-  // more bytes) when a reference shares it.
-  std::string& Writable(size_t extra);
-
-  std::shared_ptr<std::string> buffer_;
+  std::vector<SharedPiece> pieces_;
+  size_t size_ = 0;
 };
 
 }  // namespace tempo

@@ -26,7 +26,7 @@ namespace tempo::ingester {
 // The raw fragments of one trace held in memory, as found by FindTraceByID.
 struct LiveTraceView {
   // Concatenated serialized tempopb.Trace fragments: a reference to the live bytes (no copy),
-  // which stay as they are while the view exists.
+  // which stay as they are while the view exists. Each piece holds whole fragments.
   BytesRef data;
   uint32_t span_count = 0;  // spans pushed since this process started (replayed ones not counted)
   uint64_t start_unix_nano = 0;
@@ -167,9 +167,10 @@ class Ingester : public model::TraceSink, public Service {
 
   Tenant& GetTenant(const std::string& tenant);
   const Tenant* FindTenant(const std::string& tenant) const;
+  // Adds `data` (the serialized fragment) and `fragment`'s span count and times to `trace`.
   static void AppendFragment(LiveTrace& trace, const model::TraceFragment& fragment,
-                             std::chrono::steady_clock::time_point now, uint64_t seq,
-                             uint32_t epoch);
+                             SharedPiece data, std::chrono::steady_clock::time_point now,
+                             uint64_t seq, uint32_t epoch);
   uint32_t CurrentEpochMinute() const;
   // The oldest arrival minute any live trace of `tenant` still needs in the WAL (the current
   // minute when none). Requires tenant.mu.

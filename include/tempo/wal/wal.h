@@ -14,6 +14,7 @@
 #include "tempo/common/ids.h"
 #include "tempo/common/metrics.h"
 #include "tempo/common/result.h"
+#include "tempo/common/shared_bytes.h"
 #include "tempo/common/status.h"
 #include "tempo/wal/wal_config.h"
 
@@ -33,7 +34,8 @@ struct WalRecord {
   TraceId trace_id;
   uint32_t epoch_minute = 0;
   uint64_t seq = 0;
-  std::string data;  // serialized tempopb.Trace fragment
+  // The serialized tempopb.Trace fragment, shared with the live trace that holds it (not null).
+  SharedPiece data;
 };
 
 // The record of one block cut, written before the block and deleted once the WAL no longer holds
