@@ -44,9 +44,20 @@ def _block_spans(ctx, srv, name):
     return (int(m.group(1)), int(m.group(3))) if m else (0, 0)
 
 
-def _push(ctx, srv, n_traces=5, spans=4):
+def _push(ctx, srv, n_traces=5, spans=4, one_request=None):
+    """Pushes `n_traces` traces, one request each over HTTP and gRPC in turn; with `one_request`
+    ("http" or "grpc") all of them in a single request of that protocol, so that no cut can
+    start between the pushes."""
     plans = [[otlp.simple_batch(ctx.ids, f"svc-{i}", ctx.ids.trace(), spans, pad=20)]
              for i in range(n_traces)]
+    if one_request is not None:
+        every = [batch for plan in plans for batch in plan]
+        if one_request == "http":
+            ok = clients.push_plan_http(ctx.pb, srv, every).status == 200
+        else:
+            ok = clients.grpc_export(srv.otlp_grpc_addr, otlp.to_pb(ctx.pb, every), timeout=10).ok
+        ctx.require(f"{one_request} push of {n_traces} traces acknowledged", ok)
+        return plans
     for i, plan in enumerate(plans):
         if i % 2 == 0:
             ok = clients.push_plan_http(ctx.pb, srv, plan).status == 200
@@ -114,10 +125,11 @@ def _cli_out(srv):
 @case("blocks_crash_during_cut")
 def blocks_crash_during_cut(ctx):
     """The process killed at each step of a cut: after restart nothing is lost or duplicated."""
-    for point in CRASH_POINTS:
+    for n, point in enumerate(CRASH_POINTS):
         with ctx.server(extra_config=FAST_CUTS) as srv, ctx.step(point):
             srv.start(env={"TEMPO_CRASHPOINT": point})
-            plans = _push(ctx, srv)
+            # One request: with separate ones a slow machine could cut (and die) between them.
+            plans = _push(ctx, srv, one_request="http" if n % 2 == 0 else "grpc")
             deadline = time.monotonic() + 15
             while srv.alive() and time.monotonic() < deadline:
                 time.sleep(0.05)  # poll interval, not synchronisation
