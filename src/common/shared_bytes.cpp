@@ -1,15 +1,52 @@
 #include "tempo/common/shared_bytes.h"
 
+#include <lz4.h>
+
 #include <algorithm>
 
-namespace tempo {
+#include "tempo/common/check.h"
 
-BytesRef::BytesRef(std::vector<SharedPiece> pieces) : pieces_(std::move(pieces)) {
-  for (const SharedPiece& p : pieces_) size_ += p->size();
+namespace tempo {
+namespace {
+
+BytesPiece RawPiece(SharedPiece bytes) {
+  const size_t n = bytes->size();
+  return BytesPiece{std::move(bytes), n, false};
+}
+
+// Unpacks `piece` (packed) onto the end of `*out`. The block was written by Pack from memory
+// this process owns, so a failure is a bug, not bad input.
+void UnpackTo(const BytesPiece& piece, std::string* out) {
+  const size_t at = out->size();
+  out->resize(at + piece.raw_size);
+  const int n = LZ4_decompress_safe(piece.stored->data(), out->data() + at,
+                                    static_cast<int>(piece.stored->size()),
+                                    static_cast<int>(piece.raw_size));
+  TEMPO_CHECK(n == static_cast<int>(piece.raw_size), "a packed live-trace piece does not unpack");
+}
+
+}  // namespace
+
+BytesRef::BytesRef(std::vector<BytesPiece> pieces) : pieces_(std::move(pieces)) {
+  for (const BytesPiece& p : pieces_) size_ += p.raw_size;
+}
+
+size_t BytesRef::stored_size() const {
+  size_t n = 0;
+  for (const BytesPiece& p : pieces_) n += p.stored->size();
+  return n;
+}
+
+std::string_view BytesRef::Piece(size_t i, std::string* scratch) const {
+  const BytesPiece& p = pieces_[i];
+  if (!p.packed) return *p.stored;
+  scratch->clear();
+  UnpackTo(p, scratch);
+  return *scratch;
 }
 
 std::string_view BytesRef::Flat(std::string* scratch) const {
-  if (pieces_.size() == 1) return *pieces_.front();
+  if (pieces_.size() == 1 && !pieces_.front().packed) return *pieces_.front().stored;
   scratch->clear();
   AppendTo(scratch);
   return *scratch;
@@ -18,10 +55,16 @@ std::string_view BytesRef::Flat(std::string* scratch) const {
 void BytesRef::AppendPrefixTo(size_t n, std::string* out) const {
   n = std::min(n, size_);
   out->reserve(out->size() + n);
-  for (const SharedPiece& p : pieces_) {
+  for (const BytesPiece& p : pieces_) {
     if (n == 0) break;
-    const size_t take = std::min(n, p->size());
-    out->append(p->data(), take);
+    const size_t take = std::min(n, p.raw_size);
+    if (!p.packed) {
+      out->append(p.stored->data(), take);
+    } else {
+      const size_t at = out->size();
+      UnpackTo(p, out);
+      out->resize(at + take);
+    }
     n -= take;
   }
 }
@@ -29,6 +72,35 @@ void BytesRef::AppendPrefixTo(size_t n, std::string* out) const {
 std::string BytesRef::ToString() const {
   std::string out;
   AppendTo(&out);
+  return out;
+}
+
+BytesPiece BytesRef::Pack() const {
+  if (size_ == 0 || size_ > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) return {};
+  // Reused per thread: packing runs on one thread, trace after trace.
+  thread_local std::string joined;
+  thread_local std::string block;
+  std::string_view input;
+  if (pieces_.size() == 1 && !pieces_.front().packed) {
+    input = *pieces_.front().stored;
+  } else {
+    joined.clear();
+    AppendTo(&joined);
+    input = joined;
+  }
+  const int bound = LZ4_compressBound(static_cast<int>(input.size()));
+  if (block.size() < static_cast<size_t>(bound)) block.resize(static_cast<size_t>(bound));
+  const int n = LZ4_compress_default(input.data(), block.data(), static_cast<int>(input.size()),
+                                     bound);
+  BytesPiece out;
+  if (n > 0 && static_cast<size_t>(n) <= input.size() - input.size() / 8) {
+    out = BytesPiece{std::make_shared<const std::string>(block.data(), static_cast<size_t>(n)),
+                     input.size(), true};
+  }
+  // A rare huge trace does not leave its size behind on the thread.
+  constexpr size_t kKeep = 4u << 20;
+  if (joined.capacity() > kKeep) std::string().swap(joined);
+  if (block.capacity() > kKeep) std::string().swap(block);
   return out;
 }
 
@@ -41,7 +113,7 @@ bool operator==(const BytesRef& a, const BytesRef& b) {
 void SharedBytes::Append(SharedPiece piece) {
   if (!piece || piece->empty()) return;
   size_ += piece->size();
-  pieces_.push_back(std::move(piece));
+  pieces_.push_back(RawPiece(std::move(piece)));
 }
 
 void SharedBytes::Append(std::string_view bytes) {
@@ -49,9 +121,15 @@ void SharedBytes::Append(std::string_view bytes) {
   Append(std::make_shared<const std::string>(bytes));
 }
 
+BytesPiece SharedBytes::Unpacked(size_t i) const {
+  std::string raw;
+  UnpackTo(pieces_[i], &raw);
+  return RawPiece(std::make_shared<const std::string>(std::move(raw)));
+}
+
 void SharedBytes::Truncate(size_t n) {
   while (size_ > n) {
-    const size_t last = pieces_.back()->size();
+    const size_t last = pieces_.back().raw_size;
     if (size_ - last >= n) {
       size_ -= last;
       pieces_.pop_back();
@@ -59,7 +137,8 @@ void SharedBytes::Truncate(size_t n) {
     }
     // `n` falls inside the last piece: keep a copy of its head.
     const size_t keep = last - (size_ - n);
-    pieces_.back() = std::make_shared<const std::string>(pieces_.back()->substr(0, keep));
+    BytesPiece whole = pieces_.back().packed ? Unpacked(pieces_.size() - 1) : pieces_.back();
+    pieces_.back() = RawPiece(std::make_shared<const std::string>(whole.stored->substr(0, keep)));
     size_ = n;
   }
 }
@@ -68,16 +147,41 @@ void SharedBytes::EraseFront(size_t n) {
   n = std::min(n, size_);
   size_t whole = 0;  // pieces wholly dropped
   size_t dropped = 0;
-  while (whole < pieces_.size() && dropped + pieces_[whole]->size() <= n) {
-    dropped += pieces_[whole]->size();
+  while (whole < pieces_.size() && dropped + pieces_[whole].raw_size <= n) {
+    dropped += pieces_[whole].raw_size;
     ++whole;
   }
   pieces_.erase(pieces_.begin(), pieces_.begin() + static_cast<std::ptrdiff_t>(whole));
   if (dropped < n) {
     // `n` falls inside the first piece left: keep a copy of its tail.
-    pieces_.front() = std::make_shared<const std::string>(pieces_.front()->substr(n - dropped));
+    BytesPiece first = pieces_.front().packed ? Unpacked(0) : pieces_.front();
+    pieces_.front() =
+        RawPiece(std::make_shared<const std::string>(first.stored->substr(n - dropped)));
   }
   size_ -= n;
+}
+
+BytesRef SharedBytes::UnpackedTail() const {
+  size_t first = pieces_.size();
+  while (first > 0 && !pieces_[first - 1].packed) --first;
+  return BytesRef(std::vector<BytesPiece>(pieces_.begin() + static_cast<std::ptrdiff_t>(first),
+                                          pieces_.end()));
+}
+
+bool SharedBytes::ReplaceRun(const BytesRef& run, BytesPiece packed) {
+  if (!packed.stored || run.pieces_.empty() || packed.raw_size != run.size()) return false;
+  const size_t k = run.pieces_.size();
+  for (size_t at = 0; at + k <= pieces_.size(); ++at) {
+    if (pieces_[at].stored != run.pieces_.front().stored) continue;
+    for (size_t j = 1; j < k; ++j) {
+      if (pieces_[at + j].stored != run.pieces_[j].stored) return false;
+    }
+    pieces_[at] = std::move(packed);
+    pieces_.erase(pieces_.begin() + static_cast<std::ptrdiff_t>(at + 1),
+                  pieces_.begin() + static_cast<std::ptrdiff_t>(at + k));
+    return true;
+  }
+  return false;
 }
 
 }  // namespace tempo

@@ -131,6 +131,10 @@ const KeySpec kCoreKeys[] = {
      [](V v, P p, S s) { return ReadDuration(v, p, &s->config->ingester.complete_block_timeout); }},
     {"ingester.max_live_traces_bytes", kLeaf,
      [](V v, P p, S s) { return ReadBytes(v, p, &s->config->ingester.max_live_traces_bytes); }},
+    {"ingester.compress_idle_traces_after", kLeaf,
+     [](V v, P p, S s) {
+       return ReadDuration(v, p, &s->config->ingester.compress_idle_traces_after);
+     }},
     {"ingester.lifecycler", kIgnored},
     {"ingester.concurrent_flushes", kLeaf,
      [](V v, P p, S s) { return ReadBytes(v, p, &s->config->ingester.concurrent_flushes); }},

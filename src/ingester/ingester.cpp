@@ -17,7 +17,12 @@ Ingester::Ingester(IngesterConfig config, wal::Wal& wal, const overrides::Overri
                                            {"tenant"})),
       discarded_(registry.AddCounter("tempo_discarded_spans_total",
                                      "Spans discarded, by tenant and reason.",
-                                     {"tenant", "reason"})) {}
+                                     {"tenant", "reason"})),
+      packed_bytes_(registry.AddCounter(
+          "tempo_ingester_packed_bytes_total",
+          "Live-trace bytes packed (LZ4) after compress_idle_traces_after: kind=\"raw\" counts "
+          "them as received, kind=\"stored\" as packed.",
+          {"kind"})) {}
 
 Ingester::~Ingester() { Stop(); }
 
@@ -77,10 +82,21 @@ Status Ingester::Start() {
            << live_traces() << " live traces; " << skipped
            << " records skipped (already in blocks), " << skipped_deleted
            << " skipped (deleted traces)";
+  if (config_.compress_idle_traces_after.count() > 0 && !packer_.joinable()) {
+    packer_ = std::thread([this] { PackLoop(); });
+  }
   return Status::Ok();
 }
 
-void Ingester::Stop() { stopping_.store(true); }
+void Ingester::Stop() {
+  stopping_.store(true);
+  {
+    std::lock_guard<std::mutex> lock(pack_mu_);
+    pack_stop_ = true;
+  }
+  pack_cv_.notify_all();
+  if (packer_.joinable() && packer_.get_id() != std::this_thread::get_id()) packer_.join();
+}
 
 Ingester::Tenant& Ingester::GetTenant(const std::string& tenant) {
   std::lock_guard<std::mutex> lock(tenants_mu_);

@@ -67,10 +67,8 @@ Status WalkLive(const RequestContext& ctx, const LiveTraces& live, uint64_t star
     TEMPO_RETURN_IF_ERROR(CheckContext(ctx));
     tempopb::Trace trace;
     model::CombineStats combined;
-    std::vector<std::string_view> parts;
-    for (size_t p = 0; p < trace_data.data.piece_count(); ++p) {
-      parts.push_back(trace_data.data.piece(p));
-    }
+    std::string scratch;  // when the live bytes are in several pieces or packed
+    std::vector<std::string_view> parts{trace_data.data.Flat(&scratch)};
     TEMPO_RETURN_IF_ERROR(model::CombineFragments(parts, &trace, &combined));
     out->inspected_bytes += trace_data.data.size();
     if (combined.spans == 0) continue;

@@ -245,13 +245,16 @@ Status SearchSources::CandidateRows(const RequestContext& ctx, CombinedScan& sca
   // Per shared trace: which predicates hold on some part of it so far. Live data is decided on
   // its raw bytes (RawTraceFilter), block fragments on their columns.
   std::map<TraceId, std::vector<uint8_t>> holds;
+  std::string scratch;  // a packed piece, unpacked
   for (size_t i = 0; i < live_.size(); ++i) {
     if (!(*live_kept)[i]) continue;
     const LiveTrace& live = live_[i];
     std::vector<uint8_t>& h = holds[live.id];
     h.resize(np, 0);
     // Each piece holds whole fragments; Evaluate accumulates over them.
-    for (size_t p = 0; p < live.data.piece_count(); ++p) raw.Evaluate(live.data.piece(p), h.data());
+    for (size_t p = 0; p < live.data.piece_count(); ++p) {
+      raw.Evaluate(live.data.Piece(p, &scratch), h.data());
+    }
   }
   // The blocks are visited from a different one per part, so that parts starting together scan
   // different blocks (each block is scanned once, by whichever part asks first).

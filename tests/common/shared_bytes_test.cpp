@@ -1,5 +1,6 @@
 // SharedBytes / BytesRef: references see fixed bytes while the owner keeps appending, truncating
-// and erasing; appended pieces are adopted, not copied.
+// and erasing; appended pieces are adopted, not copied; packed pieces read as the bytes they
+// stand for.
 #include "tempo/common/shared_bytes.h"
 
 #include <catch2/catch.hpp>
@@ -46,7 +47,8 @@ TEST_CASE("Appended pieces are shared, not copied", "[common][bytes]") {
   bytes.Append(std::make_shared<const std::string>(20, 'b'));
   REQUIRE(bytes.piece_count() == 2);
   BytesRef ref = bytes.Ref();
-  CHECK(ref.piece(0).data() == piece->data());  // the same buffer
+  std::string unused;
+  CHECK(ref.Piece(0, &unused).data() == piece->data());  // the same buffer
   CHECK(ref.size() == 120);
 
   std::string scratch;
@@ -70,6 +72,87 @@ TEST_CASE("Appended pieces are shared, not copied", "[common][bytes]") {
   CHECK(bytes.piece_count() == 0);
   CHECK(bytes.size() == 0);
   CHECK(ref.ToString().size() == 120);  // the reference still has everything
+}
+
+// Fragment-like bytes that compress well, distinct per `seed`.
+std::string Compressible(size_t n, int seed) {
+  std::string out;
+  while (out.size() < n) {
+    out += "resource.service.name=checkout span " + std::to_string(seed) + ":" +
+           std::to_string(out.size() % 97) + ";";
+  }
+  out.resize(n);
+  return out;
+}
+
+TEST_CASE("Packing replaces unpacked pieces by one smaller piece with the same bytes",
+          "[common][bytes]") {
+  SharedBytes bytes;
+  const std::string a = Compressible(3000, 1), b = Compressible(2000, 2), c = Compressible(500, 3);
+  bytes.Append(a);
+  bytes.Append(b);
+  BytesRef before = bytes.Ref();
+  BytesRef run = bytes.UnpackedTail();
+  REQUIRE(run.piece_count() == 2);
+  BytesPiece packed = run.Pack();
+  REQUIRE(packed.stored != nullptr);
+  CHECK(packed.packed);
+  CHECK(packed.raw_size == 5000);
+  CHECK(packed.stored->size() < 5000 / 2);
+
+  bytes.Append(c);  // arrives while the run is being packed
+  REQUIRE(bytes.ReplaceRun(run, packed));
+  CHECK_FALSE(bytes.ReplaceRun(run, packed));  // those pieces are gone now
+  CHECK(bytes.piece_count() == 2);
+  CHECK(bytes.size() == 5500);
+  CHECK(bytes.has_unpacked_tail());
+  BytesRef after = bytes.Ref();
+  CHECK(after.stored_size() < 5500 / 2 + 500);
+  CHECK(after.ToString() == a + b + c);
+  CHECK(before.ToString() == a + b);  // an older reference is unaffected
+  std::string scratch;
+  CHECK(after.Piece(0, &scratch) == a + b);
+  CHECK(after.Piece(1, &scratch) == c);
+  CHECK(after.Flat(&scratch) == a + b + c);
+  std::string prefix;
+  after.AppendPrefixTo(3100, &prefix);
+  CHECK(prefix == (a + b).substr(0, 3100));
+  CHECK(bytes.UnpackedTail().ToString() == c);
+
+  SECTION("a cut inside a packed piece keeps the rest unpacked") {
+    bytes.EraseFront(3000);  // the block took `a`
+    CHECK(bytes.Ref().ToString() == b + c);
+    CHECK(bytes.size() == 2500);
+  }
+  SECTION("truncating inside a packed piece keeps its head") {
+    bytes.Truncate(4000);
+    CHECK(bytes.Ref().ToString() == (a + b).substr(0, 4000));
+    CHECK(bytes.piece_count() == 1);
+  }
+  SECTION("a run cut into meanwhile is not replaced") {
+    BytesRef tail = bytes.UnpackedTail();
+    BytesPiece p = tail.Pack();
+    bytes.Truncate(5200);  // inside `c`: its piece is a copy now
+    CHECK_FALSE(bytes.ReplaceRun(tail, p));
+    CHECK(bytes.Ref().ToString() == a + b + c.substr(0, 200));
+  }
+}
+
+TEST_CASE("Bytes that do not compress are not packed", "[common][bytes]") {
+  std::string noise(4096, '\0');
+  uint64_t x = 88172645463325252ull;
+  for (char& ch : noise) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    ch = static_cast<char>(x);
+  }
+  SharedBytes bytes;
+  bytes.Append(noise);
+  BytesPiece p = bytes.UnpackedTail().Pack();
+  CHECK(p.stored == nullptr);
+  CHECK_FALSE(bytes.ReplaceRun(bytes.UnpackedTail(), p));
+  CHECK(SharedBytes().UnpackedTail().Pack().stored == nullptr);
 }
 
 TEST_CASE("References read on other threads while the owner writes", "[common][bytes]") {

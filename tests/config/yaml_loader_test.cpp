@@ -53,10 +53,16 @@ TEST_CASE("A YAML syntax error names its line", "[config]") {
   CHECK_THAT(LoadError("a: b\n```\n"), Catch::Contains("line 2"));
 }
 
-TEST_CASE("Block writer threads and the live memory bound are read as counts", "[config]") {
+TEST_CASE("Block writer threads, the live memory bound and packing are read", "[config]") {
   AppConfig config =
-      Load("ingester:\n  concurrent_flushes: 3\n  max_live_traces_bytes: 1.5e9\n");
+      Load("ingester:\n  concurrent_flushes: 3\n  max_live_traces_bytes: 1.5e9\n"
+           "  compress_idle_traces_after: 500ms\n");
   CHECK(config.ingester.concurrent_flushes == 3);
+  CHECK(config.ingester.compress_idle_traces_after == std::chrono::milliseconds(500));
+  CHECK(Load("ingester:\n  compress_idle_traces_after: 0s\n")
+            .ingester.compress_idle_traces_after.count() == 0);
+  CHECK_THAT(LoadError("ingester:\n  compress_idle_traces_after: soon\n"),
+             Catch::Contains("ingester.compress_idle_traces_after"));
   CHECK(config.ingester.max_live_traces_bytes == 1'500'000'000);
   CHECK_THAT(LoadError("ingester:\n  concurrent_flushes: two\n"),
              Catch::Contains("ingester.concurrent_flushes"));

@@ -1,12 +1,14 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -58,17 +60,19 @@ struct HeadSnapshot {
 // crash. Traces idle for trace_idle_period move to their tenant's head; the block builder writes
 // the head as blocks of at most max_block_bytes of fragments each (SnapshotHead, ReadHeadTrace)
 // and drops what each block holds (CompleteCut), which also range-deletes the WAL records no live
-// trace needs any more. `wal`, `overrides`, `registry` and `clock` must
-// outlive the Ingester. Thread-safe.
+// trace needs any more. Traces idle for compress_idle_traces_after are packed (LZ4) by a thread
+// of its own (PackIdleTraces), started by Start and stopped by Stop. `wal`, `overrides`,
+// `registry` and `clock` must outlive the Ingester. Thread-safe.
 class Ingester : public model::TraceSink, public Service {
  public:
   Ingester(IngesterConfig config, wal::Wal& wal, const overrides::Overrides& overrides,
            metrics::Registry& registry, Clock& clock);
   ~Ingester() override;
 
-  // Replays the WAL into live traces.
+  // Replays the WAL into live traces and starts packing idle ones.
   Status Start() override;
-  // Refuses new pushes (kUnavailable). Pushes already queued on the WAL still complete.
+  // Refuses new pushes (kUnavailable) and stops packing. Pushes already queued on the WAL still
+  // complete.
   void Stop() override;
 
   void Push(const RequestContext& ctx, std::vector<model::TraceFragment>&& fragments,
@@ -137,6 +141,13 @@ class Ingester : public model::TraceSink, public Service {
   // lock): a head snapshot being written still needs its minutes.
   Status TrimWal();
 
+  // Packs the unpacked fragments of every live trace that received nothing for
+  // compress_idle_traces_after (by the clock) into one LZ4 piece, compressing outside the tenant
+  // locks; the bytes stay the same for every reader. Returns the memory saved in bytes. Called by
+  // the packing thread about twice per compress_idle_traces_after (at most every second); a
+  // no-op when that is 0.
+  uint64_t PackIdleTraces();
+
   uint64_t live_traces() const;
   uint64_t live_bytes() const { return live_bytes_.load(std::memory_order_relaxed); }
 
@@ -151,6 +162,9 @@ class Ingester : public model::TraceSink, public Service {
     uint32_t min_epoch = UINT32_MAX;  // oldest arrival minute of a WAL record still needed
     uint32_t max_epoch = 0;
     bool in_head = false;
+    // data.size() when packing last saved too little to be kept: not tried again until more
+    // bytes arrive.
+    uint64_t unpackable_size = UINT64_MAX;
   };
   struct Tenant {
     mutable std::mutex mu;
@@ -177,6 +191,11 @@ class Ingester : public model::TraceSink, public Service {
   uint32_t KeepFromLocked(const Tenant& tenant) const;
   // Drops the WAL minutes of `name` before `keep_from` and raises its oldest_wal_minute.
   Status DropWalBefore(const std::string& name, Tenant& tenant, uint32_t keep_from);
+  // Packs the traces `ids` of `tenant` idle since `idle_since` (ingester_pack.cpp).
+  uint64_t PackTraces(Tenant& tenant, const std::vector<TraceId>& ids,
+                      std::chrono::steady_clock::time_point idle_since);
+  // The packing thread: PackIdleTraces until Stop.
+  void PackLoop();
 
   IngesterConfig config_;
   wal::Wal& wal_;
@@ -192,6 +211,12 @@ class Ingester : public model::TraceSink, public Service {
 
   metrics::GaugeFamily& live_traces_gauge_;
   metrics::CounterFamily& discarded_;
+  metrics::CounterFamily& packed_bytes_;
+
+  std::mutex pack_mu_;
+  std::condition_variable pack_cv_;
+  bool pack_stop_ = false;  // guarded by pack_mu_
+  std::thread packer_;
 };
 
 }  // namespace tempo::ingester

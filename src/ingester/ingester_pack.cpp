@@ -1,0 +1,106 @@
+// Packing of idle live traces (Ingester::PackIdleTraces): the fragments of a trace that stopped
+// receiving spans are held LZ4-compressed until its block is written.
+#include <algorithm>
+
+#include "tempo/common/thread_name.h"
+#include "tempo/ingester/ingester.h"
+
+namespace tempo::ingester {
+namespace {
+
+// Traces packed per lock hold: bounds how long a push of the tenant may wait.
+constexpr size_t kPackBatch = 1024;
+
+}  // namespace
+
+uint64_t Ingester::PackIdleTraces() {
+  if (config_.compress_idle_traces_after.count() <= 0) return 0;
+  std::vector<Tenant*> tenants;
+  {
+    std::lock_guard<std::mutex> lock(tenants_mu_);
+    for (auto& [name, tenant] : tenants_) tenants.push_back(tenant.get());
+  }
+  const auto idle_since = clock_.Monotonic() - config_.compress_idle_traces_after;
+  uint64_t saved = 0;
+  for (Tenant* tenant : tenants) {
+    std::vector<TraceId> ids;
+    {
+      std::lock_guard<std::mutex> lock(tenant->mu);
+      for (const auto& [id, t] : tenant->traces) {
+        if (t.last_append <= idle_since && t.data.has_unpacked_tail() &&
+            t.data.size() != t.unpackable_size) {
+          ids.push_back(id);
+        }
+      }
+    }
+    for (size_t at = 0; at < ids.size(); at += kPackBatch) {
+      if (stopping_.load(std::memory_order_relaxed)) return saved;
+      const size_t n = std::min(kPackBatch, ids.size() - at);
+      saved += PackTraces(*tenant, std::vector<TraceId>(ids.begin() + at, ids.begin() + at + n),
+                          idle_since);
+    }
+  }
+  return saved;
+}
+
+uint64_t Ingester::PackTraces(Tenant& tenant, const std::vector<TraceId>& ids,
+                              std::chrono::steady_clock::time_point idle_since) {
+  struct Run {
+    TraceId id;
+    uint64_t size;  // the trace's data.size() when the run was taken
+    BytesRef run;
+    BytesPiece packed;
+  };
+  std::vector<Run> runs;
+  runs.reserve(ids.size());
+  {
+    std::lock_guard<std::mutex> lock(tenant.mu);
+    for (const TraceId& id : ids) {
+      auto it = tenant.traces.find(id);
+      if (it == tenant.traces.end() || it->second.last_append > idle_since) continue;
+      BytesRef run = it->second.data.UnpackedTail();
+      if (!run.empty()) runs.push_back(Run{id, it->second.data.size(), std::move(run), {}});
+    }
+  }
+  // The CPU work, outside the lock: pushes append to other traces (or these) meanwhile.
+  for (Run& r : runs) r.packed = r.run.Pack();
+  uint64_t raw = 0;
+  uint64_t stored = 0;
+  {
+    std::lock_guard<std::mutex> lock(tenant.mu);
+    for (Run& r : runs) {
+      auto it = tenant.traces.find(r.id);
+      if (it == tenant.traces.end()) continue;
+      LiveTrace& t = it->second;
+      if (!r.packed.stored) {
+        if (t.data.size() == r.size) t.unpackable_size = r.size;
+        continue;
+      }
+      const uint64_t packed_size = r.packed.stored->size();
+      if (t.data.ReplaceRun(r.run, std::move(r.packed))) {
+        raw += r.run.size();
+        stored += packed_size;
+      }
+    }
+  }
+  if (raw > 0) {
+    packed_bytes_.WithLabels({"raw"}).Inc(static_cast<double>(raw));
+    packed_bytes_.WithLabels({"stored"}).Inc(static_cast<double>(stored));
+  }
+  return raw - stored;
+}
+
+void Ingester::PackLoop() {
+  SetThreadName("tempo-pack");
+  const auto period = std::clamp<std::chrono::milliseconds>(
+      config_.compress_idle_traces_after / 2, std::chrono::milliseconds(50),
+      std::chrono::seconds(1));
+  std::unique_lock<std::mutex> lock(pack_mu_);
+  while (!pack_cv_.wait_for(lock, period, [this] { return pack_stop_; })) {
+    lock.unlock();
+    PackIdleTraces();
+    lock.lock();
+  }
+}
+
+}  // namespace tempo::ingester
