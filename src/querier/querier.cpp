@@ -42,7 +42,7 @@ Status Querier::FindTraceByID(const RequestContext& ctx, const TraceId& id, cons
   std::optional<ingester::LiveTraceView> live = ingester_.FindTraceByID(ctx.tenant, id);
   if (parts.empty() && !live) return NotFoundError("trace not found");
   if (live) {
-    std::string scratch;  // when the live bytes are in several pieces
+    std::string scratch;  // when the live bytes are in several pieces or packed
     const std::string_view data = live->data.Flat(&scratch);
     auto* part = google::protobuf::Arena::CreateMessage<tempopb::Trace>(arena);
     if (!part->ParseFromArray(data.data(), static_cast<int>(data.size()))) {
