@@ -2,6 +2,10 @@
 // receiving spans are held LZ4-compressed until its block is written.
 #include <algorithm>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include "tempo/common/thread_name.h"
 #include "tempo/ingester/ingester.h"
 
@@ -10,6 +14,8 @@ namespace {
 
 // Traces packed per lock hold: bounds how long a push of the tenant may wait.
 constexpr size_t kPackBatch = 1024;
+// A pass that saved at least this much returns free memory to the system.
+constexpr uint64_t kTrimAfterBytes = 16u << 20;
 
 }  // namespace
 
@@ -98,7 +104,12 @@ void Ingester::PackLoop() {
   std::unique_lock<std::mutex> lock(pack_mu_);
   while (!pack_cv_.wait_for(lock, period, [this] { return pack_stop_; })) {
     lock.unlock();
-    PackIdleTraces();
+    const uint64_t saved = PackIdleTraces();
+#if defined(__GLIBC__)
+    // The unpacked pieces were freed into the arenas of the threads that received them; give
+    // the free pages back once a pass freed much.
+    if (saved >= kTrimAfterBytes) ::malloc_trim(0);
+#endif
     lock.lock();
   }
 }
