@@ -42,14 +42,13 @@ uint64_t Ingester::PackIdleTraces() {
     for (size_t at = 0; at < ids.size(); at += kPackBatch) {
       if (stopping_.load(std::memory_order_relaxed)) return saved;
       const size_t n = std::min(kPackBatch, ids.size() - at);
-      saved += PackTraces(*tenant, std::vector<TraceId>(ids.begin() + at, ids.begin() + at + n),
-                          idle_since);
+      saved += PackTraces(*tenant, std::span<const TraceId>(ids).subspan(at, n), idle_since);
     }
   }
   return saved;
 }
 
-uint64_t Ingester::PackTraces(Tenant& tenant, const std::vector<TraceId>& ids,
+uint64_t Ingester::PackTraces(Tenant& tenant, std::span<const TraceId> ids,
                               std::chrono::steady_clock::time_point idle_since) {
   struct Run {
     TraceId id;

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -192,7 +193,7 @@ class Ingester : public model::TraceSink, public Service {
   // Drops the WAL minutes of `name` before `keep_from` and raises its oldest_wal_minute.
   Status DropWalBefore(const std::string& name, Tenant& tenant, uint32_t keep_from);
   // Packs the traces `ids` of `tenant` idle since `idle_since` (ingester_pack.cpp).
-  uint64_t PackTraces(Tenant& tenant, const std::vector<TraceId>& ids,
+  uint64_t PackTraces(Tenant& tenant, std::span<const TraceId> ids,
                       std::chrono::steady_clock::time_point idle_since);
   // The packing thread: PackIdleTraces until Stop.
   void PackLoop();
