@@ -64,7 +64,7 @@ Status SearchRun::Run(QueryPool& pool, tempopb::SearchResponse* out) {
   if (ranked_ && !query_.never_matches()) {
     TEMPO_RETURN_IF_ERROR(RunRanked(pool));
   } else if (pooled) {
-    const size_t helpers = std::min(pool.size(), jobs_.size() - 1);
+    const size_t helpers = jobs_.empty() ? 0 : std::min(pool.size(), jobs_.size() - 1);
     for (size_t i = 0; i < helpers; ++i) {
       pool.Submit([self = shared_from_this()] { self->Work(); });
     }
