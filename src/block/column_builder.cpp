@@ -245,7 +245,7 @@ Status ColumnBuilder::Encode(std::span<const uint32_t> cuts, const PageLimits& l
         if (type_ == PhysicalType::kString && !dictionary) {
           views.clear();
           for (uint32_t i = begin; i < end; ++i) views.push_back(dict_[codes_[i]]);
-          encoding = EncodeBytes(views, &payload);
+          encoding = EncodeStrings(views, &payload);
           break;
         }
         if (type_ == PhysicalType::kInt64) {

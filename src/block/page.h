@@ -21,6 +21,7 @@ enum class Encoding : uint8_t {
   kFixedWidth = 5,      // bytes: varint width w, then n * w bytes
   kDictionary = 6,      // dictionary page: sorted distinct strings (lengths, then bytes)
   kDecimalDouble = 7,   // double: u8 e, u8 int encoding, the ints v * 10^e (exact decimals)
+  kHexText = 8,         // string: hex IDs of one shape (UUIDs) as packed nibbles
   kDirectory = 16,      // trace-ID directory section: n * 16 bytes
   kBloom = 17,          // bloom filter section
   kFooter = 18,         // footer section

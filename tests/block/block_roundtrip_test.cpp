@@ -420,6 +420,91 @@ TEST_CASE("String columns whose first values are unique keep every later value",
   CHECK(WriteAndFindEach(traces) == 1);  // one row group
 }
 
+TEST_CASE("Hex ID attributes come back as the same text through every read path", "[block]") {
+  // UUIDs (packed as nibbles), upper-case hex (packed) and a column whose pages sometimes hold a
+  // value that is not an ID (stored as text): lookups, whole-block reads and sparse reads.
+  RandomTraces gen(77);
+  auto hex = [&](size_t digits, const char* alphabet) {
+    std::string s;
+    for (size_t i = 0; i < digits; ++i) s += alphabet[gen.Uniform(16)];
+    return s;
+  };
+  auto uuid = [&] {
+    std::string h = hex(32, "0123456789abcdef");
+    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" +
+           h.substr(16, 4) + "-" + h.substr(20);
+  };
+  std::map<TraceId, tempopb::Trace> traces;
+  int n = 0;
+  for (int t = 0; t < 80; ++t) {
+    TraceId id = gen.Id();
+    tempopb::Trace trace;
+    auto* ss = trace.add_resourcespans()->add_scope_spans();
+    for (int s = 0; s < 1 + static_cast<int>(gen.Uniform(20)); ++s, ++n) {
+      auto* span = ss->add_spans();
+      span->set_trace_id(std::string(id.view()));
+      span->set_span_id(gen.RandomBytes(8));
+      span->set_name("op");
+      auto add = [&](const std::string& key, const std::string& v) {
+        auto* kv = span->add_attributes();
+        kv->set_key(key);
+        kv->mutable_value()->set_string_value(v);
+      };
+      add("session.id", uuid());
+      add("device.id", hex(32, "0123456789ABCDEF"));
+      add("sometimes.id", n % 97 == 0 ? "n/a" : uuid());
+    }
+    traces[id] = std::move(trace);
+  }
+  WriterOptions options;
+  options.values_per_page = 40;
+  BlockMeta meta;
+  BlockWriter writer(options);
+  for (const auto& [id, trace] : traces) REQUIRE(writer.Append(id, trace).ok());
+  auto data = writer.Finish(&meta);
+  REQUIRE(data.ok());
+  auto reader = OpenString(*data);
+  REQUIRE(reader.ok());
+  std::vector<const tempopb::Trace*> by_row;
+  for (const auto& [id, trace] : traces) {
+    by_row.push_back(&trace);
+    tempopb::Trace got;
+    Result<bool> found = (*reader)->FindTrace(id, &got);
+    REQUIRE(found.ok());
+    REQUIRE(*found);
+    CHECK(Diff(trace, got) == "");
+  }
+  size_t seen = 0;
+  REQUIRE((*reader)
+              ->ForEachTrace([&](const TraceId& id, tempopb::Trace&& got) {
+                CHECK(Diff(traces.at(id), got) == "");
+                ++seen;
+                return Status::Ok();
+              })
+              .ok());
+  CHECK(seen == traces.size());
+  std::vector<uint64_t> rows;
+  for (uint64_t r = 1; r < by_row.size(); r += 7) rows.push_back(r);
+  REQUIRE((*reader)
+              ->ReadTraces(rows,
+                           [&](uint64_t row, tempopb::Trace&& got) {
+                             CHECK(Diff(*by_row[row], got) == "");
+                             return Status::Ok();
+                           })
+              .ok());
+  // The packed columns hold half a byte per digit before compression; the other is text.
+  std::map<std::string, BlockReader::ColumnStats> cols;
+  for (const auto& c : (*reader)->ColumnSizes()) cols[c.name] = c;
+  const auto& session = cols.at("span.attr[session.id]:string");
+  const auto& device = cols.at("span.attr[device.id]:string");
+  const auto& sometimes = cols.at("span.attr[sometimes.id]:string");
+  REQUIRE(session.values == static_cast<uint64_t>(n));
+  CHECK(session.uncompressed_bytes < session.values * 17);
+  CHECK(device.uncompressed_bytes < device.values * 17);
+  CHECK(sometimes.uncompressed_bytes > sometimes.values * 17);
+  CHECK(sometimes.uncompressed_bytes < sometimes.values * 36);
+}
+
 TEST_CASE("An empty block opens and holds nothing", "[block]") {
   BlockWriter writer;
   BlockMeta meta;

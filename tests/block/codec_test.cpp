@@ -291,6 +291,127 @@ TEST_CASE("A damaged decimal double page is reported, not decoded", "[block]") {
         StatusCode::kCorruption);
 }
 
+// Encodes `in` as a plain string page and reads it back as the chunk reader does.
+std::vector<std::string> StringRoundTrip(const std::vector<std::string>& in, Encoding* encoding,
+                                         size_t* bytes) {
+  std::vector<std::string_view> views(in.begin(), in.end());
+  std::string buf;
+  *encoding = EncodeStrings(views, &buf);
+  *bytes = buf.size();
+  const auto n = static_cast<uint32_t>(in.size());
+  std::string text;
+  Encoding read_as = *encoding;
+  if (*encoding == Encoding::kHexText) {
+    REQUIRE(ExpandHexText(buf, n, "t", &text).ok());
+    read_as = Encoding::kFixedWidth;
+  } else {
+    text = buf;
+  }
+  std::vector<std::string_view> out;
+  REQUIRE(DecodeBytes(read_as, text, n, "t", &out).ok());
+  return std::vector<std::string>(out.begin(), out.end());
+}
+
+std::string RandomHex(std::mt19937_64& rng, size_t digits, bool upper) {
+  const char* alphabet = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  std::string s;
+  for (size_t i = 0; i < digits; ++i) s += alphabet[rng() % 16];
+  return s;
+}
+
+std::string RandomUuid(std::mt19937_64& rng) {
+  std::string h = RandomHex(rng, 32, false);
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
+         "-" + h.substr(20);
+}
+
+TEST_CASE("Hex IDs of one shape are stored as nibbles and read back as the same text",
+          "[block]") {
+  std::mt19937_64 rng(5);
+  std::vector<std::string> uuids, upper, odd, digits_only;
+  for (int i = 0; i < 500; ++i) {
+    uuids.push_back(RandomUuid(rng));
+    upper.push_back(RandomHex(rng, 32, true));
+    odd.push_back(RandomHex(rng, 5, false) + "-" + RandomHex(rng, 6, false));
+    digits_only.push_back(std::to_string(1'000'000'000 + i));
+  }
+  struct Case {
+    const char* name;
+    const std::vector<std::string>* values;
+    size_t max_bytes_per_value;
+  };
+  for (const Case& c : {Case{"uuids", &uuids, 16}, Case{"upper-case hex", &upper, 16},
+                        Case{"an odd digit count", &odd, 6}, Case{"digits", &digits_only, 5}}) {
+    INFO(c.name);
+    Encoding e;
+    size_t bytes = 0;
+    CHECK(StringRoundTrip(*c.values, &e, &bytes) == *c.values);
+    CHECK(e == Encoding::kHexText);
+    CHECK(bytes <= c.values->size() * c.max_bytes_per_value + 16);
+  }
+}
+
+TEST_CASE("Strings that are not hex IDs of one shape are stored as they are", "[block]") {
+  std::mt19937_64 rng(6);
+  std::vector<std::string> base;
+  for (int i = 0; i < 20; ++i) base.push_back(RandomUuid(rng));
+  auto with = [&](size_t at, std::string v) {
+    auto out = base;
+    out[at] = std::move(v);
+    return out;
+  };
+  const std::string mixed_case = "ABCDEF01-2345-6789-abcd-ef0123456789";
+  const std::vector<std::vector<std::string>> cases = {
+      with(7, "not-a-uuid"),                                // another length
+      with(3, base[3].substr(0, 35) + "g"),                 // a non-hex digit
+      with(9, "0123456-789ab-cdef-0123-456789abcdef"),      // a dash elsewhere
+      with(11, "01234567-89ab-cdef-0123-456789abcdef"),     // all lower case: still hex
+      with(12, mixed_case),                                 // both cases in one page
+      {"abcdef1", "1234567"},                               // fewer than 8 digits
+      {"--------", "--------"},
+      {},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    INFO("case " << i);
+    Encoding e;
+    size_t bytes = 0;
+    CHECK(StringRoundTrip(cases[i], &e, &bytes) == cases[i]);
+    CHECK((e == Encoding::kHexText) == (i == 3));
+  }
+}
+
+TEST_CASE("A damaged hex text page is reported, not expanded", "[block]") {
+  std::vector<std::string_view> values = {"abc-def-012", "fff-000-123"};  // 9 digits: padded
+  std::string buf;
+  REQUIRE(EncodeStrings(values, &buf) == Encoding::kHexText);
+  // Layout: width 11, 2 dashes at 3 and 7, case 0, then 5 bytes per value.
+  REQUIRE(buf.size() == 5 + 2 * 5);
+  std::string out;
+  REQUIRE(ExpandHexText(buf, 2, "t", &out).ok());
+  auto damaged = [&](std::string bad, uint32_t n = 2) {
+    std::string o;
+    return ExpandHexText(bad, n, "t", &o).code() == StatusCode::kCorruption;
+  };
+  CHECK(damaged(buf, 3));                                // more values than bytes
+  CHECK(damaged(buf + "x"));                             // trailing bytes
+  CHECK(damaged(buf.substr(0, 3)));                      // truncated shape
+  std::string bad = buf;
+  bad[4] = 2;  // case byte
+  CHECK(damaged(bad));
+  bad = buf;
+  std::swap(bad[2], bad[3]);  // dash positions out of order
+  CHECK(damaged(bad));
+  bad = buf;
+  bad[3] = 11;  // dash past the end
+  CHECK(damaged(bad));
+  bad = buf;
+  bad[0] = 7;  // fewer than 8 digits
+  CHECK(damaged(bad));
+  bad = buf;
+  bad[9] = static_cast<char>(bad[9] | 1);  // the padding nibble of the first value
+  CHECK(damaged(bad));
+}
+
 TEST_CASE("The bloom filter never forgets an added ID", "[block]") {
   BloomFilter f(1000, 0.01);
   std::mt19937_64 rng(3);
