@@ -269,9 +269,7 @@ void RowGroupBuilder::AddTrace(const TraceId& id, const TraceRows& trace, uint64
         .AddBytes(s.parent_span_id == derived ? std::string_view() : s.parent_span_id);
     Column(Col::kSpanParentPos).AddInt(parent_pos);
     Column(Col::kSpanSubtreeEnd).AddInt(st.subtree_end[pos]);
-    Column(Col::kSpanNestedSetLeft).AddInt(st.nested_left[pos]);
-    Column(Col::kSpanNestedSetRight).AddInt(st.nested_right[pos]);
-    Column(Col::kSpanNestedSetParent).AddInt(st.nested_parent[pos]);
+    // The nested-set columns are not written (omitted: derivable from the positions).
     Column(Col::kSpanDisconnected).AddInt(st.disconnected[pos]);
     Column(Col::kSpanScopeSpans).AddInt(ref.scope_spans);
     Column(Col::kSpanTraceState).AddString(s.trace_state);

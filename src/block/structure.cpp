@@ -22,9 +22,6 @@ void ComputeStructure(std::span<const SpanLinkage> spans, TraceStructure* out) {
   out->order.reserve(n);
   out->parent_pos.assign(n, -1);
   out->subtree_end.assign(n, 0);
-  out->nested_left.assign(n, 0);
-  out->nested_right.assign(n, 0);
-  out->nested_parent.assign(n, 0);
   out->disconnected.assign(n, 1);
   if (n == 0) return;
 
@@ -76,18 +73,13 @@ void ComputeStructure(std::span<const SpanLinkage> spans, TraceStructure* out) {
   std::vector<uint32_t> next_child(n, 0);
   std::vector<uint32_t> stack;
   const bool numbered = has_root && !shared_too_often;
-  int32_t counter = 1;
   // Walks the subtree of `start` (skipping visited spans), assigning positions in pre-order.
   auto walk = [&](uint32_t start, bool connected) {
     uint32_t start_pos = static_cast<uint32_t>(out->order.size());
     pos_of[start] = start_pos;
     out->order.push_back(start);
     out->parent_pos[start_pos] = -1;
-    if (connected && numbered) {
-      out->nested_left[start_pos] = counter++;
-      out->nested_parent[start_pos] = -1;
-      out->disconnected[start_pos] = 0;
-    }
+    if (connected && numbered) out->disconnected[start_pos] = 0;
     stack.push_back(start);
     while (!stack.empty()) {
       uint32_t node = stack.back();
@@ -99,15 +91,10 @@ void ComputeStructure(std::span<const SpanLinkage> spans, TraceStructure* out) {
         pos_of[child] = child_pos;
         out->order.push_back(child);
         out->parent_pos[child_pos] = static_cast<int32_t>(node_pos);
-        if (connected && numbered) {
-          out->nested_left[child_pos] = counter++;
-          out->nested_parent[child_pos] = out->nested_left[node_pos];
-          out->disconnected[child_pos] = 0;
-        }
+        if (connected && numbered) out->disconnected[child_pos] = 0;
         stack.push_back(child);
       } else {
         out->subtree_end[node_pos] = static_cast<uint32_t>(out->order.size() - 1);
-        if (connected && numbered) out->nested_right[node_pos] = counter++;
         stack.pop_back();
       }
     }
