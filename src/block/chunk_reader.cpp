@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "block/text_codec.h"
+
 namespace tempo::block {
 
 ChunkReader::ChunkReader(const Footer& footer, const RowGroupMeta& row_group,
@@ -76,13 +78,13 @@ Status ChunkReader::ReadPage(const ChunkMeta& chunk, uint64_t page_offset, uint3
   std::string* storage = &scratch_;
   if (keep) storage = &buffers_.emplace_back();
   TEMPO_RETURN_IF_ERROR(decompressor_.Read(data, what, header, storage, payload));
-  if (keep && header->encoding == Encoding::kHexText) {
-    // Hex IDs are read as the fixed-width text they stand for (views point into it).
+  if (keep && IsPackedText(header->encoding)) {
+    // Hex IDs and addresses are read as the text they stand for (views point into it).
     std::string text;
-    TEMPO_RETURN_IF_ERROR(ExpandHexText(*payload, header->num_values, what, &text));
+    TEMPO_ASSIGN_OR_RETURN(header->encoding,
+                           ExpandText(header->encoding, *payload, header->num_values, what, &text));
     *storage = std::move(text);
     *payload = *storage;
-    header->encoding = Encoding::kFixedWidth;
   }
   if (keep && cache_pages_) kept_pages_.emplace(key, std::make_pair(*header, *payload));
   return Status::Ok();

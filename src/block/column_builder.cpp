@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "block/coding.h"
+#include "block/text_codec.h"
 #include "block/value_codec.h"
 
 namespace tempo::block {

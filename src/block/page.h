@@ -22,6 +22,7 @@ enum class Encoding : uint8_t {
   kDictionary = 6,      // dictionary page: sorted distinct strings (lengths, then bytes)
   kDecimalDouble = 7,   // double: u8 e, u8 int encoding, the ints v * 10^e (exact decimals)
   kHexText = 8,         // string: hex IDs of one shape (UUIDs) as packed nibbles
+  kIpv4Text = 9,        // string: dotted-decimal IPv4 addresses as 4 bytes each
   kDirectory = 16,      // trace-ID directory section: n * 16 bytes
   kBloom = 17,          // bloom filter section
   kFooter = 18,         // footer section

@@ -45,15 +45,6 @@ Encoding EncodeBytes(std::span<const std::string_view> values, std::string* out)
 Status DecodeBytes(Encoding encoding, std::string_view payload, uint32_t n, std::string_view what,
                    std::vector<std::string_view>* out);
 
-// Plain string pages: kHexText when every value is a hex ID of one shape (the same length, '-'
-// at the same positions, at least kMinHexDigits hex digits of one case elsewhere: UUIDs, hex
-// trace and span IDs), which halves them before compression; else as EncodeBytes.
-inline constexpr size_t kMinHexDigits = 8;
-Encoding EncodeStrings(std::span<const std::string_view> values, std::string* out);
-// Rewrites the kHexText payload of `n` values as the kFixedWidth payload of the same strings,
-// appended to `out` (which DecodeBytes then reads without copying).
-Status ExpandHexText(std::string_view payload, uint32_t n, std::string_view what, std::string* out);
-
 // A dictionary page: `sorted` must be strictly ascending. The varint lengths of all entries come
 // first, then their bytes back to back, so a reader can point into the page without copying.
 void EncodeDictionary(std::span<const std::string_view> sorted, std::string* out);

@@ -420,9 +420,11 @@ TEST_CASE("String columns whose first values are unique keep every later value",
   CHECK(WriteAndFindEach(traces) == 1);  // one row group
 }
 
-TEST_CASE("Hex ID attributes come back as the same text through every read path", "[block]") {
-  // UUIDs (packed as nibbles), upper-case hex (packed) and a column whose pages sometimes hold a
-  // value that is not an ID (stored as text): lookups, whole-block reads and sparse reads.
+TEST_CASE("Hex ID and address attributes come back as the same text through every read path",
+          "[block]") {
+  // UUIDs (packed as nibbles), upper-case hex (packed), IPv4 addresses (4 bytes) and a column
+  // whose pages sometimes hold a value that is not an ID (stored as text): lookups, whole-block
+  // reads and sparse reads.
   RandomTraces gen(77);
   auto hex = [&](size_t digits, const char* alphabet) {
     std::string s;
@@ -453,6 +455,8 @@ TEST_CASE("Hex ID attributes come back as the same text through every read path"
       add("session.id", uuid());
       add("device.id", hex(32, "0123456789ABCDEF"));
       add("sometimes.id", n % 97 == 0 ? "n/a" : uuid());
+      add("client.address", "10." + std::to_string(gen.Uniform(256)) + ".0." +
+                                std::to_string(gen.Uniform(256)));
     }
     traces[id] = std::move(trace);
   }
@@ -498,6 +502,8 @@ TEST_CASE("Hex ID attributes come back as the same text through every read path"
   const auto& session = cols.at("span.attr[session.id]:string");
   const auto& device = cols.at("span.attr[device.id]:string");
   const auto& sometimes = cols.at("span.attr[sometimes.id]:string");
+  const auto& address = cols.at("span.attr[client.address]:string");
+  CHECK(address.uncompressed_bytes < address.values * 5);
   REQUIRE(session.values == static_cast<uint64_t>(n));
   CHECK(session.uncompressed_bytes < session.values * 17);
   CHECK(device.uncompressed_bytes < device.values * 17);

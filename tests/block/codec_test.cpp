@@ -9,6 +9,7 @@
 #include "block/bloom.h"
 #include "block/coding.h"
 #include "block/crc32c.h"
+#include "block/text_codec.h"
 #include "block/value_codec.h"
 #include "tempopb/tempo.pb.h"
 
@@ -301,9 +302,10 @@ std::vector<std::string> StringRoundTrip(const std::vector<std::string>& in, Enc
   const auto n = static_cast<uint32_t>(in.size());
   std::string text;
   Encoding read_as = *encoding;
-  if (*encoding == Encoding::kHexText) {
-    REQUIRE(ExpandHexText(buf, n, "t", &text).ok());
-    read_as = Encoding::kFixedWidth;
+  if (IsPackedText(*encoding)) {
+    Result<Encoding> expanded = ExpandText(*encoding, buf, n, "t", &text);
+    REQUIRE(expanded.ok());
+    read_as = *expanded;
   } else {
     text = buf;
   }
@@ -380,6 +382,33 @@ TEST_CASE("Strings that are not hex IDs of one shape are stored as they are", "[
   }
 }
 
+TEST_CASE("IPv4 addresses are stored as four bytes and read back as the same text", "[block]") {
+  std::mt19937_64 rng(8);
+  std::vector<std::string> ips = {"0.0.0.0", "255.255.255.255", "10.0.12.7", "192.168.100.1"};
+  for (int i = 0; i < 300; ++i) {
+    ips.push_back(std::to_string(rng() % 256) + "." + std::to_string(rng() % 256) + "." +
+                  std::to_string(rng() % 256) + "." + std::to_string(rng() % 256));
+  }
+  Encoding e;
+  size_t bytes = 0;
+  CHECK(StringRoundTrip(ips, &e, &bytes) == ips);
+  CHECK(e == Encoding::kIpv4Text);
+  CHECK(bytes == ips.size() * 4);
+  // Anything else in the page keeps it text.
+  for (const char* other : {"10.0.0", "10.0.0.1.2", "10.0.0.256", "10.00.0.1", "010.0.0.1",
+                            "10.0.0.1 ", "::1", "10..0.1", "host.local", "1.2.3.4:80", ""}) {
+    INFO(other);
+    std::vector<std::string> page = {"10.0.0.1", other, "10.0.0.2"};
+    CHECK(StringRoundTrip(page, &e, &bytes) == page);
+    CHECK(e != Encoding::kIpv4Text);
+  }
+  std::string out;
+  CHECK(ExpandText(Encoding::kIpv4Text, std::string(7, '\1'), 2, "t", &out).status().code() ==
+        StatusCode::kCorruption);
+  CHECK(ExpandText(Encoding::kFixedWidth, "", 0, "t", &out).status().code() ==
+        StatusCode::kCorruption);
+}
+
 TEST_CASE("A damaged hex text page is reported, not expanded", "[block]") {
   std::vector<std::string_view> values = {"abc-def-012", "fff-000-123"};  // 9 digits: padded
   std::string buf;
@@ -387,10 +416,11 @@ TEST_CASE("A damaged hex text page is reported, not expanded", "[block]") {
   // Layout: width 11, 2 dashes at 3 and 7, case 0, then 5 bytes per value.
   REQUIRE(buf.size() == 5 + 2 * 5);
   std::string out;
-  REQUIRE(ExpandHexText(buf, 2, "t", &out).ok());
+  REQUIRE(ExpandText(Encoding::kHexText, buf, 2, "t", &out).ok());
   auto damaged = [&](std::string bad, uint32_t n = 2) {
     std::string o;
-    return ExpandHexText(bad, n, "t", &o).code() == StatusCode::kCorruption;
+    return ExpandText(Encoding::kHexText, bad, n, "t", &o).status().code() ==
+           StatusCode::kCorruption;
   };
   CHECK(damaged(buf, 3));                                // more values than bytes
   CHECK(damaged(buf + "x"));                             // trailing bytes
