@@ -1,6 +1,7 @@
 #include <sys/resource.h>
 
 #include "tempo/cli/cli.h"
+#include "tempo/common/malloc_tuning.h"
 
 namespace {
 
@@ -17,6 +18,7 @@ void RaiseOpenFileLimit() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  tempo::TuneMalloc();  // before any thread starts
   RaiseOpenFileLimit();
   return tempo::cli::Main(argc, argv);
 }

@@ -390,6 +390,21 @@ TEST_CASE("Spans listing keys in many orders and subsets keep every attribute", 
   WriteAndFindEach(traces);
 }
 
+// Appends a span named "op" with a random span ID to `ss` and returns a function that adds
+// string attributes to it.
+auto AddOpSpan(opentelemetry::proto::trace::v1::ScopeSpans* ss, const TraceId& id,
+               RandomTraces& gen) {
+  auto* span = ss->add_spans();
+  span->set_trace_id(std::string(id.view()));
+  span->set_span_id(gen.RandomBytes(8));
+  span->set_name("op");
+  return [span](const std::string& key, const std::string& v) {
+    auto* kv = span->add_attributes();
+    kv->set_key(key);
+    kv->mutable_value()->set_string_value(v);
+  };
+}
+
 TEST_CASE("String columns whose first values are unique keep every later value", "[block]") {
   // One row group: a column that starts with unique values (the writer stops looking values up)
   // and then repeats a few, one unique throughout, one repeating throughout.
@@ -401,15 +416,7 @@ TEST_CASE("String columns whose first values are unique keep every later value",
     tempopb::Trace trace;
     auto* ss = trace.add_resourcespans()->add_scope_spans();
     for (int s = 0; s < 50; ++s, ++n) {
-      auto* span = ss->add_spans();
-      span->set_trace_id(std::string(id.view()));
-      span->set_span_id(gen.RandomBytes(8));
-      span->set_name("op");
-      auto add = [&](const std::string& key, const std::string& v) {
-        auto* kv = span->add_attributes();
-        kv->set_key(key);
-        kv->mutable_value()->set_string_value(v);
-      };
+      auto add = AddOpSpan(ss, id, gen);
       add("then.few",
           n < 1500 ? gen.RandomBytes(6) + std::to_string(n) : "few" + std::to_string(n % 3));
       add("unique", "u" + std::to_string(n));
@@ -443,15 +450,7 @@ TEST_CASE("Hex ID and address attributes come back as the same text through ever
     tempopb::Trace trace;
     auto* ss = trace.add_resourcespans()->add_scope_spans();
     for (int s = 0; s < 1 + static_cast<int>(gen.Uniform(20)); ++s, ++n) {
-      auto* span = ss->add_spans();
-      span->set_trace_id(std::string(id.view()));
-      span->set_span_id(gen.RandomBytes(8));
-      span->set_name("op");
-      auto add = [&](const std::string& key, const std::string& v) {
-        auto* kv = span->add_attributes();
-        kv->set_key(key);
-        kv->mutable_value()->set_string_value(v);
-      };
+      auto add = AddOpSpan(ss, id, gen);
       add("session.id", uuid());
       add("device.id", hex(32, "0123456789ABCDEF"));
       add("sometimes.id", n % 97 == 0 ? "n/a" : uuid());
