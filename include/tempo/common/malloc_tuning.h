@@ -5,8 +5,8 @@
 namespace tempo {
 
 // Allocator settings for the long-running server (glibc malloc; nothing elsewhere). Without them
-// RSS keeps far more than the server uses: at 50k spans/s on 2 cores RSS peaked at 1.33-1.45
-// GiB with glibc's defaults, 0.89-1.10 GiB with these, for 0-6% more CPU per span
+// RSS keeps far more than the server uses: at 50k spans/s on 2 cores RSS peaked at 1.33-1.52
+// GiB with glibc's defaults, 0.89-1.01 GiB with these, for ~5% more CPU per span
 // (bench/RESULTS.md, session 13). Two causes:
 //  - arenas: glibc gives threads that meet in malloc arenas of their own, up to 8 per core; the
 //    server's many threads (gRPC, io, query pool, block writers, packer, compactor) spread what
