@@ -122,8 +122,8 @@ TEST_CASE("Hex ID and address attributes come back as the same text through ever
   };
   auto uuid = [&] {
     std::string h = hex(32, "0123456789abcdef");
-    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" +
-           h.substr(16, 4) + "-" + h.substr(20);
+    for (size_t at : {20, 16, 12, 8}) h.insert(at, 1, '-');
+    return h;
   };
   std::map<TraceId, tempopb::Trace> traces;
   int n = 0;

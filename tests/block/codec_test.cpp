@@ -323,8 +323,8 @@ std::string RandomHex(std::mt19937_64& rng, size_t digits, bool upper) {
 
 std::string RandomUuid(std::mt19937_64& rng) {
   std::string h = RandomHex(rng, 32, false);
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
-         "-" + h.substr(20);
+  for (size_t at : {20, 16, 12, 8}) h.insert(at, 1, '-');
+  return h;
 }
 
 TEST_CASE("Hex IDs of one shape are stored as nibbles and read back as the same text",
