@@ -6,14 +6,11 @@
 #include <string_view>
 #include <vector>
 
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
-
 #include "tempo/block/block_meta.h"
 #include "tempo/common/ids.h"
 #include "tempo/common/crashpoint.h"
 #include "tempo/common/log.h"
+#include "tempo/common/malloc_tuning.h"
 #include "tempo/common/thread_name.h"
 
 namespace tempo::blockbuilder {
@@ -124,14 +121,12 @@ Status BlockBuilder::CutOnce(bool force) {
   // WAL minutes that no live trace needs any more (a deleted trace's, a tenant gone quiet): only
   // here, under the cut lock, where no head snapshot is being written.
   if (Status s = ingester_.TrimWal(); !s.ok() && first.ok()) first = s;
-#if defined(__GLIBC__)
   // The head's fragment strings were freed by CompleteCut, in many small and medium chunks spread
   // over glibc's arenas, which keep them; trimming returns the free pages to the system, so RSS
   // follows the live data instead of the largest head ever held. Measured (bench/RESULTS.md,
   // "Block builder: bounded, streamed cuts"): 127 MiB once 2 M spans were written, 2.1 GiB
   // without it.
-  if (blocks > 0) ::malloc_trim(0);
-#endif
+  if (blocks > 0) ReleaseFreeMemory();
   return first;
 }
 

@@ -27,4 +27,10 @@ MallocTuning TuneMalloc() {
   return set;
 }
 
+void ReleaseFreeMemory() {
+#if defined(__GLIBC__)
+  ::malloc_trim(0);
+#endif
+}
+
 }  // namespace tempo

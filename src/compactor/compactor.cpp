@@ -6,16 +6,13 @@
 
 #include <algorithm>
 
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
-
 #include "compactor/backend_scan.h"
 #include "compactor/compaction_job.h"
 #include "compactor/selector.h"
 #include "tempo/common/ids.h"
 #include "tempo/common/crashpoint.h"
 #include "tempo/common/log.h"
+#include "tempo/common/malloc_tuning.h"
 #include "tempo/common/thread_name.h"
 
 namespace tempo::compactor {
@@ -129,11 +126,9 @@ void Compactor::Loop() {
     if (Status s = RunCycle(); !s.ok() && s.code() != StatusCode::kCancelled) {
       LOG_ERROR << "compaction cycle failed, will retry: " << s.message();
     }
-#if defined(__GLIBC__)
     // A compaction frees its row groups (hundreds of MB) in its thread's arena, which glibc
     // keeps; give the free pages back so that RSS follows what is in use.
-    ::malloc_trim(0);
-#endif
+    ReleaseFreeMemory();
     lock.lock();
   }
 }

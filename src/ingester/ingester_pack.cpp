@@ -2,10 +2,7 @@
 // receiving spans are held LZ4-compressed until its block is written.
 #include <algorithm>
 
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
-
+#include "tempo/common/malloc_tuning.h"
 #include "tempo/common/thread_name.h"
 #include "tempo/ingester/ingester.h"
 
@@ -104,11 +101,9 @@ void Ingester::PackLoop() {
   while (!pack_cv_.wait_for(lock, period, [this] { return pack_stop_; })) {
     lock.unlock();
     const uint64_t saved = PackIdleTraces();
-#if defined(__GLIBC__)
     // The unpacked pieces were freed into the arenas of the threads that received them; give
     // the free pages back once a pass freed much.
-    if (saved >= kTrimAfterBytes) ::malloc_trim(0);
-#endif
+    if (saved >= kTrimAfterBytes) ReleaseFreeMemory();
     lock.lock();
   }
 }

@@ -32,4 +32,9 @@ struct MallocTuning {
 // any thread starts. Not thread-safe.
 MallocTuning TuneMalloc();
 
+// Returns the free pages of every malloc arena to the system (glibc's malloc_trim; nothing
+// elsewhere). For a module that has just freed much memory in many small and medium blocks,
+// which the arenas would otherwise keep. Costs a walk of the arenas' free lists. Thread-safe.
+void ReleaseFreeMemory();
+
 }  // namespace tempo
