@@ -12,6 +12,11 @@ namespace tempo::block {
 // Primitive encodings of the block format (docs/block-format.md, "Primitives"): little-endian
 // fixed-width integers, LEB128 varints (at most 10 bytes) and zigzag for signed values.
 
+// kCorruption "<what>: <why>": how decoders name the damaged page or section and the fault.
+inline Status CorruptionIn(std::string_view what, std::string_view why) {
+  return CorruptionError(std::string(what) + ": " + std::string(why));
+}
+
 inline uint64_t ZigZag(int64_t v) {
   return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
 }

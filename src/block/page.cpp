@@ -10,10 +10,6 @@
 namespace tempo::block {
 namespace {
 
-Status PageError(std::string_view what, std::string_view why) {
-  return CorruptionError(std::string(what) + ": " + std::string(why));
-}
-
 void AppendHeaderPrefix(Encoding encoding, Codec codec, uint32_t num_values, uint32_t raw_len,
                         uint32_t stored_len, std::string* out) {
   out->push_back(static_cast<char>(encoding));
@@ -85,7 +81,7 @@ PageDecompressor::PageDecompressor() : ctx_(ThreadDecompressionContext()) {}
 PageDecompressor::~PageDecompressor() = default;
 
 Status ParsePageHeader(std::string_view data, std::string_view what, PageHeader* header) {
-  if (data.size() < kPageHeaderSize) return PageError(what, "truncated page header");
+  if (data.size() < kPageHeaderSize) return CorruptionIn(what, "truncated page header");
   header->encoding = static_cast<Encoding>(static_cast<uint8_t>(data[0]));
   header->codec = static_cast<Codec>(static_cast<uint8_t>(data[1]));
   header->num_values = LoadFixed32(data.data() + 4);
@@ -98,38 +94,38 @@ Status PageDecompressor::Read(std::string_view data, std::string_view what, Page
                               std::string* storage, std::string_view* payload) {
   TEMPO_RETURN_IF_ERROR(ParsePageHeader(data, what, header));
   if (data.size() - kPageHeaderSize != header->stored_len) {
-    return PageError(what, "page length " + std::to_string(header->stored_len) +
+    return CorruptionIn(what, "page length " + std::to_string(header->stored_len) +
                                " does not match its extent of " +
                                std::to_string(data.size() - kPageHeaderSize) + " bytes");
   }
   uint32_t want = LoadFixed32(data.data() + 16);
   uint32_t got = Crc32c(data.data(), 16);
   got = Crc32cExtend(got, data.data() + kPageHeaderSize, header->stored_len);
-  if (want != got) return PageError(what, "checksum mismatch");
-  if (data[2] != 0 || data[3] != 0) return PageError(what, "reserved header bytes are not zero");
-  if (header->raw_len > kMaxPageBytes) return PageError(what, "page too large");
+  if (want != got) return CorruptionIn(what, "checksum mismatch");
+  if (data[2] != 0 || data[3] != 0) return CorruptionIn(what, "reserved header bytes are not zero");
+  if (header->raw_len > kMaxPageBytes) return CorruptionIn(what, "page too large");
   std::string_view stored = data.substr(kPageHeaderSize);
   switch (header->codec) {
     case Codec::kNone:
       if (header->raw_len != header->stored_len) {
-        return PageError(what, "raw page length differs from stored length");
+        return CorruptionIn(what, "raw page length differs from stored length");
       }
       *payload = stored;
       return Status::Ok();
     case Codec::kZstd: {
       unsigned long long content = ZSTD_getFrameContentSize(stored.data(), stored.size());
-      if (content != header->raw_len) return PageError(what, "zstd frame size mismatch");
+      if (content != header->raw_len) return CorruptionIn(what, "zstd frame size mismatch");
       storage->resize(header->raw_len);
       size_t n =
           ZSTD_decompressDCtx(ctx_, storage->data(), storage->size(), stored.data(), stored.size());
       if (ZSTD_isError(n) || n != header->raw_len) {
-        return PageError(what, "zstd decompression failed");
+        return CorruptionIn(what, "zstd decompression failed");
       }
       *payload = *storage;
       return Status::Ok();
     }
   }
-  return PageError(what, "unknown codec " + std::to_string(static_cast<int>(header->codec)));
+  return CorruptionIn(what, "unknown codec " + std::to_string(static_cast<int>(header->codec)));
 }
 
 }  // namespace tempo::block

@@ -10,10 +10,6 @@
 namespace tempo::block {
 namespace {
 
-Status CodecError(std::string_view what, std::string_view why) {
-  return CorruptionError(std::string(what) + ": " + std::string(why));
-}
-
 // Widest hex-text value (bounds the shape's positions).
 constexpr uint64_t kMaxHexWidth = 4096;
 
@@ -98,21 +94,21 @@ Status ExpandHexText(std::string_view payload, uint32_t n, std::string_view what
   uint64_t width = 0, dashes = 0;
   if (!r.ReadVarint(&width) || width < kMinHexDigits || width > kMaxHexWidth ||
       !r.ReadVarint(&dashes) || dashes > width - kMinHexDigits) {
-    return CodecError(what, "bad hex text shape");
+    return CorruptionIn(what, "bad hex text shape");
   }
   std::string shape(static_cast<size_t>(width), '\0');
   uint64_t next = 0;  // dash positions ascend
   for (uint64_t i = 0; i < dashes; ++i) {
     uint64_t pos = 0;
     if (!r.ReadVarint(&pos) || pos < next || pos >= width) {
-      return CodecError(what, "bad hex text dash position");
+      return CorruptionIn(what, "bad hex text dash position");
     }
     shape[static_cast<size_t>(pos)] = '-';
     next = pos + 1;
   }
   std::string_view case_byte;
   if (!r.ReadRaw(1, &case_byte) || static_cast<uint8_t>(case_byte[0]) > 1) {
-    return CodecError(what, "bad hex text case");
+    return CorruptionIn(what, "bad hex text case");
   }
   const char* alphabet = case_byte[0] == 1 ? "0123456789ABCDEF" : "0123456789abcdef";
   std::vector<uint16_t> digits;
@@ -120,8 +116,8 @@ Status ExpandHexText(std::string_view payload, uint32_t n, std::string_view what
     if (shape[i] != '-') digits.push_back(static_cast<uint16_t>(i));
   }
   const uint64_t per_value = (digits.size() + 1) / 2;
-  if (r.remaining() != n * per_value) return CodecError(what, "hex text page size mismatch");
-  if (n * width > kMaxPageBytes) return CodecError(what, "hex text page expands too far");
+  if (r.remaining() != n * per_value) return CorruptionIn(what, "hex text page size mismatch");
+  if (n * width > kMaxPageBytes) return CorruptionIn(what, "hex text page expands too far");
   PutVarint(out, width);
   const size_t at = out->size();
   out->resize(at + static_cast<size_t>(n * width));
@@ -138,7 +134,7 @@ Status ExpandHexText(std::string_view payload, uint32_t n, std::string_view what
     if (odd) {
       if ((*src & 15) != 0) {
         out->resize(at - VarintSize(width));
-        return CodecError(what, "hex text padding nibble is not zero");
+        return CorruptionIn(what, "hex text padding nibble is not zero");
       }
       dst[digits[j]] = alphabet[*src++ >> 4];
     }
@@ -186,7 +182,7 @@ bool EncodeIpv4Text(std::span<const std::string_view> values, std::string* out) 
 Status ExpandIpv4Text(std::string_view payload, uint32_t n, std::string_view what,
                       std::string* out) {
   if (payload.size() != static_cast<uint64_t>(n) * 4) {
-    return CodecError(what, "IPv4 text page size mismatch");
+    return CorruptionIn(what, "IPv4 text page size mismatch");
   }
   out->reserve(out->size() + static_cast<size_t>(n) * 16);
   const auto* src = reinterpret_cast<const uint8_t*>(payload.data());
@@ -230,7 +226,7 @@ Result<Encoding> ExpandText(Encoding encoding, std::string_view payload, uint32_
     TEMPO_RETURN_IF_ERROR(ExpandIpv4Text(payload, n, what, out));
     return Encoding::kLengthPrefixed;
   }
-  return CodecError(what, "not a packed text encoding");
+  return CorruptionIn(what, "not a packed text encoding");
 }
 
 }  // namespace tempo::block

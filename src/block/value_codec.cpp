@@ -7,13 +7,6 @@
 #include "block/coding.h"
 
 namespace tempo::block {
-namespace {
-
-Status CodecError(std::string_view what, std::string_view why) {
-  return CorruptionError(std::string(what) + ": " + std::string(why));
-}
-
-}  // namespace
 
 Encoding EncodeInts(std::span<const int64_t> values, std::string* out) {
   if (values.empty()) return Encoding::kPlainVarint;
@@ -113,18 +106,18 @@ Status DecodeIntsWith(Encoding encoding, std::string_view payload, uint32_t n, b
       uint64_t base = 0;
       if (!ReadVarints(payload, &pos, 1,
                        [&base](uint64_t u) { base = static_cast<uint64_t>(UnZigZag(u)); })) {
-        return CodecError(what, "truncated base");
+        return CorruptionIn(what, "truncated base");
       }
       ok = ReadVarints(payload, &pos, n,
                        [&emit, base](uint64_t u) { emit(static_cast<int64_t>(base + u)); });
       break;
     }
     default:
-      return CodecError(what, "unexpected encoding " + std::to_string(static_cast<int>(encoding)) +
+      return CorruptionIn(what, "unexpected encoding " + std::to_string(static_cast<int>(encoding)) +
                                   " for an integer page");
   }
-  if (!ok) return CodecError(what, "truncated varint");
-  if (full && pos != payload.size()) return CodecError(what, "trailing bytes after the values");
+  if (!ok) return CorruptionIn(what, "truncated varint");
+  if (full && pos != payload.size()) return CorruptionIn(what, "trailing bytes after the values");
   return Status::Ok();
 }
 
@@ -133,7 +126,7 @@ Status DecodeIntsWith(Encoding encoding, std::string_view payload, uint32_t n, b
 Status DecodeInts(Encoding encoding, std::string_view payload, uint32_t n, std::string_view what,
                   std::vector<int64_t>* out, uint32_t limit) {
   // Every value takes at least one byte, which bounds the allocation below.
-  if (n > payload.size()) return CodecError(what, "more values than payload bytes");
+  if (n > payload.size()) return CorruptionIn(what, "more values than payload bytes");
   const bool full = limit >= n;
   n = std::min(n, limit);
   out->resize(n);
@@ -144,8 +137,8 @@ Status DecodeInts(Encoding encoding, std::string_view payload, uint32_t n, std::
 Status DecodeIntsAppend(Encoding encoding, std::string_view payload, uint32_t n,
                         std::string_view what, uint32_t skip, uint32_t take,
                         std::vector<int64_t>* out) {
-  if (n > payload.size()) return CodecError(what, "more values than payload bytes");
-  if (skip > n || take > n - skip) return CodecError(what, "value range outside the page");
+  if (n > payload.size()) return CorruptionIn(what, "more values than payload bytes");
+  if (skip > n || take > n - skip) return CorruptionIn(what, "value range outside the page");
   const size_t first = out->size();
   out->resize(first + take);
   int64_t* dst = out->data() + first;
@@ -164,8 +157,8 @@ Status DecodeIntsAppend(Encoding encoding, std::string_view payload, uint32_t n,
 
 Status DecodeCodes(Encoding encoding, std::string_view payload, uint32_t n, std::string_view what,
                    uint32_t skip, uint32_t take, uint64_t dict_size, std::vector<uint32_t>* out) {
-  if (n > payload.size()) return CodecError(what, "more values than payload bytes");
-  if (skip > n || take > n - skip) return CodecError(what, "code range outside the page");
+  if (n > payload.size()) return CorruptionIn(what, "more values than payload bytes");
+  if (skip > n || take > n - skip) return CorruptionIn(what, "code range outside the page");
   const size_t first = out->size();
   out->resize(first + take);
   uint32_t* dst = out->data() + first;
@@ -181,7 +174,7 @@ Status DecodeCodes(Encoding encoding, std::string_view payload, uint32_t n, std:
   }
   if (!in_range) {
     out->resize(first);
-    return CodecError(what, "dictionary code out of range");
+    return CorruptionIn(what, "dictionary code out of range");
   }
   return Status::Ok();
 }
@@ -250,13 +243,13 @@ Encoding EncodeDoubles(std::span<const double> values, std::string* out) {
 Status DecodeDoubles(Encoding encoding, std::string_view payload, uint32_t n, std::string_view what,
                      std::vector<double>* out) {
   if (encoding == Encoding::kDecimalDouble) {
-    if (payload.size() < 2) return CodecError(what, "truncated decimal double page");
+    if (payload.size() < 2) return CorruptionIn(what, "truncated decimal double page");
     const int e = static_cast<uint8_t>(payload[0]);
     const auto int_encoding = static_cast<Encoding>(static_cast<uint8_t>(payload[1]));
-    if (e > kMaxDecimalExponent) return CodecError(what, "decimal exponent out of range");
+    if (e > kMaxDecimalExponent) return CorruptionIn(what, "decimal exponent out of range");
     if (int_encoding != Encoding::kPlainVarint && int_encoding != Encoding::kDeltaVarint &&
         int_encoding != Encoding::kForVarint) {
-      return CodecError(what, "bad integer encoding of a decimal double page");
+      return CorruptionIn(what, "bad integer encoding of a decimal double page");
     }
     std::vector<int64_t> scaled;
     TEMPO_RETURN_IF_ERROR(DecodeInts(int_encoding, payload.substr(2), n, what, &scaled));
@@ -264,9 +257,9 @@ Status DecodeDoubles(Encoding encoding, std::string_view payload, uint32_t n, st
     for (uint32_t i = 0; i < n; ++i) (*out)[i] = FromDecimal(scaled[i], e);
     return Status::Ok();
   }
-  if (encoding != Encoding::kSplitDouble) return CodecError(what, "unexpected double encoding");
+  if (encoding != Encoding::kSplitDouble) return CorruptionIn(what, "unexpected double encoding");
   if (payload.size() != static_cast<uint64_t>(n) * 8) {
-    return CodecError(what, "double page size mismatch");
+    return CorruptionIn(what, "double page size mismatch");
   }
   out->resize(n);
   for (uint32_t i = 0; i < n; ++i) {
@@ -298,7 +291,7 @@ Status DecodeBytes(Encoding encoding, std::string_view payload, uint32_t n, std:
     uint64_t width = 0;
     if (!r.ReadVarint(&width) || width == 0 || width > r.remaining() ||
         r.remaining() / width != n || r.remaining() % width != 0) {
-      return CodecError(what, "fixed-width page size mismatch");
+      return CorruptionIn(what, "fixed-width page size mismatch");
     }
     out->reserve(out->size() + n);
     for (uint32_t i = 0; i < n; ++i) {
@@ -308,15 +301,15 @@ Status DecodeBytes(Encoding encoding, std::string_view payload, uint32_t n, std:
     }
     return Status::Ok();
   }
-  if (encoding != Encoding::kLengthPrefixed) return CodecError(what, "unexpected bytes encoding");
-  if (n > payload.size()) return CodecError(what, "more values than payload bytes");
+  if (encoding != Encoding::kLengthPrefixed) return CorruptionIn(what, "unexpected bytes encoding");
+  if (n > payload.size()) return CorruptionIn(what, "more values than payload bytes");
   out->reserve(out->size() + n);
   for (uint32_t i = 0; i < n; ++i) {
     std::string_view v;
-    if (!r.ReadBytes(&v)) return CodecError(what, "truncated value");
+    if (!r.ReadBytes(&v)) return CorruptionIn(what, "truncated value");
     out->push_back(v);
   }
-  if (!r.empty()) return CodecError(what, "trailing bytes after the values");
+  if (!r.empty()) return CorruptionIn(what, "trailing bytes after the values");
   return Status::Ok();
 }
 
@@ -328,7 +321,7 @@ void EncodeDictionary(std::span<const std::string_view> sorted, std::string* out
 Status DecodeDictionary(std::string_view payload, uint32_t n, std::string_view what,
                         Dictionary* out) {
   // Every entry takes at least one length byte.
-  if (n > payload.size()) return CodecError(what, "more dictionary entries than bytes");
+  if (n > payload.size()) return CorruptionIn(what, "more dictionary entries than bytes");
   ByteReader r(payload, "dictionary");
   out->offsets.assign(1, 0);
   out->offsets.reserve(static_cast<size_t>(n) + 1);
@@ -336,12 +329,12 @@ Status DecodeDictionary(std::string_view payload, uint32_t n, std::string_view w
   for (uint32_t i = 0; i < n; ++i) {
     uint64_t len;
     if (!r.ReadVarint(&len) || len > payload.size() - total) {
-      return CodecError(what, "dictionary lengths exceed the page");
+      return CorruptionIn(what, "dictionary lengths exceed the page");
     }
     total += len;
     out->offsets.push_back(static_cast<uint32_t>(total));
   }
-  if (total != r.remaining()) return CodecError(what, "dictionary lengths do not match the page");
+  if (total != r.remaining()) return CorruptionIn(what, "dictionary lengths do not match the page");
   out->bytes = payload.substr(r.position());
   return Status::Ok();
 }
