@@ -67,8 +67,12 @@ Status WalkLive(const RequestContext& ctx, const LiveTraces& live, uint64_t star
     TEMPO_RETURN_IF_ERROR(CheckContext(ctx));
     tempopb::Trace trace;
     model::CombineStats combined;
-    std::string scratch;  // when the live bytes are in several pieces or packed
-    std::vector<std::string_view> parts{trace_data.data.Flat(&scratch)};
+    // Each piece holds whole fragments; packed ones are unpacked into their own buffer.
+    const size_t pieces = trace_data.data.piece_count();
+    std::vector<std::string> unpacked(pieces);
+    std::vector<std::string_view> parts;
+    parts.reserve(pieces);
+    for (size_t p = 0; p < pieces; ++p) parts.push_back(trace_data.data.Piece(p, &unpacked[p]));
     TEMPO_RETURN_IF_ERROR(model::CombineFragments(parts, &trace, &combined));
     out->inspected_bytes += trace_data.data.size();
     if (combined.spans == 0) continue;
