@@ -2,6 +2,7 @@
 #include "key_table.h"
 #include "targets.h"
 #include "tempo/common/log.h"
+#include "tempo/common/value_codec.h"
 #include "yaml_values.h"
 
 namespace tempo::config {
@@ -39,6 +40,15 @@ Status SetLogLevel(V v, P p, S s) {
     return ValueError(p, v, "unknown log level \"" + level + "\" (debug, info, warn, error)");
   }
   s->config->server.log_level = level;
+  return Status::Ok();
+}
+
+Status SetWalEncoding(V v, P p, S s) {
+  std::string name;
+  TEMPO_RETURN_IF_ERROR(ReadString(v, p, &name));
+  Result<ValueCodec> codec = ParseValueCodec(name);
+  if (!codec.ok()) return ValueError(p, v, codec.status().message());
+  s->config->wal.encoding = codec.value();
   return Status::Ok();
 }
 
@@ -157,7 +167,7 @@ const KeySpec kCoreKeys[] = {
      [](V v, P p, S s) { return ReadString(v, p, &s->config->wal.path); }},
     {"storage.trace.wal.sync", kLeaf,  // our extension: fsync before acknowledging
      [](V v, P p, S s) { return ReadBool(v, p, &s->config->wal.sync); }},
-    {"storage.trace.wal.v2_encoding", kIgnored},
+    {"storage.trace.wal.v2_encoding", kLeaf, SetWalEncoding},
     {"storage.trace.wal.search_encoding", kIgnored},
     {"storage.trace.wal.ingestion_time_range_slack", kIgnored},
     {"storage.trace.wal.version", kIgnored},

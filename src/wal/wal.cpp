@@ -13,6 +13,7 @@
 #include "tempo/common/check.h"
 #include "tempo/common/log.h"
 #include "tempo/common/thread_name.h"
+#include "tempo/common/value_codec.h"
 #include "wal/wal_key.h"
 
 namespace tempo::wal {
@@ -49,6 +50,11 @@ Wal::Wal(const WalConfig& config, metrics::Registry& registry)
       queue_bytes_(registry
                        .AddGauge("tempo_wal_queue_bytes",
                                  "Bytes waiting for the WAL writer.")
+                       .WithLabels({})),
+      value_bytes_(registry
+                       .AddCounter("tempo_wal_stored_bytes_total",
+                                   "Bytes of compressed WAL entries handed to RocksDB (with "
+                                   "storage.trace.wal.v2_encoding other than none).")
                        .WithLabels({})) {}
 
 Wal::~Wal() { Close(); }
@@ -133,6 +139,7 @@ Status Wal::Replay(const std::function<void(ReplayedRecord&&)>& fn) {
   rocksdb::ReadOptions options;
   options.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, ingest_cf_));
+  std::string scratch;  // a format-3 entry's body, decompressed
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const std::string_view raw_key = it->key().ToStringView();
     if (raw_key.size() == kGroupKeySize) {
@@ -145,17 +152,37 @@ Status Wal::Replay(const std::function<void(ReplayedRecord&&)>& fn) {
                                std::to_string(tenant_id));
       }
       const std::string_view value = it->value().ToStringView();
-      uint8_t version = 0;
-      // Checked whole before any record is handed out.
-      if (!DecodeGroupValue(value, &version, [](const GroupedRecord&) {})) {
-        if (version != kGroupFormatVersion) {
-          return CorruptionError("WAL entry has unknown value format version " +
-                                 std::to_string(version) + " (this build reads 1 and 2)");
+      std::string_view body;
+      if (!value.empty() && static_cast<uint8_t>(value[0]) == kCompressedGroupFormatVersion) {
+        uint8_t codec = 0;
+        uint64_t body_size = 0;
+        std::string_view compressed;
+        if (!DecodeCompressedGroupHeader(value, &codec, &body_size, &compressed)) {
+          return CorruptionError("WAL entry of format 3 (" + std::to_string(value.size()) +
+                                 " bytes) has a malformed header");
         }
-        return CorruptionError("WAL entry of format 2 (" + std::to_string(value.size()) +
-                               " bytes) is malformed");
+        if (!IsValueCodec(codec)) {
+          return CorruptionError("WAL entry names unknown codec " + std::to_string(codec));
+        }
+        Status restored = DecompressValue(static_cast<ValueCodec>(codec), compressed,
+                                          static_cast<size_t>(body_size), &scratch);
+        if (!restored.ok()) return CorruptionError("WAL entry: " + restored.message());
+        body = scratch;
+      } else if (!value.empty() && static_cast<uint8_t>(value[0]) == kGroupFormatVersion) {
+        body = value.substr(1);
+      } else {
+        return CorruptionError(
+            "WAL entry has unknown value format version " +
+            std::to_string(value.empty() ? 0 : static_cast<uint8_t>(value[0])) +
+            " (this build reads 1, 2 and 3)");
       }
-      DecodeGroupValue(value, &version, [&](const GroupedRecord& r) {
+      // Checked whole before any record is handed out.
+      if (!DecodeGroupBody(body, [](const GroupedRecord&) {})) {
+        return CorruptionError("WAL entry of format " +
+                               std::to_string(static_cast<uint8_t>(value[0])) + " (" +
+                               std::to_string(value.size()) + " bytes) is malformed");
+      }
+      DecodeGroupBody(body, [&](const GroupedRecord& r) {
         fn(ReplayedRecord{name->second, epoch_minute, r.trace_id, r.seq, std::string(r.data)});
       });
       continue;
@@ -207,12 +234,13 @@ uint32_t Wal::TenantIdLocked(const std::string& tenant, std::string* new_tenant_
 
 void Wal::PutGroup(rocksdb::WriteBatch& batch, uint32_t tenant_id, const WalRecord* records,
                    size_t count) {
-  // The value is assembled by RocksDB from parts: record headers here, data where it is.
+  const std::string key = EncodeGroupKey(tenant_id, records[0].epoch_minute, records[0].seq);
+  rocksdb::Slice key_slice(key);
+  // The body: record count, then per record its header and data.
   std::string headers;
-  headers.reserve(1 + 10 + count * (24 + 10));  // never reallocates: the slices point into it
+  headers.reserve(10 + count * (24 + 10));  // never reallocates: the slices point into it
   std::vector<rocksdb::Slice> parts;
   parts.reserve(1 + 2 * count);
-  headers.push_back(static_cast<char>(kGroupFormatVersion));
   AppendVarint(&headers, count);
   size_t part_start = 0;
   for (size_t i = 0; i < count; ++i) {
@@ -226,10 +254,36 @@ void Wal::PutGroup(rocksdb::WriteBatch& batch, uint32_t tenant_id, const WalReco
     parts.emplace_back(*r.data);
     part_start = headers.size();
   }
-  const std::string key = EncodeGroupKey(tenant_id, records[0].epoch_minute, records[0].seq);
-  rocksdb::Slice key_slice(key);
-  batch.Put(ingest_cf_, rocksdb::SliceParts(&key_slice, 1),
-            rocksdb::SliceParts(parts.data(), static_cast<int>(parts.size())));
+
+  if (config_.encoding == ValueCodec::kNone) {
+    // Format 2, assembled by RocksDB from the parts: nothing copied here.
+    static constexpr char kVersion = static_cast<char>(kGroupFormatVersion);
+    parts.insert(parts.begin(), rocksdb::Slice(&kVersion, 1));
+    batch.Put(ingest_cf_, rocksdb::SliceParts(&key_slice, 1),
+              rocksdb::SliceParts(parts.data(), static_cast<int>(parts.size())));
+    return;
+  }
+  // Format 3: the body joined, then compressed. Both buffers are reused from push to push.
+  body_scratch_.clear();
+  for (const rocksdb::Slice& part : parts) body_scratch_.append(part.data(), part.size());
+  value_scratch_.clear();
+  value_scratch_.push_back(static_cast<char>(kCompressedGroupFormatVersion));
+  value_scratch_.push_back(static_cast<char>(config_.encoding));
+  AppendVarint(&value_scratch_, body_scratch_.size());
+  const size_t header_size = value_scratch_.size();
+  if (!CompressValue(config_.encoding, body_scratch_, &value_scratch_) ||
+      value_scratch_.size() - header_size >= body_scratch_.size()) {
+    // Incompressible (or too large for the codec): stored as is.
+    value_scratch_.resize(header_size);
+    value_scratch_[1] = static_cast<char>(ValueCodec::kNone);
+    value_scratch_.append(body_scratch_);
+  }
+  batch.Put(ingest_cf_, key_slice, rocksdb::Slice(value_scratch_));
+  value_bytes_.Inc(static_cast<double>(value_scratch_.size()));
+  // A rare huge push does not leave its size behind.
+  constexpr size_t kKeep = 8u << 20;
+  if (body_scratch_.capacity() > kKeep) std::string().swap(body_scratch_);
+  if (value_scratch_.capacity() > kKeep) std::string().swap(value_scratch_);
 }
 
 void Wal::WriterLoop() {

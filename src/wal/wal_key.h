@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "tempo/common/ids.h"
 #include "tempo/wal/wal.h"
@@ -29,8 +30,16 @@ inline constexpr size_t kKeySize = 32;
 //     trace id 16 bytes | sequence u64 | data length varint | data
 // Keys of either size sort by tenant, then minute, so DropBefore's range covers both; entries of
 // format 1 (32-byte keys, one record each) still replay.
+//
+// Format 3 (same key) stores the part after the version byte (the "body") compressed:
+//   version u8 (= 3) | codec u8 (ValueCodec) | body size varint | body compressed with the codec
+// Entries of format 2 still replay.
 inline constexpr size_t kGroupKeySize = 24;
 inline constexpr uint8_t kGroupFormatVersion = 2;
+inline constexpr uint8_t kCompressedGroupFormatVersion = 3;
+// Largest body a format-3 entry may announce (a push is bounded far below by the receivers'
+// message limits); a larger announced size is corruption, not a reason to allocate.
+inline constexpr uint64_t kMaxGroupBodyBytes = 1ull << 30;
 
 inline void EncodeU32(char* out, uint32_t v) {
   for (int i = 3; i >= 0; --i, v >>= 8) out[i] = static_cast<char>(v & 0xFF);
@@ -92,6 +101,27 @@ struct GroupedRecord {
   std::string_view data;
 };
 
+// Calls `fn(const GroupedRecord&)` for each record of a group body (a format-2 value after its
+// version byte, or a format-3 value's body decompressed). False if the body is malformed.
+template <typename Fn>
+bool DecodeGroupBody(std::string_view body, Fn&& fn) {
+  uint64_t count;
+  if (!ReadVarint(&body, &count)) return false;
+  for (uint64_t i = 0; i < count; ++i) {
+    if (body.size() < 24) return false;
+    GroupedRecord record;
+    record.trace_id = TraceId::FromBytes(body.substr(0, 16));
+    record.seq = DecodeU64(body.data() + 16);
+    body.remove_prefix(24);
+    uint64_t size;
+    if (!ReadVarint(&body, &size) || body.size() < size) return false;
+    record.data = body.substr(0, size);
+    body.remove_prefix(size);
+    fn(record);
+  }
+  return body.empty();
+}
+
 // Calls `fn(const GroupedRecord&)` for each record of a format-2 value. False if the value is
 // malformed; `*version` gets its version byte (for the error message).
 template <typename Fn>
@@ -100,21 +130,21 @@ bool DecodeGroupValue(std::string_view value, uint8_t* version, Fn&& fn) {
   *version = static_cast<uint8_t>(value.front());
   if (*version != kGroupFormatVersion) return false;
   value.remove_prefix(1);
-  uint64_t count;
-  if (!ReadVarint(&value, &count)) return false;
-  for (uint64_t i = 0; i < count; ++i) {
-    if (value.size() < 24) return false;
-    GroupedRecord record;
-    record.trace_id = TraceId::FromBytes(value.substr(0, 16));
-    record.seq = DecodeU64(value.data() + 16);
-    value.remove_prefix(24);
-    uint64_t size;
-    if (!ReadVarint(&value, &size) || value.size() < size) return false;
-    record.data = value.substr(0, size);
-    value.remove_prefix(size);
-    fn(record);
+  return DecodeGroupBody(value, std::forward<Fn>(fn));
+}
+
+// The header of a format-3 value: codec and body size; `*compressed` gets the rest. False if the
+// header is malformed (not format 3, unknown codec, truncated, or a size over the bound).
+inline bool DecodeCompressedGroupHeader(std::string_view value, uint8_t* codec,
+                                        uint64_t* body_size, std::string_view* compressed) {
+  if (value.size() < 2 || static_cast<uint8_t>(value[0]) != kCompressedGroupFormatVersion) {
+    return false;
   }
-  return value.empty();
+  *codec = static_cast<uint8_t>(value[1]);
+  value.remove_prefix(2);
+  if (!ReadVarint(&value, body_size) || *body_size > kMaxGroupBodyBytes) return false;
+  *compressed = value;
+  return true;
 }
 
 // The first 8 bytes of a key: everything of `tenant_id` from `epoch_minute` on sorts at or after.

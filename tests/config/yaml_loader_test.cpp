@@ -122,6 +122,14 @@ TEST_CASE("Bools and section shapes are type-checked", "[config]") {
   CHECK(Load("multitenancy_enabled: true\n").distributor.multitenancy_enabled);
   CHECK(Load("auth_enabled: yes\n").multitenancy_enabled);
   CHECK_FALSE(Load("storage:\n  trace:\n    wal:\n      sync: false\n").wal.sync);
+  CHECK(Load("").wal.encoding == tempo::ValueCodec::kLz4);
+  CHECK(Load("storage:\n  trace:\n    wal:\n      v2_encoding: zstd\n").wal.encoding ==
+        tempo::ValueCodec::kZstd);
+  CHECK(Load("storage:\n  trace:\n    wal:\n      v2_encoding: none\n").wal.encoding ==
+        tempo::ValueCodec::kNone);
+  CHECK_THAT(LoadError("storage:\n  trace:\n    wal:\n      v2_encoding: brotli\n"),
+             Catch::Contains("storage.trace.wal.v2_encoding") &&
+                 Catch::Contains("unknown encoding 'brotli'"));
   CHECK_THAT(LoadError("multitenancy_enabled: maybe\n"),
              Catch::Contains("multitenancy_enabled: \"maybe\" is not a bool"));
   CHECK_THAT(LoadError("server: 3200\n"), Catch::Contains("server: expected a mapping"));

@@ -1,7 +1,5 @@
 #include <catch2/catch.hpp>
 
-#include <rocksdb/db.h>
-
 #include <atomic>
 #include <cstring>
 #include <future>
@@ -10,6 +8,7 @@
 #include "support/trace_builder.h"
 #include "tempo/wal/wal.h"
 #include "wal/wal_key.h"
+#include "wal/wal_test_util.h"
 
 using tempo::Status;
 using tempo::TraceId;
@@ -19,34 +18,12 @@ using tempo::wal::ReplayedRecord;
 using tempo::wal::Wal;
 using tempo::wal::WalConfig;
 using tempo::wal::WalRecord;
+using tempo::wal::testing::AppendSync;
+using tempo::wal::testing::kMinute;
+using tempo::wal::testing::PutRaw;
+using tempo::wal::testing::Record;
+using tempo::wal::testing::ReplayAll;
 
-namespace {
-
-constexpr uint32_t kMinute = 29'000'000;  // an arrival minute (2025)
-
-WalRecord Record(const std::string& tenant, uint64_t trace, std::string data,
-                 uint32_t minute = kMinute) {
-  static std::atomic<uint64_t> seq{1};
-  return WalRecord{tenant, TraceId::FromBytes(TraceIdBytes(trace)), minute, seq++,
-                   std::make_shared<const std::string>(std::move(data))};
-}
-
-// Appends and waits for the durability callback.
-Status AppendSync(Wal& wal, std::vector<WalRecord> records) {
-  std::promise<Status> done;
-  auto future = done.get_future();
-  Status queued = wal.Append(std::move(records), [&done](Status s) { done.set_value(s); });
-  if (!queued.ok()) return queued;
-  return future.get();
-}
-
-std::vector<ReplayedRecord> ReplayAll(Wal& wal) {
-  std::vector<ReplayedRecord> out;
-  REQUIRE(wal.Replay([&](ReplayedRecord&& r) { out.push_back(std::move(r)); }).ok());
-  return out;
-}
-
-}  // namespace
 
 TEST_CASE("WAL replays every acknowledged record after reopen", "[wal]") {
   TempDir dir;
@@ -207,25 +184,6 @@ TEST_CASE("Cut journals persist until the WAL no longer holds their records", "[
   }
 }
 
-namespace {
-
-// Writes `key` -> `value` into the `ingest` column family of the WAL database at `path` (closed).
-void PutRaw(const std::string& path, const std::string& key, const std::string& value) {
-  rocksdb::DBOptions options;
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-      {"ingest", rocksdb::ColumnFamilyOptions()},
-      {"tenants", rocksdb::ColumnFamilyOptions()}};
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  REQUIRE(rocksdb::DB::Open(options, path, cfs, &handles, &db).ok());
-  REQUIRE(db->Put(rocksdb::WriteOptions(), handles[1], key, value).ok());
-  for (auto* h : handles) REQUIRE(db->DestroyColumnFamilyHandle(h).ok());
-  REQUIRE(db->Close().ok());
-  delete db;
-}
-
-}  // namespace
 
 TEST_CASE("A push is one WAL entry, and entries of the one-record format still replay", "[wal]") {
   TempDir dir;

@@ -67,7 +67,8 @@ struct ReplayedRecord {
 using AppendCallback = std::function<void(Status)>;
 
 // The acknowledged-ingest log, on RocksDB (column families `ingest` and `tenants`). One entry per
-// push (value format 2, src/wal/wal_key.h): key tenant id (u32) | arrival minute (u32) | first
+// push (value format 3, compressed with config.encoding, or format 2 with encoding none;
+// src/wal/wal_key.h): key tenant id (u32) | arrival minute (u32) | first
 // sequence (u64), big-endian, so a flushed range is dropped with one range delete; entries of
 // format 1 (one record each, 32-byte keys with the trace ID) still replay. A single writer thread drains the queue and
 // writes everything pending as one RocksDB write batch with sync=true (group commit), then
@@ -123,7 +124,8 @@ class Wal {
   Wal(const WalConfig& config, metrics::Registry& registry);
   Status OpenDb();
   void WriterLoop();
-  // Adds `records` (one tenant and minute) to `batch` as one entry of value format 2.
+  // Adds `records` (one tenant and minute) to `batch` as one entry: value format 3 (the body
+  // compressed on this thread), or format 2 (assembled by RocksDB, no copy) with encoding none.
   void PutGroup(rocksdb::WriteBatch& batch, uint32_t tenant_id, const WalRecord* records,
                 size_t count);
   // Returns the u32 id of `tenant`, assigning a new one (written in the same batch) if needed.
@@ -150,6 +152,11 @@ class Wal {
   metrics::Counter& syncs_;
   metrics::Histogram& sync_seconds_;
   metrics::Gauge& queue_bytes_;
+  metrics::Counter& value_bytes_;
+
+  // The writer thread's buffers for a compressed entry (its body joined, then the value).
+  std::string body_scratch_;
+  std::string value_scratch_;
 };
 
 }  // namespace tempo::wal
