@@ -12,6 +12,7 @@ packages=(
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   librocksdb-dev libzstd-dev zlib1g-dev libsnappy-dev liblz4-dev libbz2-dev
   nlohmann-json3-dev libyaml-cpp-dev catch2 libssl-dev libbenchmark-dev libre2-dev
+  libjemalloc-dev
   # test peers (see spec/test-clients.md): Python grpcio/protobuf, curl, node for the OTel JS exporters
   python3-grpcio python3-protobuf curl zstd gzip nodejs npm
   # deployment-file checks (tests/deploy)

@@ -8,6 +8,7 @@
 #include "tempo/api/build_info.h"
 #include "overrides_reloader.h"
 #include "tempo/common/log.h"
+#include "tempo/common/malloc_tuning.h"
 #include "tempo/common/thread_name.h"
 #include "tempo/querier/ingester_live_traces.h"
 
@@ -125,7 +126,8 @@ Status App::Start() {
     return s;
   }
   readiness_.ready.store(true);
-  LOG_INFO << "tempo started (target=" << config_.target << ")";
+  LOG_INFO << "tempo started (target=" << config_.target
+           << ", allocator=" << AllocatorDescription() << ")";
   return Status::Ok();
 }
 

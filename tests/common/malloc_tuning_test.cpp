@@ -22,6 +22,16 @@ TEST_CASE("The arena limit is two per core, at least four", "[common]") {
 }
 
 #if defined(__GLIBC__)
+TEST_CASE("Test binaries run on glibc's malloc, and say so", "[common]") {
+  // Only the server executable links jemalloc (docs/dependencies.md).
+  CHECK(ActiveAllocator() == Allocator::kGlibc);
+  CHECK(AllocatorDescription().rfind("glibc 2.", 0) == 0);
+  ReleaseFreeMemory();  // malloc_trim; must not disturb live blocks
+  std::vector<std::string> kept(1000, std::string(1000, 'x'));
+  ReleaseFreeMemory();
+  CHECK(kept.back() == std::string(1000, 'x'));
+}
+
 // How many arenas glibc's malloc has made so far (the <heap> entries of malloc_info).
 int ArenaCount() {
   char* text = nullptr;

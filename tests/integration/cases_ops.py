@@ -24,6 +24,14 @@ def ops(ctx):
             r = clients.get(srv, "/ready")
             ctx.check("/ready: 200 'ready\\n'", r.status == 200 and r.body == b"ready\n", repr(r))
 
+        with ctx.step("allocator"):
+            with open(srv.log_path, "rb") as f:
+                started = [l for l in f.read().decode(errors="replace").splitlines()
+                           if "tempo started" in l]
+            # The server links jemalloc (docs/dependencies.md); its startup line names it.
+            ctx.check("startup log names jemalloc as the allocator",
+                      len(started) == 1 and "allocator=jemalloc" in started[0], repr(started))
+
         with ctx.step("buildinfo"):
             r = clients.get(srv, "/api/status/buildinfo")
             ctx.require("buildinfo: 200 application/json", r.status == 200 and

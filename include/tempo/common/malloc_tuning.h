@@ -1,13 +1,20 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 
 namespace tempo {
 
-// Allocator settings for the long-running server (glibc malloc; nothing elsewhere). Without them
-// RSS keeps far more than the server uses: at 50k spans/s on 2 cores RSS peaked at 1.33-1.52
-// GiB with glibc's defaults, 0.89-1.01 GiB with these, for ~5% more CPU per span
-// (bench/RESULTS.md, session 13). Two causes:
+// Allocator settings for the long-running server. The `tempo` binary is linked with jemalloc
+// (configured by the `malloc_conf` string in src/main.cpp); tests and benchmarks use glibc's
+// malloc, tuned here. Why jemalloc (bench/RESULTS.md, session 14): with glibc the gRPC threads
+// spent a fifth of their time in malloc (chunks freed by the packer and cut threads went back to
+// the arenas of the threads that allocated them, whose next malloc sorted them), and the cut,
+// which allocates per column and per string, fell behind at 100k spans/s; with jemalloc it keeps
+// up, push latency p50 drops ~5x and RSS peaks lower.
+//
+// The glibc settings (when glibc's malloc is the one in use), each of which halved RSS swings at
+// 50k spans/s for ~5% more CPU (session 13):
 //  - arenas: glibc gives threads that meet in malloc arenas of their own, up to 8 per core; the
 //    server's many threads (gRPC, io, query pool, block writers, packer, compactor) spread what
 //    they free over ~20 arenas, each keeping its own free pages. Limited to MallocArenaLimit;
@@ -16,25 +23,33 @@ namespace tempo {
 //    mapping them, up to 32 MiB, and arena memory is returned only from the top. Fixed at
 //    kMallocMmapThreshold, so that large blocks are mapped and unmapped.
 
+enum class Allocator { kGlibc, kJemalloc, kOther };
+
+// The malloc this process uses: jemalloc when its `mallctl` is linked in (or preloaded).
+Allocator ActiveAllocator();
+// "jemalloc <version>", "glibc <version>" or "unknown", for the startup log.
+std::string AllocatorDescription();
+
 // The most malloc arenas for `cores` cores: 2 per core, at least 4.
 int MallocArenaLimit(unsigned cores);
 // Blocks of at least this many bytes are mapped on their own (glibc's default start value).
 inline constexpr size_t kMallocMmapThreshold = 128 * 1024;
 
-// What TuneMalloc set; 0 where it left glibc's setting (the environment's, or the default).
+// What TuneMalloc set; 0 where it left glibc's setting (the environment's, or the default, or
+// another allocator is in use).
 struct MallocTuning {
   int arena_limit = 0;
   size_t mmap_threshold = 0;
 };
 
-// Applies both settings, each unless the environment sets it (MALLOC_ARENA_MAX,
-// MALLOC_MMAP_THRESHOLD_: glibc then applies the variable itself). Call once at startup, before
-// any thread starts. Not thread-safe.
+// With glibc's malloc, applies both settings, each unless the environment sets it
+// (MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_: glibc then applies the variable itself); with
+// another allocator nothing. Call once at startup, before any thread starts. Not thread-safe.
 MallocTuning TuneMalloc();
 
-// Returns the free pages of every malloc arena to the system (glibc's malloc_trim; nothing
-// elsewhere). For a module that has just freed much memory in many small and medium blocks,
-// which the arenas would otherwise keep. Costs a walk of the arenas' free lists. Thread-safe.
+// Returns free memory the allocator keeps to the system: jemalloc purges every arena's unused
+// pages, glibc trims its arenas (malloc_trim). For a module that has just freed much memory in
+// many small and medium blocks. Costs a walk of the free lists. Thread-safe.
 void ReleaseFreeMemory();
 
 }  // namespace tempo
