@@ -3,6 +3,7 @@
 #include <lz4.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "tempo/common/check.h"
 
@@ -11,7 +12,7 @@ namespace {
 
 BytesPiece RawPiece(SharedPiece bytes) {
   const size_t n = bytes->size();
-  return BytesPiece{std::move(bytes), n, false};
+  return BytesPiece{std::move(bytes), n, false, nullptr};
 }
 
 // Unpacks `piece` (packed) onto the end of `*out`. The block was written by Pack from memory
@@ -19,13 +20,28 @@ BytesPiece RawPiece(SharedPiece bytes) {
 void UnpackTo(const BytesPiece& piece, std::string* out) {
   const size_t at = out->size();
   out->resize(at + piece.raw_size);
-  const int n = LZ4_decompress_safe(piece.stored->data(), out->data() + at,
-                                    static_cast<int>(piece.stored->size()),
-                                    static_cast<int>(piece.raw_size));
+  const int n =
+      piece.dict ? LZ4_decompress_safe_usingDict(
+                       piece.stored->data(), out->data() + at,
+                       static_cast<int>(piece.stored->size()), static_cast<int>(piece.raw_size),
+                       piece.dict->bytes().data(), static_cast<int>(piece.dict->bytes().size()))
+                 : LZ4_decompress_safe(piece.stored->data(), out->data() + at,
+                                       static_cast<int>(piece.stored->size()),
+                                       static_cast<int>(piece.raw_size));
   TEMPO_CHECK(n == static_cast<int>(piece.raw_size), "a packed live-trace piece does not unpack");
 }
 
 }  // namespace
+
+PackDictionary::PackDictionary(std::string_view sample)
+    : bytes_(sample.size() > kMaxBytes ? sample.substr(sample.size() - kMaxBytes) : sample) {
+  LZ4_stream_t* state = LZ4_createStream();
+  TEMPO_CHECK(state != nullptr, "LZ4_createStream failed");
+  LZ4_loadDict(state, bytes_.data(), static_cast<int>(bytes_.size()));
+  state_ = state;
+}
+
+PackDictionary::~PackDictionary() { LZ4_freeStream(static_cast<LZ4_stream_t*>(state_)); }
 
 BytesRef::BytesRef(std::vector<BytesPiece> pieces) : pieces_(std::move(pieces)) {
   for (const BytesPiece& p : pieces_) size_ += p.raw_size;
@@ -75,11 +91,12 @@ std::string BytesRef::ToString() const {
   return out;
 }
 
-BytesPiece BytesRef::Pack() const {
+BytesPiece BytesRef::Pack(std::shared_ptr<const PackDictionary> dict) const {
   if (size_ == 0 || size_ > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) return {};
   // Reused per thread: packing runs on one thread, trace after trace.
   thread_local std::string joined;
   thread_local std::string block;
+  thread_local LZ4_stream_t stream;
   std::string_view input;
   if (pieces_.size() == 1 && !pieces_.front().packed) {
     input = *pieces_.front().stored;
@@ -90,12 +107,20 @@ BytesPiece BytesRef::Pack() const {
   }
   const int bound = LZ4_compressBound(static_cast<int>(input.size()));
   if (block.size() < static_cast<size_t>(bound)) block.resize(static_cast<size_t>(bound));
-  const int n = LZ4_compress_default(input.data(), block.data(), static_cast<int>(input.size()),
-                                     bound);
+  int n;
+  if (dict) {
+    // Start from the state prepared with the dictionary (a copy: the dictionary's own state
+    // stays untouched for the next trace and other threads).
+    std::memcpy(&stream, dict->state(), sizeof(LZ4_stream_t));
+    n = LZ4_compress_fast_continue(&stream, input.data(), block.data(),
+                                   static_cast<int>(input.size()), bound, 1);
+  } else {
+    n = LZ4_compress_default(input.data(), block.data(), static_cast<int>(input.size()), bound);
+  }
   BytesPiece out;
   if (n > 0 && static_cast<size_t>(n) <= input.size() - input.size() / 8) {
     out = BytesPiece{std::make_shared<const std::string>(block.data(), static_cast<size_t>(n)),
-                     input.size(), true};
+                     input.size(), true, std::move(dict)};
   }
   // A rare huge trace does not leave its size behind on the thread.
   constexpr size_t kKeep = 4u << 20;

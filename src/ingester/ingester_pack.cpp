@@ -13,11 +13,16 @@ namespace {
 constexpr size_t kPackBatch = 1024;
 // A pass that saved at least this much returns free memory to the system.
 constexpr uint64_t kTrimAfterBytes = 16u << 20;
+// A dictionary sample takes at most this much of each trace, so that it holds the names and
+// values of many traces (and services), and needs at least kMinSample bytes to be worth using.
+constexpr size_t kSamplePerTrace = 4 * 1024;
+constexpr size_t kMinSample = 16 * 1024;
 
 }  // namespace
 
 uint64_t Ingester::PackIdleTraces() {
   if (config_.compress_idle_traces_after.count() <= 0) return 0;
+  std::lock_guard<std::mutex> pass(pack_pass_mu_);
   std::vector<Tenant*> tenants;
   {
     std::lock_guard<std::mutex> lock(tenants_mu_);
@@ -65,7 +70,19 @@ uint64_t Ingester::PackTraces(Tenant& tenant, std::span<const TraceId> ids,
     }
   }
   // The CPU work, outside the lock: pushes append to other traces (or these) meanwhile.
-  for (Run& r : runs) r.packed = r.run.Pack();
+  const auto now = clock_.Monotonic();
+  if (!pack_dict_ || now - pack_dict_sampled_ >= kPackDictionaryPeriod) {
+    std::string sample;
+    for (const Run& r : runs) {
+      if (sample.size() >= PackDictionary::kMaxBytes) break;
+      r.run.AppendPrefixTo(kSamplePerTrace, &sample);
+    }
+    if (sample.size() >= kMinSample) {
+      pack_dict_ = std::make_shared<const PackDictionary>(sample);
+      pack_dict_sampled_ = now;
+    }
+  }
+  for (Run& r : runs) r.packed = r.run.Pack(pack_dict_);
   uint64_t raw = 0;
   uint64_t stored = 0;
   {

@@ -4,6 +4,8 @@
 #include "tempo/common/shared_bytes.h"
 
 #include <catch2/catch.hpp>
+
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <thread>
@@ -135,6 +137,70 @@ TEST_CASE("Packing replaces unpacked pieces by one smaller piece with the same b
     bytes.Truncate(5200);  // inside `c`: its piece is a copy now
     CHECK_FALSE(bytes.ReplaceRun(tail, p));
     CHECK(bytes.Ref().ToString() == a + b + c.substr(0, 200));
+  }
+}
+
+// Span-like bytes of one trace: names and values every trace repeats around IDs of its own.
+std::string TraceLike(int seed) {
+  uint64_t x = 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(seed + 1);
+  std::string out;
+  for (int span = 0; span < 12; ++span) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    char id[17];
+    std::snprintf(id, sizeof(id), "%016llx", static_cast<unsigned long long>(x));
+    out += "service.name=checkout http.request.method=GET url.path=/api/cart/items span_id=";
+    out += id;
+    out += " db.system=postgresql db.statement=SELECT * FROM carts WHERE user_id = $1 ";
+  }
+  return out;
+}
+
+TEST_CASE("Packing with a dictionary stores less and reads back the same bytes",
+          "[common][bytes]") {
+  std::string sample;
+  for (int t = 100; t < 120; ++t) sample += TraceLike(t);  // other traces of the services
+  auto dict = std::make_shared<const PackDictionary>(sample);
+  CHECK(dict->bytes().size() == std::min(sample.size(), PackDictionary::kMaxBytes));
+  std::weak_ptr<const PackDictionary> alive = dict;
+
+  const std::string a = TraceLike(1), b = TraceLike(2), c = TraceLike(3);
+  SharedBytes bytes;
+  bytes.Append(a);
+  bytes.Append(b);
+  BytesRef run = bytes.UnpackedTail();
+  BytesPiece plain = run.Pack();
+  BytesPiece with_dict = run.Pack(dict);
+  REQUIRE(plain.stored != nullptr);
+  REQUIRE(with_dict.stored != nullptr);
+  CHECK(with_dict.dict == dict);
+  CHECK(with_dict.stored->size() * 10 < plain.stored->size() * 9);  // at least 10% smaller
+
+  bytes.Append(c);
+  REQUIRE(bytes.ReplaceRun(run, std::move(with_dict)));
+  dict.reset();  // the piece keeps its dictionary
+  CHECK_FALSE(alive.expired());
+  BytesRef ref = bytes.Ref();
+  CHECK(ref.ToString() == a + b + c);
+  std::string scratch;
+  CHECK(ref.Piece(0, &scratch) == a + b);
+  std::string prefix;
+  ref.AppendPrefixTo(a.size() + 7, &prefix);
+  CHECK(prefix == (a + b).substr(0, a.size() + 7));
+
+  SECTION("a cut inside the packed piece keeps the rest") {
+    bytes.EraseFront(a.size() + 5);
+    CHECK(bytes.Ref().ToString() == b.substr(5) + c);
+  }
+  SECTION("truncating inside the packed piece keeps its head") {
+    bytes.Truncate(a.size() - 3);
+    CHECK(bytes.Ref().ToString() == a.substr(0, a.size() - 3));
+  }
+  SECTION("the dictionary goes with the last piece that refers to it") {
+    ref = BytesRef();
+    bytes.Truncate(0);
+    CHECK(alive.expired());
   }
 }
 

@@ -379,6 +379,32 @@ TEST_CASE("Traces idle for compress_idle_traces_after are packed and read back u
   CHECK(f.ingester->live_traces() == 0);
 }
 
+TEST_CASE("Idle traces are packed against a dictionary sampled from them", "[ingester][pack]") {
+  Fixture f;
+  TraceBuilder b;
+  constexpr uint64_t kTraces = 40;
+  for (uint64_t t = 1; t <= kTraces; ++t) {
+    for (uint64_t s = 1; s <= 40; ++s) b.AddSpan("checkout", t, t * 1000 + s, 0, "GET /cart");
+  }
+  REQUIRE(f.Push(b.Build()).ok());
+  std::vector<std::string> before;
+  size_t plain = 0;  // what packing each trace on its own stores
+  for (uint64_t t = 1; t <= kTraces; ++t) {
+    tempo::BytesRef ref = f.ingester->FindTraceByID("t", Id(t))->data;
+    before.push_back(ref.ToString());
+    plain += ref.Pack().stored->size();
+  }
+  f.clock.Advance(std::chrono::seconds(3));
+  f.ingester->PackIdleTraces();
+  size_t stored = 0;
+  for (uint64_t t = 1; t <= kTraces; ++t) {
+    tempo::BytesRef ref = f.ingester->FindTraceByID("t", Id(t))->data;
+    CHECK(ref.ToString() == before[t - 1]);
+    stored += ref.stored_size();
+  }
+  CHECK(stored * 10 < plain * 9);  // the shared names are stored once, in the dictionary
+}
+
 TEST_CASE("compress_idle_traces_after 0 packs nothing", "[ingester][pack]") {
   Fixture f;
   f.ingester_config.compress_idle_traces_after = std::chrono::milliseconds(0);

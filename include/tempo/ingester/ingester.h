@@ -144,10 +144,15 @@ class Ingester : public model::TraceSink, public Service {
 
   // Packs the unpacked fragments of every live trace that received nothing for
   // compress_idle_traces_after (by the clock) into one LZ4 piece, compressing outside the tenant
-  // locks; the bytes stay the same for every reader. Returns the memory saved in bytes. Called by
-  // the packing thread about twice per compress_idle_traces_after (at most every second); a
-  // no-op when that is 0.
+  // locks; the bytes stay the same for every reader. The pieces refer to a dictionary sampled
+  // from the traces being packed, renewed every kPackDictionaryPeriod. Returns the memory saved
+  // in bytes. Called by the packing thread about twice per compress_idle_traces_after (at most
+  // every second); a no-op when that is 0. Passes run one at a time (a caller waits for a
+  // pass under way).
   uint64_t PackIdleTraces();
+
+  // How often the packing dictionary is sampled anew, so that it follows what services send.
+  static constexpr std::chrono::seconds kPackDictionaryPeriod{30};
 
   uint64_t live_traces() const;
   uint64_t live_bytes() const { return live_bytes_.load(std::memory_order_relaxed); }
@@ -213,6 +218,12 @@ class Ingester : public model::TraceSink, public Service {
   metrics::GaugeFamily& live_traces_gauge_;
   metrics::CounterFamily& discarded_;
   metrics::CounterFamily& packed_bytes_;
+
+  // Held for a whole PackIdleTraces pass.
+  std::mutex pack_pass_mu_;
+  // The dictionary packed pieces refer to, and when it was sampled.
+  std::shared_ptr<const PackDictionary> pack_dict_;            // guarded by pack_pass_mu_
+  std::chrono::steady_clock::time_point pack_dict_sampled_{};  // guarded by pack_pass_mu_
 
   std::mutex pack_mu_;
   std::condition_variable pack_cv_;
