@@ -236,36 +236,44 @@ void Wal::PutGroup(rocksdb::WriteBatch& batch, uint32_t tenant_id, const WalReco
                    size_t count) {
   const std::string key = EncodeGroupKey(tenant_id, records[0].epoch_minute, records[0].seq);
   rocksdb::Slice key_slice(key);
-  // The body: record count, then per record its header and data.
-  std::string headers;
-  headers.reserve(10 + count * (24 + 10));  // never reallocates: the slices point into it
-  std::vector<rocksdb::Slice> parts;
-  parts.reserve(1 + 2 * count);
-  AppendVarint(&headers, count);
-  size_t part_start = 0;
-  for (size_t i = 0; i < count; ++i) {
+  // Appends the body's record count and the header of record `i` to `*out`.
+  auto append_count = [&](std::string* out) { AppendVarint(out, count); };
+  auto append_header = [&](size_t i, std::string* out) {
     const WalRecord& r = records[i];
-    const size_t old_size = headers.size();
-    headers.resize(old_size + 24);
-    std::memcpy(headers.data() + old_size, r.trace_id.bytes.data(), 16);
-    EncodeU64(headers.data() + old_size + 16, r.seq);
-    AppendVarint(&headers, r.data->size());
-    parts.emplace_back(headers.data() + part_start, headers.size() - part_start);
-    parts.emplace_back(*r.data);
-    part_start = headers.size();
-  }
+    const size_t old_size = out->size();
+    out->resize(old_size + 24);
+    std::memcpy(out->data() + old_size, r.trace_id.bytes.data(), 16);
+    EncodeU64(out->data() + old_size + 16, r.seq);
+    AppendVarint(out, r.data->size());
+  };
 
   if (config_.encoding == ValueCodec::kNone) {
-    // Format 2, assembled by RocksDB from the parts: nothing copied here.
-    static constexpr char kVersion = static_cast<char>(kGroupFormatVersion);
-    parts.insert(parts.begin(), rocksdb::Slice(&kVersion, 1));
+    // Format 2, assembled by RocksDB from parts: the headers here, the data where it is.
+    std::string headers;
+    headers.reserve(1 + 10 + count * (24 + 10));  // never reallocates: the slices point into it
+    std::vector<rocksdb::Slice> parts;
+    parts.reserve(2 * count);
+    headers.push_back(static_cast<char>(kGroupFormatVersion));
+    append_count(&headers);
+    size_t part_start = 0;
+    for (size_t i = 0; i < count; ++i) {
+      append_header(i, &headers);
+      parts.emplace_back(headers.data() + part_start, headers.size() - part_start);
+      parts.emplace_back(*records[i].data);
+      part_start = headers.size();
+    }
     batch.Put(ingest_cf_, rocksdb::SliceParts(&key_slice, 1),
               rocksdb::SliceParts(parts.data(), static_cast<int>(parts.size())));
     return;
   }
-  // Format 3: the body joined, then compressed. Both buffers are reused from push to push.
+  // Format 3: the body written out once, then compressed. Both buffers are reused from push to
+  // push.
   body_scratch_.clear();
-  for (const rocksdb::Slice& part : parts) body_scratch_.append(part.data(), part.size());
+  append_count(&body_scratch_);
+  for (size_t i = 0; i < count; ++i) {
+    append_header(i, &body_scratch_);
+    body_scratch_.append(*records[i].data);
+  }
   value_scratch_.clear();
   value_scratch_.push_back(static_cast<char>(kCompressedGroupFormatVersion));
   value_scratch_.push_back(static_cast<char>(config_.encoding));
