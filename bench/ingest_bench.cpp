@@ -126,7 +126,7 @@ void BM_WalDurableAppend(benchmark::State& state) {
   for (auto _ : state) {
     std::vector<tempo::wal::WalRecord> records;
     for (const auto& f : fragments) records.push_back(
-        {"bench", f.trace_id, 0, ++seq, std::make_shared<const std::string>(f.data)});
+        {"bench", f.trace_id, 0, ++seq, tempo::RawPiece(std::string(f.data))});
     std::promise<void> done;
     tempo::wal::AppendCallback cb = [&done](tempo::Status) { done.set_value(); };
     if (!wal->Append(std::move(records), std::move(cb)).ok()) state.SkipWithError("refused");

@@ -11,7 +11,7 @@
 #   WARMUP=40 ROUNDS=8 PERIOD=5   when and how often the searches run
 #   WINDOW=300 LIMIT=20           the search window (seconds back from now) and limit
 #   TEMPO_BIN, EXTRA_YAML         as for run_ingest.sh, e.g. EXTRA_YAML="ingester:
-#                                 {compress_idle_traces_after: 0s}" to compare without packing
+#                                 {compress_live_traces: false}" to compare without packing
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"

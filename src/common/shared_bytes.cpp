@@ -4,20 +4,32 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
+#include <random>
 
 #include "tempo/common/check.h"
 
 namespace tempo {
 namespace {
 
-BytesPiece RawPiece(SharedPiece bytes) {
-  const size_t n = bytes->size();
-  return BytesPiece{std::move(bytes), n, false, nullptr};
+// Unpacks `piece` (packed) onto the end of `*out`. Pieces in memory were packed by PackBytes or
+// checked by UnpackPieceTo when read from disk, so a failure is a bug, not bad input.
+void UnpackTo(const BytesPiece& piece, std::string* out) {
+  TEMPO_CHECK(UnpackPieceTo(piece, out), "a packed live-trace piece does not unpack");
 }
 
-// Unpacks `piece` (packed) onto the end of `*out`. The block was written by Pack from memory
-// this process owns, so a failure is a bug, not bad input.
-void UnpackTo(const BytesPiece& piece, std::string* out) {
+}  // namespace
+
+BytesPiece RawPiece(std::string&& raw) {
+  const size_t n = raw.size();
+  return BytesPiece{std::make_shared<const std::string>(std::move(raw)), n, false, nullptr};
+}
+
+bool UnpackPieceTo(const BytesPiece& piece, std::string* out) {
+  if (piece.raw_size > static_cast<size_t>(LZ4_MAX_INPUT_SIZE) ||
+      piece.stored->size() > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) {
+    return false;
+  }
   const size_t at = out->size();
   out->resize(at + piece.raw_size);
   const int n =
@@ -28,13 +40,55 @@ void UnpackTo(const BytesPiece& piece, std::string* out) {
                  : LZ4_decompress_safe(piece.stored->data(), out->data() + at,
                                        static_cast<int>(piece.stored->size()),
                                        static_cast<int>(piece.raw_size));
-  TEMPO_CHECK(n == static_cast<int>(piece.raw_size), "a packed live-trace piece does not unpack");
+  if (n != static_cast<int>(piece.raw_size)) {
+    out->resize(at);
+    return false;
+  }
+  return true;
 }
 
-}  // namespace
+std::string BytesPiece::ToString() const {
+  if (!packed) return *stored;
+  std::string out;
+  UnpackTo(*this, &out);
+  return out;
+}
 
-PackDictionary::PackDictionary(std::string_view sample)
-    : bytes_(sample.size() > kMaxBytes ? sample.substr(sample.size() - kMaxBytes) : sample) {
+BytesPiece PackBytes(std::string&& raw, std::shared_ptr<const PackDictionary> dict) {
+  if (raw.empty() || raw.size() > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) {
+    return RawPiece(std::move(raw));
+  }
+  // Reused per thread: each receiving thread packs fragment after fragment.
+  thread_local std::string block;
+  thread_local LZ4_stream_t stream;
+  const int bound = LZ4_compressBound(static_cast<int>(raw.size()));
+  if (block.size() < static_cast<size_t>(bound)) block.resize(static_cast<size_t>(bound));
+  int n;
+  if (dict) {
+    // Start from the state prepared with the dictionary (a copy: the dictionary's own state
+    // stays untouched for other fragments and threads).
+    std::memcpy(&stream, dict->state(), sizeof(LZ4_stream_t));
+    n = LZ4_compress_fast_continue(&stream, raw.data(), block.data(),
+                                   static_cast<int>(raw.size()), bound, 1);
+  } else {
+    n = LZ4_compress_default(raw.data(), block.data(), static_cast<int>(raw.size()), bound);
+  }
+  BytesPiece out;
+  if (n > 0 && static_cast<size_t>(n) <= raw.size() - raw.size() / 8) {
+    out = BytesPiece{std::make_shared<const std::string>(block.data(), static_cast<size_t>(n)),
+                     raw.size(), true, std::move(dict)};
+  } else {
+    out = RawPiece(std::move(raw));
+  }
+  // A rare huge fragment does not leave its size behind on the thread.
+  constexpr size_t kKeep = 4u << 20;
+  if (block.capacity() > kKeep) std::string().swap(block);
+  return out;
+}
+
+PackDictionary::PackDictionary(std::string_view sample, uint64_t id)
+    : bytes_(sample.size() > kMaxBytes ? sample.substr(sample.size() - kMaxBytes) : sample),
+      id_(id) {
   LZ4_stream_t* state = LZ4_createStream();
   TEMPO_CHECK(state != nullptr, "LZ4_createStream failed");
   LZ4_loadDict(state, bytes_.data(), static_cast<int>(bytes_.size()));
@@ -42,6 +96,15 @@ PackDictionary::PackDictionary(std::string_view sample)
 }
 
 PackDictionary::~PackDictionary() { LZ4_freeStream(static_cast<LZ4_stream_t*>(state_)); }
+
+uint64_t PackDictionary::NewId() {
+  static std::mutex mu;
+  static std::mt19937_64 rng{std::random_device{}()};
+  std::lock_guard<std::mutex> lock(mu);
+  uint64_t id = 0;
+  while (id == 0) id = rng();
+  return id;
+}
 
 BytesRef::BytesRef(std::vector<BytesPiece> pieces) : pieces_(std::move(pieces)) {
   for (const BytesPiece& p : pieces_) size_ += p.raw_size;
@@ -91,65 +154,27 @@ std::string BytesRef::ToString() const {
   return out;
 }
 
-BytesPiece BytesRef::Pack(std::shared_ptr<const PackDictionary> dict) const {
-  if (size_ == 0 || size_ > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) return {};
-  // Reused per thread: packing runs on one thread, trace after trace.
-  thread_local std::string joined;
-  thread_local std::string block;
-  thread_local LZ4_stream_t stream;
-  std::string_view input;
-  if (pieces_.size() == 1 && !pieces_.front().packed) {
-    input = *pieces_.front().stored;
-  } else {
-    joined.clear();
-    AppendTo(&joined);
-    input = joined;
-  }
-  const int bound = LZ4_compressBound(static_cast<int>(input.size()));
-  if (block.size() < static_cast<size_t>(bound)) block.resize(static_cast<size_t>(bound));
-  int n;
-  if (dict) {
-    // Start from the state prepared with the dictionary (a copy: the dictionary's own state
-    // stays untouched for the next trace and other threads).
-    std::memcpy(&stream, dict->state(), sizeof(LZ4_stream_t));
-    n = LZ4_compress_fast_continue(&stream, input.data(), block.data(),
-                                   static_cast<int>(input.size()), bound, 1);
-  } else {
-    n = LZ4_compress_default(input.data(), block.data(), static_cast<int>(input.size()), bound);
-  }
-  BytesPiece out;
-  if (n > 0 && static_cast<size_t>(n) <= input.size() - input.size() / 8) {
-    out = BytesPiece{std::make_shared<const std::string>(block.data(), static_cast<size_t>(n)),
-                     input.size(), true, std::move(dict)};
-  }
-  // A rare huge trace does not leave its size behind on the thread.
-  constexpr size_t kKeep = 4u << 20;
-  if (joined.capacity() > kKeep) std::string().swap(joined);
-  if (block.capacity() > kKeep) std::string().swap(block);
-  return out;
-}
-
 bool operator==(const BytesRef& a, const BytesRef& b) {
   if (a.size_ != b.size_) return false;
   std::string fa, fb;
   return a.Flat(&fa) == b.Flat(&fb);
 }
 
-void SharedBytes::Append(SharedPiece piece) {
-  if (!piece || piece->empty()) return;
-  size_ += piece->size();
-  pieces_.push_back(RawPiece(std::move(piece)));
+void SharedBytes::Append(BytesPiece piece) {
+  if (!piece.stored || piece.raw_size == 0) return;
+  size_ += piece.raw_size;
+  pieces_.push_back(std::move(piece));
 }
 
 void SharedBytes::Append(std::string_view bytes) {
   if (bytes.empty()) return;
-  Append(std::make_shared<const std::string>(bytes));
+  Append(RawPiece(std::string(bytes)));
 }
 
 BytesPiece SharedBytes::Unpacked(size_t i) const {
   std::string raw;
   UnpackTo(pieces_[i], &raw);
-  return RawPiece(std::make_shared<const std::string>(std::move(raw)));
+  return RawPiece(std::move(raw));
 }
 
 void SharedBytes::Truncate(size_t n) {
@@ -163,7 +188,7 @@ void SharedBytes::Truncate(size_t n) {
     // `n` falls inside the last piece: keep a copy of its head.
     const size_t keep = last - (size_ - n);
     BytesPiece whole = pieces_.back().packed ? Unpacked(pieces_.size() - 1) : pieces_.back();
-    pieces_.back() = RawPiece(std::make_shared<const std::string>(whole.stored->substr(0, keep)));
+    pieces_.back() = RawPiece(whole.stored->substr(0, keep));
     size_ = n;
   }
 }
@@ -180,33 +205,9 @@ void SharedBytes::EraseFront(size_t n) {
   if (dropped < n) {
     // `n` falls inside the first piece left: keep a copy of its tail.
     BytesPiece first = pieces_.front().packed ? Unpacked(0) : pieces_.front();
-    pieces_.front() =
-        RawPiece(std::make_shared<const std::string>(first.stored->substr(n - dropped)));
+    pieces_.front() = RawPiece(first.stored->substr(n - dropped));
   }
   size_ -= n;
-}
-
-BytesRef SharedBytes::UnpackedTail() const {
-  size_t first = pieces_.size();
-  while (first > 0 && !pieces_[first - 1].packed) --first;
-  return BytesRef(std::vector<BytesPiece>(pieces_.begin() + static_cast<std::ptrdiff_t>(first),
-                                          pieces_.end()));
-}
-
-bool SharedBytes::ReplaceRun(const BytesRef& run, BytesPiece packed) {
-  if (!packed.stored || run.pieces_.empty() || packed.raw_size != run.size()) return false;
-  const size_t k = run.pieces_.size();
-  for (size_t at = 0; at + k <= pieces_.size(); ++at) {
-    if (pieces_[at].stored != run.pieces_.front().stored) continue;
-    for (size_t j = 1; j < k; ++j) {
-      if (pieces_[at + j].stored != run.pieces_[j].stored) return false;
-    }
-    pieces_[at] = std::move(packed);
-    pieces_.erase(pieces_.begin() + static_cast<std::ptrdiff_t>(at + 1),
-                  pieces_.begin() + static_cast<std::ptrdiff_t>(at + k));
-    return true;
-  }
-  return false;
 }
 
 }  // namespace tempo

@@ -141,9 +141,16 @@ const KeySpec kCoreKeys[] = {
      [](V v, P p, S s) { return ReadDuration(v, p, &s->config->ingester.complete_block_timeout); }},
     {"ingester.max_live_traces_bytes", kLeaf,
      [](V v, P p, S s) { return ReadBytes(v, p, &s->config->ingester.max_live_traces_bytes); }},
+    {"ingester.compress_live_traces", kLeaf,
+     [](V v, P p, S s) { return ReadBool(v, p, &s->config->ingester.compress_live_traces); }},
+    // Before fragments were packed on arrival, idle traces were packed after this long: 0 still
+    // means "hold them as pushed", any other duration "packed".
     {"ingester.compress_idle_traces_after", kLeaf,
      [](V v, P p, S s) {
-       return ReadDuration(v, p, &s->config->ingester.compress_idle_traces_after);
+       std::chrono::milliseconds after{1};
+       TEMPO_RETURN_IF_ERROR(ReadDuration(v, p, &after));
+       s->config->ingester.compress_live_traces = after.count() > 0;
+       return Status::Ok();
      }},
     {"ingester.lifecycler", kIgnored},
     {"ingester.concurrent_flushes", kLeaf,

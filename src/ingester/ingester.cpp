@@ -20,9 +20,10 @@ Ingester::Ingester(IngesterConfig config, wal::Wal& wal, const overrides::Overri
                                      {"tenant", "reason"})),
       packed_bytes_(registry.AddCounter(
           "tempo_ingester_packed_bytes_total",
-          "Live-trace bytes packed (LZ4) after compress_idle_traces_after: kind=\"raw\" counts "
-          "them as received, kind=\"stored\" as packed.",
-          {"kind"})) {}
+          "Pushed bytes held by live traces with compress_live_traces: kind=\"raw\" counts them "
+          "as received, kind=\"stored\" as held (packed, or as is when packing saved too little).",
+          {"kind"})),
+      packer_(clock) {}
 
 Ingester::~Ingester() { Stop(); }
 
@@ -60,10 +61,9 @@ Status Ingester::Start() {
     }
     model::TraceFragment fragment;
     fragment.trace_id = record.trace_id;
-    bytes += record.data.size();
-    AppendFragment(tenant.traces[record.trace_id], fragment,
-                   std::make_shared<const std::string>(std::move(record.data)), now, record.seq,
-                   record.epoch_minute);
+    bytes += record.data.raw_size;
+    AppendFragment(tenant.traces[record.trace_id], fragment, std::move(record.data), now,
+                   record.seq, record.epoch_minute);
     ++records;
     uint32_t last = last_epoch_.load();
     if (record.epoch_minute > last) last_epoch_.store(record.epoch_minute);
@@ -82,21 +82,10 @@ Status Ingester::Start() {
            << live_traces() << " live traces; " << skipped
            << " records skipped (already in blocks), " << skipped_deleted
            << " skipped (deleted traces)";
-  if (config_.compress_idle_traces_after.count() > 0 && !packer_.joinable()) {
-    packer_ = std::thread([this] { PackLoop(); });
-  }
   return Status::Ok();
 }
 
-void Ingester::Stop() {
-  stopping_.store(true);
-  {
-    std::lock_guard<std::mutex> lock(pack_mu_);
-    pack_stop_ = true;
-  }
-  pack_cv_.notify_all();
-  if (packer_.joinable() && packer_.get_id() != std::this_thread::get_id()) packer_.join();
-}
+void Ingester::Stop() { stopping_.store(true); }
 
 Ingester::Tenant& Ingester::GetTenant(const std::string& tenant) {
   std::lock_guard<std::mutex> lock(tenants_mu_);
@@ -122,7 +111,7 @@ uint32_t Ingester::CurrentEpochMinute() const {
 }
 
 void Ingester::AppendFragment(LiveTrace& trace, const model::TraceFragment& fragment,
-                              SharedPiece data, std::chrono::steady_clock::time_point now,
+                              BytesPiece data, std::chrono::steady_clock::time_point now,
                               uint64_t seq, uint32_t epoch) {
   trace.data.Append(std::move(data));
   trace.max_seq = std::max(trace.max_seq, seq);
@@ -168,12 +157,14 @@ void Ingester::Push(const RequestContext& ctx, std::vector<model::TraceFragment>
 
   std::vector<wal::WalRecord> records;
   records.reserve(fragments.size());
-  // Each fragment's buffer is adopted by its live trace and shared with its WAL record: nothing
-  // is copied under the tenant lock. Allocated before the lock.
-  std::vector<SharedPiece> pieces;
-  pieces.reserve(fragments.size());
-  for (auto& f : fragments) {
-    pieces.push_back(std::make_shared<const std::string>(std::move(f.data)));
+  // Each fragment (packed, or its buffer as is) is adopted by its live trace and shared with its
+  // WAL record: nothing is copied or packed under the tenant lock.
+  std::vector<BytesPiece> pieces;
+  if (config_.compress_live_traces) {
+    pieces = packer_.Pack(fragments);
+  } else {
+    pieces.reserve(fragments.size());
+    for (auto& f : fragments) pieces.push_back(RawPiece(std::move(f.data)));
   }
   {
     std::lock_guard<std::mutex> lock(tenant.mu);
@@ -185,7 +176,7 @@ void Ingester::Push(const RequestContext& ctx, std::vector<model::TraceFragment>
       for (size_t i = 0; i < fragments.size(); ++i) {
         if (tenant.refused.count(fragments[i].trace_id)) {
           refused_spans += fragments[i].span_count;
-          push_bytes -= pieces[i]->size();
+          push_bytes -= pieces[i].raw_size;
           continue;
         }
         if (kept != i) {
@@ -211,12 +202,12 @@ void Ingester::Push(const RequestContext& ctx, std::vector<model::TraceFragment>
         const model::TraceFragment& f = fragments[i];
         auto it = tenant.traces.find(f.trace_id);
         uint64_t current = it == tenant.traces.end() ? 0 : it->second.data.size();
-        if (current + pieces[i]->size() > static_cast<uint64_t>(limits->max_bytes_per_trace)) {
+        if (current + pieces[i].raw_size > static_cast<uint64_t>(limits->max_bytes_per_trace)) {
           discarded_.WithLabels({ctx.tenant, "trace_too_large"}).Inc(push_spans);
           done(ResourceExhaustedError(
               "TRACE_TOO_LARGE: max size of trace (" +
               std::to_string(limits->max_bytes_per_trace) + ") exceeded while adding " +
-              std::to_string(pieces[i]->size()) + " bytes to trace " + f.trace_id.ToHex() +
+              std::to_string(pieces[i].raw_size) + " bytes to trace " + f.trace_id.ToHex() +
               " for tenant " + ctx.tenant));
           return;
         }
@@ -238,6 +229,7 @@ void Ingester::Push(const RequestContext& ctx, std::vector<model::TraceFragment>
     };
     std::vector<Undo> undo;
     undo.reserve(fragments.size());
+    uint64_t stored_bytes = 0;
     const uint32_t epoch = CurrentEpochMinute();
     const uint32_t oldest_before = tenant.oldest_wal_minute;
     tenant.oldest_wal_minute = std::min(tenant.oldest_wal_minute, epoch);
@@ -248,7 +240,8 @@ void Ingester::Push(const RequestContext& ctx, std::vector<model::TraceFragment>
       undo.push_back(Undo{f.trace_id, !inserted, t.data.size(), t.span_count, t.start_unix_nano,
                           t.end_unix_nano, t.last_append, t.max_seq, t.min_epoch, t.max_epoch});
       const uint64_t seq = next_seq_.fetch_add(1);
-      if (t.in_head) tenant.head_bytes += pieces[i]->size();
+      if (t.in_head) tenant.head_bytes += pieces[i].raw_size;
+      stored_bytes += pieces[i].stored->size();
       AppendFragment(t, f, pieces[i], now, seq, epoch);
       records.push_back(wal::WalRecord{ctx.tenant, f.trace_id, epoch, seq, std::move(pieces[i])});
     }
@@ -276,6 +269,10 @@ void Ingester::Push(const RequestContext& ctx, std::vector<model::TraceFragment>
       return;
     }
     live_traces_gauge_.WithLabels({ctx.tenant}).Set(static_cast<double>(tenant.traces.size()));
+    if (config_.compress_live_traces) {
+      packed_bytes_.WithLabels({"raw"}).Inc(static_cast<double>(push_bytes));
+      packed_bytes_.WithLabels({"stored"}).Inc(static_cast<double>(stored_bytes));
+    }
   }
   live_bytes_ += push_bytes;
 }

@@ -14,6 +14,7 @@
 #include "tempo/common/log.h"
 #include "tempo/common/thread_name.h"
 #include "tempo/common/value_codec.h"
+#include "wal/rocks_status.h"
 #include "wal/wal_key.h"
 
 namespace tempo::wal {
@@ -21,12 +22,6 @@ namespace {
 
 constexpr char kIngestCf[] = "ingest";
 constexpr char kTenantsCf[] = "tenants";
-
-Status FromRocks(const rocksdb::Status& s, const std::string& what) {
-  if (s.ok()) return Status::Ok();
-  if (s.IsCorruption()) return CorruptionError(what + ": " + s.ToString());
-  return IOError(what + ": " + s.ToString());
-}
 
 }  // namespace
 
@@ -36,7 +31,7 @@ Wal::Wal(const WalConfig& config, metrics::Registry& registry)
                    .WithLabels({})),
       bytes_written_(registry
                          .AddCounter("tempo_wal_bytes_written_total",
-                                     "Bytes of trace data written to the WAL.")
+                                     "Bytes of trace data written to the WAL, as received.")
                          .WithLabels({})),
       syncs_(registry
                  .AddCounter("tempo_wal_syncs_total",
@@ -53,8 +48,8 @@ Wal::Wal(const WalConfig& config, metrics::Registry& registry)
                        .WithLabels({})),
       value_bytes_(registry
                        .AddCounter("tempo_wal_stored_bytes_total",
-                                   "Bytes of compressed WAL entries handed to RocksDB (with "
-                                   "storage.trace.wal.v2_encoding other than none).")
+                                   "Bytes of WAL entries handed to RocksDB compressed: packed "
+                                   "fragments (format 4) or a push compressed whole (format 3).")
                        .WithLabels({})) {}
 
 Wal::~Wal() { Close(); }
@@ -130,83 +125,13 @@ Status Wal::OpenDb() {
   return Status::Ok();
 }
 
-Status Wal::Replay(const std::function<void(ReplayedRecord&&)>& fn) {
-  std::map<uint32_t, std::string> names;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    names = tenant_names_;
-  }
-  rocksdb::ReadOptions options;
-  options.fill_cache = false;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, ingest_cf_));
-  std::string scratch;  // a format-3 entry's body, decompressed
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    const std::string_view raw_key = it->key().ToStringView();
-    if (raw_key.size() == kGroupKeySize) {
-      // Format 2: the records of one push.
-      const uint32_t tenant_id = DecodeU32(raw_key.data());
-      const uint32_t epoch_minute = DecodeU32(raw_key.data() + 4);
-      auto name = names.find(tenant_id);
-      if (name == names.end()) {
-        return CorruptionError("WAL record refers to unknown tenant id " +
-                               std::to_string(tenant_id));
-      }
-      const std::string_view value = it->value().ToStringView();
-      std::string_view body;
-      if (!value.empty() && static_cast<uint8_t>(value[0]) == kCompressedGroupFormatVersion) {
-        uint8_t codec = 0;
-        uint64_t body_size = 0;
-        std::string_view compressed;
-        if (!DecodeCompressedGroupHeader(value, &codec, &body_size, &compressed)) {
-          return CorruptionError("WAL entry of format 3 (" + std::to_string(value.size()) +
-                                 " bytes) has a malformed header");
-        }
-        if (!IsValueCodec(codec)) {
-          return CorruptionError("WAL entry names unknown codec " + std::to_string(codec));
-        }
-        Status restored = DecompressValue(static_cast<ValueCodec>(codec), compressed,
-                                          static_cast<size_t>(body_size), &scratch);
-        if (!restored.ok()) return CorruptionError("WAL entry: " + restored.message());
-        body = scratch;
-      } else if (!value.empty() && static_cast<uint8_t>(value[0]) == kGroupFormatVersion) {
-        body = value.substr(1);
-      } else {
-        return CorruptionError(
-            "WAL entry has unknown value format version " +
-            std::to_string(value.empty() ? 0 : static_cast<uint8_t>(value[0])) +
-            " (this build reads 1, 2 and 3)");
-      }
-      // Checked whole before any record is handed out.
-      if (!DecodeGroupBody(body, [](const GroupedRecord&) {})) {
-        return CorruptionError("WAL entry of format " +
-                               std::to_string(static_cast<uint8_t>(value[0])) + " (" +
-                               std::to_string(value.size()) + " bytes) is malformed");
-      }
-      DecodeGroupBody(body, [&](const GroupedRecord& r) {
-        fn(ReplayedRecord{name->second, epoch_minute, r.trace_id, r.seq, std::string(r.data)});
-      });
-      continue;
-    }
-    // Format 1: one record per entry.
-    WalKey key;
-    if (!DecodeKey(raw_key, &key)) {
-      return CorruptionError("WAL key of " + std::to_string(it->key().size()) +
-                             " bytes is malformed");
-    }
-    auto name = names.find(key.tenant_id);
-    if (name == names.end()) {
-      return CorruptionError("WAL record refers to unknown tenant id " +
-                             std::to_string(key.tenant_id));
-    }
-    fn(ReplayedRecord{name->second, key.epoch_minute, key.trace_id, key.seq,
-                      it->value().ToString()});
-  }
-  return FromRocks(it->status(), "cannot replay WAL");
-}
-
 Status Wal::Append(std::vector<WalRecord>&& records, AppendCallback&& done) {
-  uint64_t bytes = 0;
-  for (const WalRecord& r : records) bytes += r.data->size() + kKeySize;
+  uint64_t bytes = 0;      // as queued (packed fragments counted packed)
+  uint64_t raw_bytes = 0;  // as received
+  for (const WalRecord& r : records) {
+    bytes += r.data.stored->size() + kKeySize;
+    raw_bytes += r.data.raw_size;
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (closing_) return UnavailableError("the WAL is closing");
@@ -215,7 +140,7 @@ Status Wal::Append(std::vector<WalRecord>&& records, AppendCallback&& done) {
                                     " bytes pending)");
     }
     queued_bytes_ += bytes;
-    queue_.push_back(Pending{std::move(records), std::move(done), bytes});
+    queue_.push_back(Pending{std::move(records), std::move(done), bytes, raw_bytes});
     queue_bytes_.Set(static_cast<double>(queued_bytes_));
   }
   cv_.notify_one();
@@ -232,62 +157,104 @@ uint32_t Wal::TenantIdLocked(const std::string& tenant, std::string* new_tenant_
   return id;
 }
 
+void Wal::NoteDictionaryLocked(rocksdb::WriteBatch& batch, const PackDictionary& dict,
+                               uint32_t tenant_id, uint32_t minute) {
+  auto [it, added] = stored_dicts_.try_emplace(dict.id());
+  if (added) {
+    batch.Put(default_cf_, EncodeDictKey(dict.id()),
+              rocksdb::Slice(dict.bytes().data(), dict.bytes().size()));
+  }
+  uint32_t& newest = it->second[tenant_id];
+  newest = std::max(newest, minute);
+}
+
 void Wal::PutGroup(rocksdb::WriteBatch& batch, uint32_t tenant_id, const WalRecord* records,
                    size_t count) {
   const std::string key = EncodeGroupKey(tenant_id, records[0].epoch_minute, records[0].seq);
   rocksdb::Slice key_slice(key);
-  // Appends the body's record count and the header of record `i` to `*out`.
-  auto append_count = [&](std::string* out) { AppendVarint(out, count); };
-  auto append_header = [&](size_t i, std::string* out) {
+  bool any_packed = false;
+  for (size_t i = 0; i < count; ++i) any_packed |= records[i].data.packed;
+  // Appends the header of record `i` (trace id, sequence) to `*out`.
+  auto append_id = [&](size_t i, std::string* out) {
     const WalRecord& r = records[i];
     const size_t old_size = out->size();
     out->resize(old_size + 24);
     std::memcpy(out->data() + old_size, r.trace_id.bytes.data(), 16);
     EncodeU64(out->data() + old_size + 16, r.seq);
-    AppendVarint(out, r.data->size());
   };
 
-  if (config_.encoding == ValueCodec::kNone) {
-    // Format 2, assembled by RocksDB from parts: the headers here, the data where it is.
+  if (any_packed ? config_.encoding == ValueCodec::kLz4 : config_.encoding == ValueCodec::kNone) {
+    // Format 4 (packed fragments, lz4) or 2 (raw fragments, none): assembled by RocksDB from
+    // parts, the headers here and the fragments where they are (no copy).
     std::string headers;
-    headers.reserve(1 + 10 + count * (24 + 10));  // never reallocates: the slices point into it
+    // Never reallocates: the slices point into it.
+    headers.reserve(1 + 10 + count * (24 + 1 + 8 + 10 + 10));
     std::vector<rocksdb::Slice> parts;
     parts.reserve(2 * count);
-    headers.push_back(static_cast<char>(kGroupFormatVersion));
-    append_count(&headers);
+    headers.push_back(
+        static_cast<char>(any_packed ? kPackedGroupFormatVersion : kGroupFormatVersion));
+    AppendVarint(&headers, count);
     size_t part_start = 0;
+    size_t value_size = 0;
     for (size_t i = 0; i < count; ++i) {
-      append_header(i, &headers);
+      const BytesPiece& piece = records[i].data;
+      append_id(i, &headers);
+      if (any_packed) {
+        const PieceForm form = !piece.packed ? PieceForm::kRaw
+                               : piece.dict  ? PieceForm::kLz4Dict
+                                             : PieceForm::kLz4;
+        headers.push_back(static_cast<char>(form));
+        if (form == PieceForm::kLz4Dict) {
+          NoteDictionaryLocked(batch, *piece.dict, tenant_id, records[i].epoch_minute);
+          headers.resize(headers.size() + 8);
+          EncodeU64(headers.data() + headers.size() - 8, piece.dict->id());
+        }
+        if (form != PieceForm::kRaw) AppendVarint(&headers, piece.raw_size);
+      }
+      AppendVarint(&headers, piece.stored->size());
       parts.emplace_back(headers.data() + part_start, headers.size() - part_start);
-      parts.emplace_back(*records[i].data);
+      parts.emplace_back(*piece.stored);
+      value_size += headers.size() - part_start + piece.stored->size();
       part_start = headers.size();
     }
     batch.Put(ingest_cf_, rocksdb::SliceParts(&key_slice, 1),
               rocksdb::SliceParts(parts.data(), static_cast<int>(parts.size())));
+    if (any_packed) value_bytes_.Inc(static_cast<double>(value_size));
     return;
   }
-  // Format 3: the body written out once, then compressed. Both buffers are reused from push to
-  // push.
+  // Format 3 (or 2 with encoding none when fragments came packed): the body written out once,
+  // fragments unpacked, then compressed. Both buffers are reused from push to push.
   body_scratch_.clear();
-  append_count(&body_scratch_);
+  AppendVarint(&body_scratch_, count);
   for (size_t i = 0; i < count; ++i) {
-    append_header(i, &body_scratch_);
-    body_scratch_.append(*records[i].data);
+    const BytesPiece& piece = records[i].data;
+    append_id(i, &body_scratch_);
+    AppendVarint(&body_scratch_, piece.raw_size);
+    if (!piece.packed) {
+      body_scratch_.append(*piece.stored);
+    } else {
+      TEMPO_CHECK(UnpackPieceTo(piece, &body_scratch_), "a packed WAL record does not unpack");
+    }
   }
   value_scratch_.clear();
-  value_scratch_.push_back(static_cast<char>(kCompressedGroupFormatVersion));
-  value_scratch_.push_back(static_cast<char>(config_.encoding));
-  AppendVarint(&value_scratch_, body_scratch_.size());
-  const size_t header_size = value_scratch_.size();
-  if (!CompressValue(config_.encoding, body_scratch_, &value_scratch_) ||
-      value_scratch_.size() - header_size >= body_scratch_.size()) {
-    // Incompressible (or too large for the codec): stored as is.
-    value_scratch_.resize(header_size);
-    value_scratch_[1] = static_cast<char>(ValueCodec::kNone);
+  if (config_.encoding == ValueCodec::kNone) {
+    value_scratch_.push_back(static_cast<char>(kGroupFormatVersion));
     value_scratch_.append(body_scratch_);
+  } else {
+    value_scratch_.push_back(static_cast<char>(kCompressedGroupFormatVersion));
+    value_scratch_.push_back(static_cast<char>(config_.encoding));
+    AppendVarint(&value_scratch_, body_scratch_.size());
+    const size_t header_size = value_scratch_.size();
+    if (!CompressValue(config_.encoding, body_scratch_, &value_scratch_) ||
+        value_scratch_.size() - header_size >= body_scratch_.size()) {
+      // Incompressible (or too large for the codec): stored as is.
+      value_scratch_.resize(header_size);
+      value_scratch_[1] = static_cast<char>(ValueCodec::kNone);
+      value_scratch_.append(body_scratch_);
+    }
+    value_bytes_.Inc(static_cast<double>(value_scratch_.size()));
   }
   batch.Put(ingest_cf_, key_slice, rocksdb::Slice(value_scratch_));
-  value_bytes_.Inc(static_cast<double>(value_scratch_.size()));
   // A rare huge push does not leave its size behind.
   constexpr size_t kKeep = 8u << 20;
   if (body_scratch_.capacity() > kKeep) std::string().swap(body_scratch_);
@@ -303,14 +270,22 @@ void Wal::WriterLoop() {
     std::vector<Pending> group;
     batch.Clear();
     uint64_t group_bytes = 0;
+    uint64_t group_raw_bytes = 0;
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return closing_ || !queue_.empty(); });
       if (queue_.empty()) return;  // closing and drained
+      // Dictionaries no entry uses any more, first: one stored again below (a record of this
+      // batch uses it) is deleted and put back in the same batch, in that order.
+      for (uint64_t id : dicts_to_delete_) {
+        if (!stored_dicts_.count(id)) batch.Delete(default_cf_, EncodeDictKey(id));
+      }
+      dicts_to_delete_.clear();
       // Take everything pending up to the batch limit (always at least one push).
       while (!queue_.empty() && (group.empty() || group_bytes + queue_.front().bytes <=
                                                       config_.max_batch_bytes)) {
         group_bytes += queue_.front().bytes;
+        group_raw_bytes += queue_.front().raw_bytes;
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
@@ -345,7 +320,7 @@ void Wal::WriterLoop() {
     // A failed synced write leaves the WAL in an unknown state: acknowledged data could be lost.
     TEMPO_CHECK(s.ok(), ("WAL write failed: " + s.ToString()).c_str());
     syncs_.Inc();
-    bytes_written_.Inc(static_cast<double>(group_bytes));
+    bytes_written_.Inc(static_cast<double>(group_raw_bytes));
     appends_.Inc(static_cast<double>(group.size()));
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -381,6 +356,22 @@ Status Wal::DropBefore(const std::string& tenant, uint32_t before_epoch_minute) 
       rocksdb::DeleteFilesInRange(db_.get(), ingest_cf_, &lo, &hi, /*include_end=*/false),
       "WAL file delete"));
 
+  {
+    // Dictionaries only the dropped entries used go with the next group commit (after the range
+    // delete, never before it: an entry left must find its dictionary); deleting them here could
+    // race with the writer storing one again for a new entry.
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = stored_dicts_.begin(); it != stored_dicts_.end();) {
+      auto use = it->second.find(tenant_id);
+      if (use != it->second.end() && use->second < before_epoch_minute) it->second.erase(use);
+      if (it->second.empty()) {
+        dicts_to_delete_.push_back(it->first);
+        it = stored_dicts_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
   // Journals whose records are all gone now are no longer needed.
   TEMPO_ASSIGN_OR_RETURN(std::vector<CutJournal> journals, ReadCutJournals());
   for (const CutJournal& j : journals) {
@@ -468,6 +459,11 @@ void Wal::Close() {
 uint64_t Wal::pending_bytes() const {
   std::lock_guard<std::mutex> lock(mu_);
   return queued_bytes_;
+}
+
+size_t Wal::stored_dictionaries() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stored_dicts_.size();
 }
 
 }  // namespace tempo::wal

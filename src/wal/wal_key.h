@@ -34,9 +34,26 @@ inline constexpr size_t kKeySize = 32;
 // Format 3 (same key) stores the part after the version byte (the "body") compressed:
 //   version u8 (= 3) | codec u8 (ValueCodec) | body size varint | body compressed with the codec
 // Entries of format 2 still replay.
+//
+// Format 4 (same key) stores the push's fragments as the ingester packed them, uncompressed as a
+// whole (packed fragments do not shrink again):
+//   version u8 (= 4) | record count varint | per record:
+//     trace id 16 bytes | sequence u64 | form u8 (PieceForm) |
+//     [dictionary id u64, form kLz4Dict only] | [unpacked size varint, forms other than kRaw] |
+//     stored length varint | stored bytes
+// A dictionary lives in the default column family under "dict\0" + id (u64), its bytes as the
+// value, written in the same batch as (or before) the first entry that refers to it.
 inline constexpr size_t kGroupKeySize = 24;
 inline constexpr uint8_t kGroupFormatVersion = 2;
 inline constexpr uint8_t kCompressedGroupFormatVersion = 3;
+inline constexpr uint8_t kPackedGroupFormatVersion = 4;
+
+// How a format-4 record stores its fragment.
+enum class PieceForm : uint8_t {
+  kRaw = 0,       // the bytes as pushed
+  kLz4 = 1,       // one LZ4 block
+  kLz4Dict = 2,   // one LZ4 block against a stored dictionary
+};
 // Largest body a format-3 entry may announce (a push is bounded far below by the receivers'
 // message limits); a larger announced size is corruption, not a reason to allocate.
 inline constexpr uint64_t kMaxGroupBodyBytes = 1ull << 30;
@@ -145,6 +162,62 @@ inline bool DecodeCompressedGroupHeader(std::string_view value, uint8_t* codec,
   if (!ReadVarint(&value, body_size) || *body_size > kMaxGroupBodyBytes) return false;
   *compressed = value;
   return true;
+}
+
+// One record of a format-4 value, as decoded.
+struct PackedRecord {
+  TraceId trace_id;
+  uint64_t seq = 0;
+  PieceForm form = PieceForm::kRaw;
+  uint64_t dict_id = 0;   // form kLz4Dict
+  uint64_t raw_size = 0;  // forms other than kRaw
+  std::string_view stored;
+};
+
+// Calls `fn(const PackedRecord&)` for each record of a format-4 value. False if the value is
+// malformed (the records before the fault have been handed out: check whole first).
+template <typename Fn>
+bool DecodePackedGroupValue(std::string_view value, Fn&& fn) {
+  if (value.empty() || static_cast<uint8_t>(value.front()) != kPackedGroupFormatVersion) {
+    return false;
+  }
+  value.remove_prefix(1);
+  uint64_t count;
+  if (!ReadVarint(&value, &count)) return false;
+  for (uint64_t i = 0; i < count; ++i) {
+    if (value.size() < 25) return false;
+    PackedRecord record;
+    record.trace_id = TraceId::FromBytes(value.substr(0, 16));
+    record.seq = DecodeU64(value.data() + 16);
+    const auto form = static_cast<uint8_t>(value[24]);
+    value.remove_prefix(25);
+    if (form > static_cast<uint8_t>(PieceForm::kLz4Dict)) return false;
+    record.form = static_cast<PieceForm>(form);
+    if (record.form == PieceForm::kLz4Dict) {
+      if (value.size() < 8) return false;
+      record.dict_id = DecodeU64(value.data());
+      value.remove_prefix(8);
+    }
+    if (record.form != PieceForm::kRaw &&
+        (!ReadVarint(&value, &record.raw_size) || record.raw_size > kMaxGroupBodyBytes)) {
+      return false;
+    }
+    uint64_t size;
+    if (!ReadVarint(&value, &size) || value.size() < size) return false;
+    record.stored = value.substr(0, size);
+    value.remove_prefix(size);
+    fn(record);
+  }
+  return value.empty();
+}
+
+inline constexpr std::string_view kDictPrefix("dict\0", 5);
+
+inline std::string EncodeDictKey(uint64_t id) {
+  std::string key(kDictPrefix);
+  key.resize(kDictPrefix.size() + 8);
+  EncodeU64(key.data() + kDictPrefix.size(), id);
+  return key;
 }
 
 // The first 8 bytes of a key: everything of `tenant_id` from `epoch_minute` on sorts at or after.

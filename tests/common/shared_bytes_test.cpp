@@ -1,6 +1,6 @@
-// SharedBytes / BytesRef: references see fixed bytes while the owner keeps appending, truncating
-// and erasing; appended pieces are adopted, not copied; packed pieces read as the bytes they
-// stand for.
+// SharedBytes / BytesRef / PackBytes: references see fixed bytes while the owner keeps appending,
+// truncating and erasing; appended pieces are adopted, not copied; packed pieces (with or without
+// a dictionary) read as the bytes they stand for.
 #include "tempo/common/shared_bytes.h"
 
 #include <catch2/catch.hpp>
@@ -41,12 +41,13 @@ TEST_CASE("A reference keeps the bytes it was taken with", "[common][bytes]") {
 }
 
 TEST_CASE("Appended pieces are shared, not copied", "[common][bytes]") {
-  auto piece = std::make_shared<const std::string>(100, 'a');
+  BytesPiece whole = RawPiece(std::string(100, 'a'));
+  const SharedPiece piece = whole.stored;
   SharedBytes bytes;
-  bytes.Append(piece);
-  bytes.Append(SharedPiece());                               // ignored
-  bytes.Append(std::make_shared<const std::string>());       // ignored
-  bytes.Append(std::make_shared<const std::string>(20, 'b'));
+  bytes.Append(whole);
+  bytes.Append(BytesPiece());           // ignored
+  bytes.Append(RawPiece(std::string()));  // ignored
+  bytes.Append(RawPiece(std::string(20, 'b')));
   REQUIRE(bytes.piece_count() == 2);
   BytesRef ref = bytes.Ref();
   std::string unused;
@@ -56,7 +57,7 @@ TEST_CASE("Appended pieces are shared, not copied", "[common][bytes]") {
   std::string scratch;
   CHECK(ref.Flat(&scratch) == std::string(100, 'a') + std::string(20, 'b'));
   SharedBytes one;
-  one.Append(piece);
+  one.Append(whole);
   CHECK(one.Ref().Flat(&scratch).data() == piece->data());  // one piece: no concatenation
 
   std::string prefix = "x";
@@ -67,7 +68,7 @@ TEST_CASE("Appended pieces are shared, not copied", "[common][bytes]") {
   bytes.EraseFront(100);
   CHECK(bytes.piece_count() == 1);
   CHECK(bytes.Ref().ToString() == std::string(20, 'b'));
-  bytes.Append(piece);
+  bytes.Append(whole);
   bytes.Truncate(20);
   CHECK(bytes.piece_count() == 1);
   bytes.Truncate(0);
@@ -87,57 +88,62 @@ std::string Compressible(size_t n, int seed) {
   return out;
 }
 
-TEST_CASE("Packing replaces unpacked pieces by one smaller piece with the same bytes",
-          "[common][bytes]") {
-  SharedBytes bytes;
+TEST_CASE("Packed pieces are smaller and read as the bytes they stand for", "[common][bytes]") {
   const std::string a = Compressible(3000, 1), b = Compressible(2000, 2), c = Compressible(500, 3);
-  bytes.Append(a);
-  bytes.Append(b);
-  BytesRef before = bytes.Ref();
-  BytesRef run = bytes.UnpackedTail();
-  REQUIRE(run.piece_count() == 2);
-  BytesPiece packed = run.Pack();
-  REQUIRE(packed.stored != nullptr);
-  CHECK(packed.packed);
-  CHECK(packed.raw_size == 5000);
-  CHECK(packed.stored->size() < 5000 / 2);
+  BytesPiece pa = PackBytes(std::string(a), nullptr);
+  REQUIRE(pa.stored != nullptr);
+  CHECK(pa.packed);
+  CHECK(pa.raw_size == 3000);
+  CHECK(pa.stored->size() < 3000 / 2);
+  CHECK(pa.ToString() == a);
+  std::string out = "x";
+  REQUIRE(UnpackPieceTo(pa, &out));
+  CHECK(out == "x" + a);
 
-  bytes.Append(c);  // arrives while the run is being packed
-  REQUIRE(bytes.ReplaceRun(run, packed));
-  CHECK_FALSE(bytes.ReplaceRun(run, packed));  // those pieces are gone now
-  CHECK(bytes.piece_count() == 2);
+  SharedBytes bytes;
+  bytes.Append(pa);
+  bytes.Append(PackBytes(std::string(b), nullptr));
+  bytes.Append(c);  // a piece as is next to packed ones
+  CHECK(bytes.piece_count() == 3);
   CHECK(bytes.size() == 5500);
-  CHECK(bytes.has_unpacked_tail());
-  BytesRef after = bytes.Ref();
-  CHECK(after.stored_size() < 5500 / 2 + 500);
-  CHECK(after.ToString() == a + b + c);
-  CHECK(before.ToString() == a + b);  // an older reference is unaffected
+  BytesRef ref = bytes.Ref();
+  CHECK(ref.stored_size() < 5500 / 2 + 500);
+  CHECK(ref.ToString() == a + b + c);
   std::string scratch;
-  CHECK(after.Piece(0, &scratch) == a + b);
-  CHECK(after.Piece(1, &scratch) == c);
-  CHECK(after.Flat(&scratch) == a + b + c);
+  CHECK(ref.Piece(0, &scratch) == a);
+  CHECK(ref.Piece(1, &scratch) == b);
+  CHECK(ref.Piece(2, &scratch) == c);
+  CHECK(ref.Flat(&scratch) == a + b + c);
   std::string prefix;
-  after.AppendPrefixTo(3100, &prefix);
+  ref.AppendPrefixTo(3100, &prefix);
   CHECK(prefix == (a + b).substr(0, 3100));
-  CHECK(bytes.UnpackedTail().ToString() == c);
 
   SECTION("a cut inside a packed piece keeps the rest unpacked") {
-    bytes.EraseFront(3000);  // the block took `a`
-    CHECK(bytes.Ref().ToString() == b + c);
-    CHECK(bytes.size() == 2500);
+    bytes.EraseFront(3100);
+    CHECK(bytes.Ref().ToString() == b.substr(100) + c);
+    CHECK(bytes.size() == 2400);
+    CHECK(ref.ToString() == a + b + c);  // an older reference is unaffected
   }
   SECTION("truncating inside a packed piece keeps its head") {
     bytes.Truncate(4000);
     CHECK(bytes.Ref().ToString() == (a + b).substr(0, 4000));
-    CHECK(bytes.piece_count() == 1);
+    CHECK(bytes.piece_count() == 2);
   }
-  SECTION("a run cut into meanwhile is not replaced") {
-    BytesRef tail = bytes.UnpackedTail();
-    BytesPiece p = tail.Pack();
-    bytes.Truncate(5200);  // inside `c`: its piece is a copy now
-    CHECK_FALSE(bytes.ReplaceRun(tail, p));
-    CHECK(bytes.Ref().ToString() == a + b + c.substr(0, 200));
-  }
+}
+
+TEST_CASE("A packed piece that does not unpack is refused", "[common][bytes]") {
+  const std::string a = Compressible(3000, 4);
+  BytesPiece p = PackBytes(std::string(a), nullptr);
+  REQUIRE(p.packed);
+  std::string out = "kept";
+  BytesPiece wrong_size = p;
+  wrong_size.raw_size = 2999;
+  CHECK_FALSE(UnpackPieceTo(wrong_size, &out));
+  std::string cut = *p.stored;
+  cut.resize(cut.size() / 2);
+  BytesPiece truncated{std::make_shared<const std::string>(cut), p.raw_size, true, nullptr};
+  CHECK_FALSE(UnpackPieceTo(truncated, &out));
+  CHECK(out == "kept");
 }
 
 // Span-like bytes of one trace: names and values every trace repeats around IDs of its own.
@@ -161,39 +167,43 @@ TEST_CASE("Packing with a dictionary stores less and reads back the same bytes",
           "[common][bytes]") {
   std::string sample;
   for (int t = 100; t < 120; ++t) sample += TraceLike(t);  // other traces of the services
-  auto dict = std::make_shared<const PackDictionary>(sample);
+  auto dict = std::make_shared<const PackDictionary>(sample, 42);
+  CHECK(dict->id() == 42);
   CHECK(dict->bytes().size() == std::min(sample.size(), PackDictionary::kMaxBytes));
+  CHECK(dict->bytes() == std::string_view(sample).substr(sample.size() - dict->bytes().size()));
   std::weak_ptr<const PackDictionary> alive = dict;
 
-  const std::string a = TraceLike(1), b = TraceLike(2), c = TraceLike(3);
-  SharedBytes bytes;
-  bytes.Append(a);
-  bytes.Append(b);
-  BytesRef run = bytes.UnpackedTail();
-  BytesPiece plain = run.Pack();
-  BytesPiece with_dict = run.Pack(dict);
-  REQUIRE(plain.stored != nullptr);
-  REQUIRE(with_dict.stored != nullptr);
+  const std::string a = TraceLike(1), b = TraceLike(2);
+  BytesPiece plain = PackBytes(std::string(a), nullptr);
+  BytesPiece with_dict = PackBytes(std::string(a), dict);
+  REQUIRE(plain.packed);
+  REQUIRE(with_dict.packed);
   CHECK(with_dict.dict == dict);
   CHECK(with_dict.stored->size() * 10 < plain.stored->size() * 9);  // at least 10% smaller
+  // Without its dictionary the block does not unpack to the same bytes.
+  BytesPiece no_dict = with_dict;
+  no_dict.dict = nullptr;
+  std::string out;
+  CHECK((!UnpackPieceTo(no_dict, &out) || out != a));
 
-  bytes.Append(c);
-  REQUIRE(bytes.ReplaceRun(run, std::move(with_dict)));
-  dict.reset();  // the piece keeps its dictionary
+  SharedBytes bytes;
+  bytes.Append(std::move(with_dict));
+  bytes.Append(PackBytes(std::string(b), dict));
+  dict.reset();  // the pieces keep their dictionary
   CHECK_FALSE(alive.expired());
   BytesRef ref = bytes.Ref();
-  CHECK(ref.ToString() == a + b + c);
+  CHECK(ref.ToString() == a + b);
   std::string scratch;
-  CHECK(ref.Piece(0, &scratch) == a + b);
+  CHECK(ref.Piece(1, &scratch) == b);
   std::string prefix;
   ref.AppendPrefixTo(a.size() + 7, &prefix);
   CHECK(prefix == (a + b).substr(0, a.size() + 7));
 
-  SECTION("a cut inside the packed piece keeps the rest") {
+  SECTION("a cut inside a packed piece keeps the rest") {
     bytes.EraseFront(a.size() + 5);
-    CHECK(bytes.Ref().ToString() == b.substr(5) + c);
+    CHECK(bytes.Ref().ToString() == b.substr(5));
   }
-  SECTION("truncating inside the packed piece keeps its head") {
+  SECTION("truncating inside a packed piece keeps its head") {
     bytes.Truncate(a.size() - 3);
     CHECK(bytes.Ref().ToString() == a.substr(0, a.size() - 3));
   }
@@ -204,7 +214,14 @@ TEST_CASE("Packing with a dictionary stores less and reads back the same bytes",
   }
 }
 
-TEST_CASE("Bytes that do not compress are not packed", "[common][bytes]") {
+TEST_CASE("Dictionary ids are random and non-zero", "[common][bytes]") {
+  const uint64_t a = PackDictionary::NewId(), b = PackDictionary::NewId();
+  CHECK(a != 0);
+  CHECK(b != 0);
+  CHECK(a != b);
+}
+
+TEST_CASE("Bytes that do not compress are kept as they are", "[common][bytes]") {
   std::string noise(4096, '\0');
   uint64_t x = 88172645463325252ull;
   for (char& ch : noise) {
@@ -213,12 +230,14 @@ TEST_CASE("Bytes that do not compress are not packed", "[common][bytes]") {
     x ^= x << 17;
     ch = static_cast<char>(x);
   }
-  SharedBytes bytes;
-  bytes.Append(noise);
-  BytesPiece p = bytes.UnpackedTail().Pack();
-  CHECK(p.stored == nullptr);
-  CHECK_FALSE(bytes.ReplaceRun(bytes.UnpackedTail(), p));
-  CHECK(SharedBytes().UnpackedTail().Pack().stored == nullptr);
+  const char* buffer = noise.data();
+  BytesPiece p = PackBytes(std::move(noise), nullptr);
+  CHECK_FALSE(p.packed);
+  CHECK(p.raw_size == 4096);
+  CHECK(p.stored->data() == buffer);  // adopted, not copied
+  BytesPiece empty = PackBytes(std::string(), nullptr);
+  CHECK_FALSE(empty.packed);
+  CHECK(empty.raw_size == 0);
 }
 
 TEST_CASE("References read on other threads while the owner writes", "[common][bytes]") {

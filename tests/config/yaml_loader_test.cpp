@@ -56,11 +56,16 @@ TEST_CASE("A YAML syntax error names its line", "[config]") {
 TEST_CASE("Block writer threads, the live memory bound and packing are read", "[config]") {
   AppConfig config =
       Load("ingester:\n  concurrent_flushes: 3\n  max_live_traces_bytes: 1.5e9\n"
-           "  compress_idle_traces_after: 500ms\n");
+           "  compress_live_traces: false\n");
   CHECK(config.ingester.concurrent_flushes == 3);
-  CHECK(config.ingester.compress_idle_traces_after == std::chrono::milliseconds(500));
-  CHECK(Load("ingester:\n  compress_idle_traces_after: 0s\n")
-            .ingester.compress_idle_traces_after.count() == 0);
+  CHECK_FALSE(config.ingester.compress_live_traces);
+  CHECK(Load("ingester:\n  max_live_traces_bytes: 1\n").ingester.compress_live_traces);
+  CHECK_THAT(LoadError("ingester:\n  compress_live_traces: maybe\n"),
+             Catch::Contains("ingester.compress_live_traces"));
+  // The key of earlier versions: 0 holds fragments as pushed, any other duration packs them.
+  CHECK_FALSE(Load("ingester:\n  compress_idle_traces_after: 0s\n").ingester.compress_live_traces);
+  CHECK(Load("ingester:\n  compress_live_traces: false\n  compress_idle_traces_after: 2s\n")
+            .ingester.compress_live_traces);
   CHECK_THAT(LoadError("ingester:\n  compress_idle_traces_after: soon\n"),
              Catch::Contains("ingester.compress_idle_traces_after"));
   CHECK(config.ingester.max_live_traces_bytes == 1'500'000'000);

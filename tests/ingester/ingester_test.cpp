@@ -331,33 +331,23 @@ TEST_CASE("ReadHeadTrace returns the fragments as of the snapshot, none once era
   CHECK(live->data.ToString() == after.substr(before.size()));
 }
 
-TEST_CASE("Traces idle for compress_idle_traces_after are packed and read back unchanged",
-          "[ingester][pack]") {
+TEST_CASE("Pushed fragments are held packed and read back unchanged", "[ingester][pack]") {
   Fixture f;
   TraceBuilder first;
   for (uint64_t s = 1; s <= 40; ++s) first.AddSpan("checkout", 1, s, 0, "GET /cart");
-  first.AddSpan("svc", 2, 100);
   REQUIRE(f.Push(first.Build()).ok());
-  f.clock.Advance(std::chrono::seconds(1));
-  TraceBuilder second;
-  second.AddSpan("svc", 2, 101);
-  REQUIRE(f.Push(second.Build()).ok());
-  const std::string one = f.ingester->FindTraceByID("t", Id(1))->data.ToString();
-  const std::string two = f.ingester->FindTraceByID("t", Id(2))->data.ToString();
-  f.clock.Advance(std::chrono::milliseconds(1500));  // trace 1 idle 2.5 s, trace 2 only 1.5 s
-
-  f.ingester->PackIdleTraces();  // (the packing thread may have done it first)
   auto packed = f.ingester->FindTraceByID("t", Id(1));
   REQUIRE(packed.has_value());
-  CHECK(packed->data.ToString() == one);
-  CHECK(packed->data.size() == one.size());
+  const std::string one = packed->data.ToString();
   CHECK(packed->data.stored_size() < one.size() / 2);
-  auto busy = f.ingester->FindTraceByID("t", Id(2));
-  CHECK(busy->data.stored_size() == two.size());  // not idle long enough
+  CHECK(f.ingester->live_bytes() == one.size());  // limits count the bytes as pushed
   CHECK(f.registry->Render().find("tempo_ingester_packed_bytes_total{kind=\"raw\"} " +
                                   std::to_string(one.size())) != std::string::npos);
+  CHECK(f.registry->Render().find("tempo_ingester_packed_bytes_total{kind=\"stored\"} " +
+                                  std::to_string(packed->data.stored_size())) !=
+        std::string::npos);
 
-  // A fragment arriving after packing stays unpacked behind the packed piece.
+  // A later fragment is a piece of its own behind the first.
   TraceBuilder late;
   late.AddSpan("checkout", 1, 41, 1);
   REQUIRE(f.Push(late.Build()).ok());
@@ -366,54 +356,96 @@ TEST_CASE("Traces idle for compress_idle_traces_after are packed and read back u
   const std::string all = grown->data.ToString();
   CHECK(all.substr(0, one.size()) == one);
 
-  // The cut reads the unpacked bytes, and a restart replays them from the WAL.
+  // The cut reads the unpacked bytes, and a restart replays them from the WAL, still packed.
   f.ingester->CollectDueHeads(true);
   auto head = f.ingester->SnapshotHead("t");
-  REQUIRE(head.traces.size() == 2);
+  REQUIRE(head.traces.size() == 1);
   CHECK(f.ingester->ReadHeadTrace("t", head.traces[0]) == all);
   f.Reopen();
-  CHECK(f.ingester->FindTraceByID("t", Id(1))->data.ToString() == all);
+  auto replayed = f.ingester->FindTraceByID("t", Id(1));
+  CHECK(replayed->data.ToString() == all);
+  CHECK(replayed->data.stored_size() == grown->data.stored_size());
   f.ingester->CollectDueHeads(true);
   head = f.ingester->SnapshotHead("t");
   REQUIRE(f.ingester->CompleteCut(head).ok());
   CHECK(f.ingester->live_traces() == 0);
 }
 
-TEST_CASE("Idle traces are packed against a dictionary sampled from them", "[ingester][pack]") {
-  Fixture f;
+// One push of `traces` traces of 40 similar spans each, trace IDs from `first_trace` on.
+tempo::testing::OtlpRequest SimilarTraces(uint64_t first_trace, uint64_t traces) {
   TraceBuilder b;
-  constexpr uint64_t kTraces = 40;
-  for (uint64_t t = 1; t <= kTraces; ++t) {
+  for (uint64_t t = first_trace; t < first_trace + traces; ++t) {
     for (uint64_t s = 1; s <= 40; ++s) b.AddSpan("checkout", t, t * 1000 + s, 0, "GET /cart");
   }
-  REQUIRE(f.Push(b.Build()).ok());
+  return b.Build();
+}
+
+TEST_CASE("Pushes are packed against a dictionary sampled from them, renewed over time",
+          "[ingester][pack]") {
+  Fixture f;
+  CHECK(f.ingester->pack_dictionary() == nullptr);
+  constexpr uint64_t kTraces = 40;
+  REQUIRE(f.Push(SimilarTraces(1, kTraces)).ok());
+  auto dict = f.ingester->pack_dictionary();
+  REQUIRE(dict != nullptr);
   std::vector<std::string> before;
-  size_t plain = 0;  // what packing each trace on its own stores
-  for (uint64_t t = 1; t <= kTraces; ++t) {
-    tempo::BytesRef ref = f.ingester->FindTraceByID("t", Id(t))->data;
-    before.push_back(ref.ToString());
-    plain += ref.Pack().stored->size();
-  }
-  f.clock.Advance(std::chrono::seconds(3));
-  f.ingester->PackIdleTraces();
+  size_t plain = 0;  // what packing each fragment without the dictionary stores
   size_t stored = 0;
   for (uint64_t t = 1; t <= kTraces; ++t) {
     tempo::BytesRef ref = f.ingester->FindTraceByID("t", Id(t))->data;
-    CHECK(ref.ToString() == before[t - 1]);
+    before.push_back(ref.ToString());
+    plain += tempo::PackBytes(ref.ToString(), nullptr).stored->size();
     stored += ref.stored_size();
   }
   CHECK(stored * 10 < plain * 9);  // the shared names are stored once, in the dictionary
+
+  // Within the period the dictionary stays; after it, the next push samples a new one.
+  f.clock.Advance(tempo::ingester::FragmentPacker::kDefaultPeriod / 2);
+  REQUIRE(f.Push(SimilarTraces(100, kTraces)).ok());
+  CHECK(f.ingester->pack_dictionary() == dict);
+  f.clock.Advance(tempo::ingester::FragmentPacker::kDefaultPeriod);
+  REQUIRE(f.Push(SimilarTraces(200, kTraces)).ok());
+  auto renewed = f.ingester->pack_dictionary();
+  REQUIRE(renewed != nullptr);
+  CHECK(renewed->id() != dict->id());
+  const std::string newest = f.ingester->FindTraceByID("t", Id(200))->data.ToString();
+
+  // Both dictionaries are in the WAL: every trace replays.
+  CHECK(f.wal->stored_dictionaries() == 2);
+  f.Reopen();
+  for (uint64_t t = 1; t <= kTraces; ++t) {
+    CHECK(f.ingester->FindTraceByID("t", Id(t))->data.ToString() == before[t - 1]);
+  }
+  CHECK(f.ingester->FindTraceByID("t", Id(200))->data.ToString() == newest);
+  CHECK(f.wal->stored_dictionaries() == 2);
 }
 
-TEST_CASE("compress_idle_traces_after 0 packs nothing", "[ingester][pack]") {
+TEST_CASE("compress_live_traces false holds fragments as pushed", "[ingester][pack]") {
   Fixture f;
-  f.ingester_config.compress_idle_traces_after = std::chrono::milliseconds(0);
+  f.ingester_config.compress_live_traces = false;
   f.Reopen();
-  TraceBuilder b;
-  for (uint64_t s = 1; s <= 40; ++s) b.AddSpan("checkout", 1, s, 0, "GET /cart");
-  REQUIRE(f.Push(b.Build()).ok());
-  f.clock.Advance(std::chrono::minutes(1));
-  CHECK(f.ingester->PackIdleTraces() == 0);
+  REQUIRE(f.Push(SimilarTraces(1, 40)).ok());
   auto live = f.ingester->FindTraceByID("t", Id(1));
   CHECK(live->data.stored_size() == live->data.size());
+  CHECK(f.ingester->pack_dictionary() == nullptr);
+  const std::string bytes = live->data.ToString();
+  f.Reopen();
+  CHECK(f.ingester->FindTraceByID("t", Id(1))->data.ToString() == bytes);
+  CHECK(f.wal->stored_dictionaries() == 0);
+}
+
+TEST_CASE("With a WAL encoding other than lz4, packed fragments are logged unpacked",
+          "[ingester][pack]") {
+  Fixture f;
+  f.config.encoding = tempo::ValueCodec::kSnappy;
+  f.Reopen();
+  REQUIRE(f.Push(SimilarTraces(1, 40)).ok());
+  auto live = f.ingester->FindTraceByID("t", Id(1));
+  CHECK(live->data.stored_size() < live->data.size());  // packed in memory
+  const std::string bytes = live->data.ToString();
+  CHECK(f.wal->stored_dictionaries() == 0);
+  f.Reopen();
+  auto replayed = f.ingester->FindTraceByID("t", Id(1));
+  CHECK(replayed->data.ToString() == bytes);
+  CHECK(replayed->data.stored_size() == bytes.size());  // as the WAL held it
 }

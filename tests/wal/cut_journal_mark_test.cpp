@@ -62,7 +62,7 @@ TEST_CASE("A cut journal's commit mark survives a reopen and goes with the journ
     // DropBefore knows only tenants with records.
     std::promise<tempo::Status> done;
     REQUIRE(wal->Append({{"t", TraceId::FromBytes(TraceIdBytes(1)), kMinute, 1,
-                          std::make_shared<const std::string>("x")}},
+                          tempo::RawPiece("x")}},
                         [&done](tempo::Status s) { done.set_value(s); })
                 .ok());
     REQUIRE(done.get_future().get().ok());

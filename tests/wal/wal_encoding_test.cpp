@@ -42,7 +42,7 @@ std::string Random(size_t n, uint64_t seed) {
 
 std::vector<std::string> Data(const std::vector<ReplayedRecord>& records) {
   std::vector<std::string> out;
-  for (const auto& r : records) out.push_back(r.data);
+  for (const auto& r : records) out.push_back(r.data.ToString());
   return out;
 }
 

@@ -41,8 +41,8 @@ TEST_CASE("WAL replays every acknowledged record after reopen", "[wal]") {
   REQUIRE(records.size() == 3);
   // Key order: tenant id (t1 first, it was seen first), then minute, trace, sequence.
   CHECK(records[0].tenant == "t1");
-  CHECK(records[0].data == "a");
-  CHECK(records[1].data == "c");
+  CHECK(records[0].data.ToString() == "a");
+  CHECK(records[1].data.ToString() == "c");
   CHECK(records[1].seq > records[0].seq);
   CHECK(records[2].tenant == "t2");
   CHECK(records[2].trace_id == TraceId::FromBytes(TraceIdBytes(2)));
@@ -51,7 +51,7 @@ TEST_CASE("WAL replays every acknowledged record after reopen", "[wal]") {
     REQUIRE(AppendSync(*wal, {Record("t1", 1, "d", kMinute + 1)}).ok());
     auto again = ReplayAll(*wal);
     REQUIRE(again.size() == 4);
-    CHECK(again[2].data == "d");
+    CHECK(again[2].data.ToString() == "d");
     CHECK(again[2].epoch_minute == kMinute + 1);
     CHECK(again[2].seq > again[1].seq);
   }
@@ -209,7 +209,7 @@ TEST_CASE("A push is one WAL entry, and entries of the one-record format still r
     auto records = ReplayAll(*wal);
     REQUIRE(records.size() == 4);
     std::vector<std::string> data;
-    for (const auto& r : records) data.push_back(r.data);
+    for (const auto& r : records) data.push_back(r.data.ToString());
     // Minute kMinute: the old entry (its trace ID sorts before the push's sequence), the push's
     // two records in push order; then minute kMinute + 1.
     CHECK(data == std::vector<std::string>{"old", "p", "q", "r"});
@@ -221,7 +221,7 @@ TEST_CASE("A push is one WAL entry, and entries of the one-record format still r
     REQUIRE(wal->DropBefore("t", kMinute + 1).ok());  // one range covers both formats
     auto left = ReplayAll(*wal);
     REQUIRE(left.size() == 1);
-    CHECK(left[0].data == "r");
+    CHECK(left[0].data.ToString() == "r");
   }
   SECTION("an entry of an unknown value format is a corruption naming the version") {
     PutRaw(config.path, tempo::wal::EncodeGroupKey(1, kMinute, 1'000'000),

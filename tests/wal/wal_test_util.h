@@ -23,7 +23,7 @@ inline WalRecord Record(const std::string& tenant, uint64_t trace, std::string d
                         uint32_t minute = kMinute) {
   static std::atomic<uint64_t> seq{1};
   return WalRecord{tenant, TraceId::FromBytes(tempo::testing::TraceIdBytes(trace)), minute, seq++,
-                   std::make_shared<const std::string>(std::move(data))};
+                   RawPiece(std::move(data))};
 }
 
 // Appends and waits for the durability callback.

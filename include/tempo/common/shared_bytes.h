@@ -12,39 +12,60 @@ namespace tempo {
 // and by its WAL record at once, without a copy.
 using SharedPiece = std::shared_ptr<const std::string>;
 
-// Bytes that LZ4 blocks may refer back to, so that each packed trace need not spell out again
-// the attribute names, service names and values every trace repeats: packing a trace with a
-// dictionary taken from other traces of the same services stores ~4.0x less instead of ~3.1x
-// (bench/RESULTS.md, session 14). Holds the bytes and the LZ4 state prepared from them, which
-// each packing starts from. Immutable once made; shared by every piece packed with it, which
-// keeps it alive. Thread-safe to use from any thread.
+// Bytes that LZ4 blocks may refer back to, so that each packed fragment need not spell out again
+// the attribute names, service names and values every trace repeats: a fragment packed against a
+// dictionary sampled from other fragments of the same services stores ~3.6-4.1x less instead of
+// ~2.1x alone (bench/RESULTS.md, session 14). Holds the bytes, an id that names them in the WAL,
+// and the LZ4 state prepared from them, which each packing starts from. Immutable once made;
+// shared by every piece packed with it, which keeps it alive. Thread-safe to use from any thread.
 class PackDictionary {
  public:
   // LZ4 looks back at most this far: longer samples are cut to their last kMaxBytes.
   static constexpr size_t kMaxBytes = 64 * 1024;
-  explicit PackDictionary(std::string_view sample);
+  PackDictionary(std::string_view sample, uint64_t id);
   ~PackDictionary();
   PackDictionary(const PackDictionary&) = delete;
   PackDictionary& operator=(const PackDictionary&) = delete;
 
+  // A random non-zero id for a new dictionary: ids outlive the process (the WAL stores them),
+  // so a counter would repeat after a restart.
+  static uint64_t NewId();
+
+  uint64_t id() const { return id_; }
   std::string_view bytes() const { return bytes_; }
   // The LZ4 stream state with the dictionary loaded (an LZ4_stream_t).
   const void* state() const { return state_; }
 
  private:
   std::string bytes_;
+  uint64_t id_ = 0;
   void* state_ = nullptr;
 };
 
-// One piece of a SharedBytes: bytes as appended, or several consecutive appended pieces packed
-// into one LZ4 block (Pack), which stands for `raw_size` bytes; `dict` is the dictionary the block
-// refers to (null: none).
+// One piece of a SharedBytes: bytes as appended, or an appended fragment packed into one LZ4 block
+// (PackBytes), which stands for `raw_size` bytes; `dict` is the dictionary the block refers to
+// (null: none).
 struct BytesPiece {
   SharedPiece stored;
   size_t raw_size = 0;
   bool packed = false;
   std::shared_ptr<const PackDictionary> dict;
+
+  // The bytes it stands for (unpacked when packed).
+  std::string ToString() const;
 };
+
+// `raw` as a piece: LZ4-compressed, against `dict` when not null, when that saves at least an
+// eighth; otherwise the bytes themselves (adopted, not copied). CPU-bound (about 0.4 GB/s with a
+// dictionary); call outside any lock.
+BytesPiece PackBytes(std::string&& raw, std::shared_ptr<const PackDictionary> dict);
+
+// A piece of `raw` as is (adopted, not copied).
+BytesPiece RawPiece(std::string&& raw);
+
+// Appends the bytes a packed `piece` stands for to `*out`; false (with `*out` as it was) when its
+// block does not unpack to raw_size bytes, which for a piece read from disk means corruption.
+bool UnpackPieceTo(const BytesPiece& piece, std::string* out);
 
 // A read-only snapshot of the bytes of a SharedBytes: the pieces it held when the reference was
 // taken, in order. Copying one copies the piece pointers, never the bytes, and the bytes it sees
@@ -72,12 +93,6 @@ class BytesRef {
   // A copy of the bytes.
   std::string ToString() const;
 
-  // The pieces of this reference packed into one: their bytes concatenated and LZ4-compressed,
-  // with `dict` (if not null) as the block's dictionary. An empty piece (stored null) when there
-  // is nothing to pack or packing would not save at least an eighth. CPU-bound (about 0.5
-  // GB/s); call outside any lock.
-  BytesPiece Pack(std::shared_ptr<const PackDictionary> dict = nullptr) const;
-
   friend bool operator==(const BytesRef& a, const BytesRef& b);
 
  private:
@@ -88,10 +103,9 @@ class BytesRef {
 
 // Append-mostly bytes kept as a list of immutable pieces, so that appending adopts a buffer
 // instead of copying it and a snapshot (Ref) copies pointers instead of bytes. The pieces are
-// never changed in place: packing replaces pieces by a packed one with the same bytes, and
-// truncating or erasing inside a piece replaces it with a copy of the part kept, so a reference
-// never sees its bytes change or go away. Unpacked pieces hold exactly the bytes appended (no
-// spare capacity). Not thread-safe: the owner serializes every call (BytesRef copies may then be
+// never changed in place: truncating or erasing inside a piece replaces it with a copy of the
+// part kept (unpacked), so a reference never sees its bytes change or go away. Unpacked pieces
+// hold exactly the bytes appended (no spare capacity). Not thread-safe: the owner serializes every call (BytesRef copies may then be
 // read anywhere).
 class SharedBytes {
  public:
@@ -99,26 +113,15 @@ class SharedBytes {
   size_t size() const { return size_; }
   size_t piece_count() const { return pieces_.size(); }
   BytesRef Ref() const { return BytesRef(pieces_); }
-  // Whether the last piece is unpacked (UnpackedTail is not empty).
-  bool has_unpacked_tail() const { return !pieces_.empty() && !pieces_.back().packed; }
-
-  // Adopts `piece` as the last piece (shared, not copied). Empty or null pieces are ignored.
-  void Append(SharedPiece piece);
+  // Adopts `piece` (packed or not) as the last piece (shared, not copied). Empty or null pieces
+  // are ignored.
+  void Append(BytesPiece piece);
   // Appends a copy of `bytes` as a new piece.
   void Append(std::string_view bytes);
   // Keeps the first `n` bytes (n <= size()).
   void Truncate(size_t n);
   // Drops the first `n` bytes (n <= size()).
   void EraseFront(size_t n);
-
-  // The pieces after the last packed one (the run that packing would replace): empty when the
-  // last piece is packed or there is none.
-  BytesRef UnpackedTail() const;
-  // Replaces the consecutive pieces of `run` (as UnpackedTail returned them; pieces appended
-  // since may follow) by `packed` (run.Pack()). False, with nothing changed, when those pieces
-  // are no longer held in that order (the bytes were truncated or erased meanwhile) or `packed`
-  // is empty.
-  bool ReplaceRun(const BytesRef& run, BytesPiece packed);
 
  private:
   // Piece `i` unpacked, as an unpacked piece.

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -9,7 +8,6 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -19,6 +17,7 @@
 #include "tempo/common/metrics.h"
 #include "tempo/common/shared_bytes.h"
 #include "tempo/common/service.h"
+#include "tempo/ingester/fragment_packer.h"
 #include "tempo/ingester/ingester_config.h"
 #include "tempo/model/sink.h"
 #include "tempo/overrides/overrides.h"
@@ -61,19 +60,19 @@ struct HeadSnapshot {
 // crash. Traces idle for trace_idle_period move to their tenant's head; the block builder writes
 // the head as blocks of at most max_block_bytes of fragments each (SnapshotHead, ReadHeadTrace)
 // and drops what each block holds (CompleteCut), which also range-deletes the WAL records no live
-// trace needs any more. Traces idle for compress_idle_traces_after are packed (LZ4) by a thread
-// of its own (PackIdleTraces), started by Start and stopped by Stop. `wal`, `overrides`,
-// `registry` and `clock` must outlive the Ingester. Thread-safe.
+// trace needs any more. With compress_live_traces each pushed fragment is packed (LZ4, against a
+// dictionary sampled from the pushes: FragmentPacker) before it is appended, and the WAL stores
+// it as packed. `wal`, `overrides`, `registry` and `clock` must outlive the Ingester.
+// Thread-safe.
 class Ingester : public model::TraceSink, public Service {
  public:
   Ingester(IngesterConfig config, wal::Wal& wal, const overrides::Overrides& overrides,
            metrics::Registry& registry, Clock& clock);
   ~Ingester() override;
 
-  // Replays the WAL into live traces and starts packing idle ones.
+  // Replays the WAL into live traces.
   Status Start() override;
-  // Refuses new pushes (kUnavailable) and stops packing. Pushes already queued on the WAL still
-  // complete.
+  // Refuses new pushes (kUnavailable). Pushes already queued on the WAL still complete.
   void Stop() override;
 
   void Push(const RequestContext& ctx, std::vector<model::TraceFragment>&& fragments,
@@ -142,17 +141,9 @@ class Ingester : public model::TraceSink, public Service {
   // lock): a head snapshot being written still needs its minutes.
   Status TrimWal();
 
-  // Packs the unpacked fragments of every live trace that received nothing for
-  // compress_idle_traces_after (by the clock) into one LZ4 piece, compressing outside the tenant
-  // locks; the bytes stay the same for every reader. The pieces refer to a dictionary sampled
-  // from the traces being packed, renewed every kPackDictionaryPeriod. Returns the memory saved
-  // in bytes. Called by the packing thread about twice per compress_idle_traces_after (at most
-  // every second); a no-op when that is 0. Passes run one at a time (a caller waits for a
-  // pass under way).
-  uint64_t PackIdleTraces();
-
-  // How often the packing dictionary is sampled anew, so that it follows what services send.
-  static constexpr std::chrono::seconds kPackDictionaryPeriod{30};
+  // The dictionary pushes are packed with now (null before the first large enough push, or with
+  // compress_live_traces off).
+  std::shared_ptr<const PackDictionary> pack_dictionary() const { return packer_.dictionary(); }
 
   uint64_t live_traces() const;
   uint64_t live_bytes() const { return live_bytes_.load(std::memory_order_relaxed); }
@@ -168,9 +159,6 @@ class Ingester : public model::TraceSink, public Service {
     uint32_t min_epoch = UINT32_MAX;  // oldest arrival minute of a WAL record still needed
     uint32_t max_epoch = 0;
     bool in_head = false;
-    // data.size() when packing last saved too little to be kept: not tried again until more
-    // bytes arrive.
-    uint64_t unpackable_size = UINT64_MAX;
   };
   struct Tenant {
     mutable std::mutex mu;
@@ -187,9 +175,10 @@ class Ingester : public model::TraceSink, public Service {
 
   Tenant& GetTenant(const std::string& tenant);
   const Tenant* FindTenant(const std::string& tenant) const;
-  // Adds `data` (the serialized fragment) and `fragment`'s span count and times to `trace`.
+  // Adds `data` (the serialized fragment, maybe packed) and `fragment`'s span count and times to
+  // `trace`.
   static void AppendFragment(LiveTrace& trace, const model::TraceFragment& fragment,
-                             SharedPiece data, std::chrono::steady_clock::time_point now,
+                             BytesPiece data, std::chrono::steady_clock::time_point now,
                              uint64_t seq, uint32_t epoch);
   uint32_t CurrentEpochMinute() const;
   // The oldest arrival minute any live trace of `tenant` still needs in the WAL (the current
@@ -197,11 +186,6 @@ class Ingester : public model::TraceSink, public Service {
   uint32_t KeepFromLocked(const Tenant& tenant) const;
   // Drops the WAL minutes of `name` before `keep_from` and raises its oldest_wal_minute.
   Status DropWalBefore(const std::string& name, Tenant& tenant, uint32_t keep_from);
-  // Packs the traces `ids` of `tenant` idle since `idle_since` (ingester_pack.cpp).
-  uint64_t PackTraces(Tenant& tenant, std::span<const TraceId> ids,
-                      std::chrono::steady_clock::time_point idle_since);
-  // The packing thread: PackIdleTraces until Stop.
-  void PackLoop();
 
   IngesterConfig config_;
   wal::Wal& wal_;
@@ -219,16 +203,7 @@ class Ingester : public model::TraceSink, public Service {
   metrics::CounterFamily& discarded_;
   metrics::CounterFamily& packed_bytes_;
 
-  // Held for a whole PackIdleTraces pass.
-  std::mutex pack_pass_mu_;
-  // The dictionary packed pieces refer to, and when it was sampled.
-  std::shared_ptr<const PackDictionary> pack_dict_;            // guarded by pack_pass_mu_
-  std::chrono::steady_clock::time_point pack_dict_sampled_{};  // guarded by pack_pass_mu_
-
-  std::mutex pack_mu_;
-  std::condition_variable pack_cv_;
-  bool pack_stop_ = false;  // guarded by pack_mu_
-  std::thread packer_;
+  FragmentPacker packer_;
 };
 
 }  // namespace tempo::ingester

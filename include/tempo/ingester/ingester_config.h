@@ -29,11 +29,11 @@ struct IngesterConfig {
   // stores nothing (0 = unbounded). Bounds memory when blocks are written slower than spans
   // arrive. (Tempo 3.x: live_store.max_live_traces_bytes, 250 MB, which counts live traces only.)
   uint64_t max_live_traces_bytes = 0;
-  // Live traces (heads included) that received nothing for this long are held LZ4-compressed,
-  // about a third of their size, by a background thread (0 = never): most of the data waiting
-  // for trace_idle_period and for its block is then packed. Reads unpack it (trace by ID,
-  // search, the block cut). Not a Tempo key (Tempo keeps its heads on disk).
-  std::chrono::milliseconds compress_idle_traces_after{std::chrono::seconds(2)};
+  // Each pushed fragment is held LZ4-packed against a dictionary sampled from the pushes (about
+  // a quarter of its size), from its arrival until its block is written, and the WAL stores it
+  // as packed (with storage.trace.wal.v2_encoding lz4, the default). Reads unpack it (trace by
+  // ID, search, the block cut). Not a Tempo key (Tempo keeps its heads on disk).
+  bool compress_live_traces = true;
 };
 
 }  // namespace tempo::ingester

@@ -8,7 +8,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "tempo/common/ids.h"
@@ -34,8 +36,10 @@ struct WalRecord {
   TraceId trace_id;
   uint32_t epoch_minute = 0;
   uint64_t seq = 0;
-  // The serialized tempopb.Trace fragment, shared with the live trace that holds it (not null).
-  SharedPiece data;
+  // The serialized tempopb.Trace fragment, shared with the live trace that holds it (stored not
+  // null): as pushed, or packed (LZ4, maybe against a dictionary), in which case the WAL stores
+  // it packed as it is (with v2_encoding lz4) or unpacked (any other encoding).
+  BytesPiece data;
 };
 
 // The record of one block cut, written before the block and deleted once the WAL no longer holds
@@ -60,19 +64,25 @@ struct ReplayedRecord {
   uint32_t epoch_minute = 0;
   TraceId trace_id;
   uint64_t seq = 0;
-  std::string data;
+  // The fragment as stored: packed pieces (format 4) come back packed, with their dictionary,
+  // and are known to unpack.
+  BytesPiece data;
 };
 
 // Called once per Append with the outcome, on the WAL's writer thread; must not block.
 using AppendCallback = std::function<void(Status)>;
 
 // The acknowledged-ingest log, on RocksDB (column families `ingest` and `tenants`). One entry per
-// push (value format 3, compressed with config.encoding, or format 2 with encoding none;
-// src/wal/wal_key.h): key tenant id (u32) | arrival minute (u32) | first
-// sequence (u64), big-endian, so a flushed range is dropped with one range delete; entries of
-// format 1 (one record each, 32-byte keys with the trace ID) still replay. A single writer thread drains the queue and
-// writes everything pending as one RocksDB write batch with sync=true (group commit), then
-// completes the callbacks. Owned by app::App; thread-safe.
+// push (src/wal/wal_key.h): key tenant id (u32) | arrival minute (u32) | first sequence (u64),
+// big-endian, so a flushed range is dropped with one range delete. The value is format 4 (the
+// fragments as the ingester packed them, written as they are) when encoding is lz4 and the push
+// holds packed fragments, else format 3 (the push compressed with config.encoding) or format 2
+// (encoding none). Entries of format 1 (one record each, 32-byte keys with the trace ID) still
+// replay. The dictionaries packed fragments refer to are stored once each (default column
+// family, "dict\0" + id) in the same write batch as the first entry that needs one, and deleted
+// (with a later group commit) once DropBefore dropped every entry that used them. A single
+// writer thread drains the queue and writes everything pending as one RocksDB write batch with
+// sync=true (group commit), then completes the callbacks. Owned by app::App; thread-safe.
 class Wal {
  public:
   // Opens (or creates) the database under `config.path`. `registry` must outlive the Wal.
@@ -82,8 +92,11 @@ class Wal {
   Wal(const Wal&) = delete;
   Wal& operator=(const Wal&) = delete;
 
-  // Calls `fn` for every stored record in key order. Call after Open and before the first Append.
-  // Errors: kCorruption for a malformed key, kIOError from RocksDB.
+  // Calls `fn` for every stored record in key order, and learns which stored dictionaries the
+  // entries still use (the unused ones are deleted with the next group commit). Call after Open
+  // and before the first Append. Errors (with nothing of the malformed entry handed out):
+  // kCorruption for a malformed key, entry or dictionary, a packed fragment that does not
+  // unpack or refers to a dictionary not stored; kIOError from RocksDB.
   Status Replay(const std::function<void(ReplayedRecord&&)>& fn);
 
   // Queues `records` for the writer; `done` is called once they are durable (ok). Returns
@@ -113,12 +126,15 @@ class Wal {
   void Close();
 
   uint64_t pending_bytes() const;
+  // Dictionaries stored (or put in a batch being written) and not yet deleted.
+  size_t stored_dictionaries() const;
 
  private:
   struct Pending {
     std::vector<WalRecord> records;
     AppendCallback done;
-    uint64_t bytes = 0;
+    uint64_t bytes = 0;      // queued: fragments as stored, plus a key each
+    uint64_t raw_bytes = 0;  // the fragments as received
   };
 
   Wal(const WalConfig& config, metrics::Registry& registry);
@@ -128,6 +144,10 @@ class Wal {
   // compressed on this thread), or format 2 (assembled by RocksDB, no copy) with encoding none.
   void PutGroup(rocksdb::WriteBatch& batch, uint32_t tenant_id, const WalRecord* records,
                 size_t count);
+  // Stores `dict` in `batch` unless it is stored already, and notes that `tenant_id` has an entry
+  // of `minute` that uses it. Requires mu_.
+  void NoteDictionaryLocked(rocksdb::WriteBatch& batch, const PackDictionary& dict,
+                            uint32_t tenant_id, uint32_t minute);
   // Returns the u32 id of `tenant`, assigning a new one (written in the same batch) if needed.
   uint32_t TenantIdLocked(const std::string& tenant, std::string* new_tenant_key);
 
@@ -145,6 +165,11 @@ class Wal {
   std::map<std::string, uint32_t> tenant_ids_;    // guarded by mu_
   std::map<uint32_t, std::string> tenant_names_;  // guarded by mu_
   uint32_t next_tenant_id_ = 1;            // guarded by mu_
+  // Per stored dictionary id: per tenant id, the newest arrival minute of an entry using it.
+  std::map<uint64_t, std::map<uint32_t, uint32_t>> stored_dicts_;  // guarded by mu_
+  // Dictionaries no entry uses any more, deleted with the next group commit (unless stored again
+  // by then).
+  std::vector<uint64_t> dicts_to_delete_;  // guarded by mu_
   std::thread writer_;
 
   metrics::Counter& appends_;

@@ -1,0 +1,51 @@
+#include "tempo/ingester/fragment_packer.h"
+
+#include <algorithm>
+#include <string>
+
+namespace tempo::ingester {
+
+FragmentPacker::FragmentPacker(Clock& clock, std::chrono::milliseconds period)
+    : clock_(clock), period_(period) {}
+
+std::shared_ptr<const PackDictionary> FragmentPacker::dictionary() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return dict_;
+}
+
+std::shared_ptr<const PackDictionary> FragmentPacker::DictionaryFor(
+    const std::vector<model::TraceFragment>& fragments) {
+  const auto now = clock_.Monotonic();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if ((dict_ && now - sampled_ < period_) || sampling_) return dict_;
+    sampling_ = true;
+  }
+  // Sampled outside the lock: other pushes go on with the current dictionary meanwhile.
+  std::string sample;
+  for (const model::TraceFragment& f : fragments) {
+    if (sample.size() >= PackDictionary::kMaxBytes) break;
+    sample.append(f.data, 0, std::min(f.data.size(), kSamplePerFragment));
+  }
+  std::shared_ptr<const PackDictionary> made;
+  if (sample.size() >= kMinSample) {
+    made = std::make_shared<const PackDictionary>(sample, PackDictionary::NewId());
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  sampling_ = false;
+  if (made) {
+    dict_ = made;
+    sampled_ = now;
+  }
+  return dict_;
+}
+
+std::vector<BytesPiece> FragmentPacker::Pack(std::vector<model::TraceFragment>& fragments) {
+  std::shared_ptr<const PackDictionary> dict = DictionaryFor(fragments);
+  std::vector<BytesPiece> pieces;
+  pieces.reserve(fragments.size());
+  for (model::TraceFragment& f : fragments) pieces.push_back(PackBytes(std::move(f.data), dict));
+  return pieces;
+}
+
+}  // namespace tempo::ingester
