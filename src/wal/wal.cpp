@@ -76,7 +76,10 @@ Status Wal::OpenDb() {
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
 
   rocksdb::ColumnFamilyOptions ingest_options;
-  ingest_options.write_buffer_size = 128ull << 20;
+  // Entries hold packed fragments (~180 B per span): 32 MiB is ~2 s at 100k spans/s. Two
+  // memtables of 128 MiB (one filling, one flushing) held ~10% of the server's RSS at that rate
+  // for no CPU saved (bench/RESULTS.md, session 15).
+  ingest_options.write_buffer_size = 32ull << 20;
   // No compression at any level: records live minutes (range-deleted after each cut), but with
   // few levels the bottom one is reached at once, and compressing it with zstd made RocksDB's
   // compactions ~25% of the server's CPU under a 140k spans/s load, spent on data about to be
