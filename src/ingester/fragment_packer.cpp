@@ -16,26 +16,17 @@ std::shared_ptr<const PackDictionary> FragmentPacker::dictionary() const {
 std::shared_ptr<const PackDictionary> FragmentPacker::DictionaryFor(
     const std::vector<model::TraceFragment>& fragments) {
   const auto now = clock_.Monotonic();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if ((dict_ && now - sampled_ < period_) || sampling_) return dict_;
-    sampling_ = true;
-  }
-  // Sampled outside the lock: other pushes go on with the current dictionary meanwhile.
-  std::string sample;
-  for (const model::TraceFragment& f : fragments) {
-    if (sample.size() >= PackDictionary::kMaxBytes) break;
-    sample.append(f.data, 0, std::min(f.data.size(), kSamplePerFragment));
-  }
-  std::shared_ptr<const PackDictionary> made;
-  if (sample.size() >= kMinSample) {
-    made = std::make_shared<const PackDictionary>(sample, PackDictionary::NewId());
-  }
   std::lock_guard<std::mutex> lock(mu_);
-  sampling_ = false;
-  if (made) {
-    dict_ = made;
+  if (dict_ && now - sampled_ < period_) return dict_;
+  // Due: sampled from this push and, while that is not enough (small pushes), the next ones.
+  for (const model::TraceFragment& f : fragments) {
+    if (sample_.size() >= PackDictionary::kMaxBytes) break;
+    sample_.append(f.data, 0, std::min(f.data.size(), kSamplePerFragment));
+  }
+  if (sample_.size() >= kMinSample) {
+    dict_ = std::make_shared<const PackDictionary>(sample_, PackDictionary::NewId());
     sampled_ = now;
+    std::string().swap(sample_);
   }
   return dict_;
 }

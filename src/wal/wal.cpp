@@ -46,6 +46,11 @@ Wal::Wal(const WalConfig& config, metrics::Registry& registry)
                        .AddGauge("tempo_wal_queue_bytes",
                                  "Bytes waiting for the WAL writer.")
                        .WithLabels({})),
+      dictionaries_(registry
+                        .AddGauge("tempo_wal_dictionaries",
+                                  "Packing dictionaries stored in the WAL (each is kept while an "
+                                  "entry refers to it).")
+                        .WithLabels({})),
       value_bytes_(registry
                        .AddCounter("tempo_wal_stored_bytes_total",
                                    "Bytes of WAL entries handed to RocksDB compressed: packed "
@@ -166,6 +171,7 @@ void Wal::NoteDictionaryLocked(rocksdb::WriteBatch& batch, const PackDictionary&
   if (added) {
     batch.Put(default_cf_, EncodeDictKey(dict.id()),
               rocksdb::Slice(dict.bytes().data(), dict.bytes().size()));
+    dictionaries_.Set(static_cast<double>(stored_dicts_.size()));
   }
   uint32_t& newest = it->second[tenant_id];
   newest = std::max(newest, minute);
@@ -374,6 +380,7 @@ Status Wal::DropBefore(const std::string& tenant, uint32_t before_epoch_minute) 
         ++it;
       }
     }
+    dictionaries_.Set(static_cast<double>(stored_dicts_.size()));
   }
   // Journals whose records are all gone now are no longer needed.
   TEMPO_ASSIGN_OR_RETURN(std::vector<CutJournal> journals, ReadCutJournals());

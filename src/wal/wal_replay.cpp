@@ -188,6 +188,7 @@ Status Wal::Replay(const std::function<void(ReplayedRecord&&)>& fn) {
       stored_dicts_[id] = std::move(use->second);
     }
   }
+  dictionaries_.Set(static_cast<double>(stored_dicts_.size()));
   return Status::Ok();
 }
 

@@ -33,19 +33,32 @@ std::vector<std::string> Data(const std::vector<tempo::model::TraceFragment>& fr
 
 }  // namespace
 
-TEST_CASE("A push too small to sample is packed without a dictionary", "[ingester][packer]") {
+TEST_CASE("Small pushes add up to a dictionary sample", "[ingester][packer]") {
   FakeClock clock;
   FragmentPacker packer(clock);
-  auto fragments = Push(1, 2, 20);
+  auto fragments = Push(1, 1, 10);
   const auto before = Data(fragments);
+  REQUIRE(before.front().size() < FragmentPacker::kMinSample / 4);
   std::vector<BytesPiece> pieces = packer.Pack(fragments);
-  CHECK(packer.dictionary() == nullptr);
-  REQUIRE(pieces.size() == before.size());
-  for (size_t i = 0; i < pieces.size(); ++i) {
-    CHECK(pieces[i].packed);
-    CHECK(pieces[i].dict == nullptr);
-    CHECK(pieces[i].ToString() == before[i]);
+  CHECK(packer.dictionary() == nullptr);  // too little to sample yet: packed without one
+  REQUIRE(pieces.size() == 1);
+  CHECK(pieces[0].packed);
+  CHECK(pieces[0].dict == nullptr);
+  CHECK(pieces[0].ToString() == before[0]);
+  size_t pushes = 1;
+  while (packer.dictionary() == nullptr && pushes < 100) {
+    auto more = Push(1 + pushes, 1, 10);
+    packer.Pack(more);
+    ++pushes;
   }
+  REQUIRE(packer.dictionary() != nullptr);
+  CHECK(pushes > 2);  // it took several of them
+  CHECK(packer.dictionary()->bytes().size() >= FragmentPacker::kMinSample);
+  auto next = Push(500, 1, 10);
+  const std::string raw = next.front().data;
+  BytesPiece piece = packer.Pack(next).front();
+  CHECK(piece.dict == packer.dictionary());
+  CHECK(piece.ToString() == raw);
 }
 
 TEST_CASE("The dictionary is sampled from a large push and renewed after the period",

@@ -103,10 +103,15 @@ def crash_recovery(ctx):
         with ctx.step("kill -9 under load"):
             load.start()
             n = load.wait_acked(20)
+            # The pushes' fragments are packed against a dictionary sampled from them (once
+            # 16 KB of them arrived), which the WAL must hold for the replay to unpack them.
+            dictionaries = clients.metric_sum(clients.metrics(srv), "tempo_wal_dictionaries")
             srv.kill9()
             load.join()
             ctx.require("at least 20 pushes acknowledged before the crash", n >= 20,
                         f"acknowledged {n}, failed {len(load.failed)}\n{srv.log_tail()}")
+            ctx.check("a packing dictionary was in the WAL at the crash", dictionaries >= 1,
+                      f"tempo_wal_dictionaries {dictionaries}")
             print(f"        ({len(load.acked)} pushes acknowledged, {len(load.failed)} failed)")
         with ctx.step("restart after kill -9"):
             srv.start()

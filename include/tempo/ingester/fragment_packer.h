@@ -3,6 +3,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "tempo/common/clock.h"
@@ -22,7 +23,8 @@ class FragmentPacker {
  public:
   // A dictionary sample takes at most this much of each fragment, so that it holds the names
   // and values of many traces (and services), and needs at least kMinSample bytes to be worth
-  // using (smaller pushes are packed with the current dictionary, or none).
+  // using: small pushes add to the sample until it has that much, and are packed with the
+  // current dictionary (or none) meanwhile.
   static constexpr size_t kSamplePerFragment = 4 * 1024;
   static constexpr size_t kMinSample = 16 * 1024;
   static constexpr std::chrono::seconds kDefaultPeriod{30};
@@ -37,8 +39,9 @@ class FragmentPacker {
   std::shared_ptr<const PackDictionary> dictionary() const;
 
  private:
-  // The dictionary to pack `fragments` with: the current one, or one sampled from them when
-  // none is current or it is older than period_ (unless another push is sampling one).
+  // The dictionary to pack `fragments` with: the current one, or, when there is none or it is
+  // older than period_, one sampled from them (and the pushes before them since it was due)
+  // once the sample holds kMinSample bytes.
   std::shared_ptr<const PackDictionary> DictionaryFor(
       const std::vector<model::TraceFragment>& fragments);
 
@@ -47,7 +50,8 @@ class FragmentPacker {
   mutable std::mutex mu_;
   std::shared_ptr<const PackDictionary> dict_;         // guarded by mu_
   std::chrono::steady_clock::time_point sampled_{};    // guarded by mu_
-  bool sampling_ = false;                              // guarded by mu_
+  // Fragment prefixes collected since a new dictionary became due.
+  std::string sample_;  // guarded by mu_
 };
 
 }  // namespace tempo::ingester

@@ -177,6 +177,7 @@ class Wal {
   metrics::Counter& syncs_;
   metrics::Histogram& sync_seconds_;
   metrics::Gauge& queue_bytes_;
+  metrics::Gauge& dictionaries_;
   metrics::Counter& value_bytes_;
 
   // The writer thread's buffers for a compressed entry (its body joined, then the value).
