@@ -3,8 +3,6 @@
 // unpacked with any encoding but lz4; malformed format-4 entries and dictionaries refused.
 #include <catch2/catch.hpp>
 
-#include <rocksdb/db.h>
-
 #include "support/temp_dir.h"
 #include "tempo/wal/wal.h"
 #include "wal/wal_key.h"
@@ -25,6 +23,7 @@ using tempo::wal::testing::AppendSync;
 using tempo::wal::testing::kMinute;
 using tempo::wal::testing::PutRaw;
 using tempo::wal::testing::RawValues;
+using tempo::wal::testing::WithRawDb;
 using tempo::wal::testing::Record;
 using tempo::wal::testing::ReplayAll;
 
@@ -55,39 +54,24 @@ WalRecord With(WalRecord record, BytesPiece piece) {
 // The ids of the dictionaries stored in the WAL database at `path` (closed).
 std::vector<uint64_t> StoredDictionaryIds(const std::string& path) {
   std::vector<uint64_t> ids;
-  rocksdb::DB* db = nullptr;
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-      {"ingest", rocksdb::ColumnFamilyOptions()},
-      {"tenants", rocksdb::ColumnFamilyOptions()}};
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), path, cfs, &handles, &db).ok());
-  {
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[0]));
+  WithRawDb(path, [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* defaults,
+                      rocksdb::ColumnFamilyHandle*) {
+    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), defaults));
     const std::string prefix(tempo::wal::kDictPrefix);
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
       ids.push_back(tempo::wal::DecodeU64(it->key().data() + prefix.size()));
     }
-  }
-  for (auto* h : handles) REQUIRE(db->DestroyColumnFamilyHandle(h).ok());
-  REQUIRE(db->Close().ok());
-  delete db;
+    REQUIRE(it->status().ok());
+  });
   return ids;
 }
 
 // Writes `key` -> `value` into the default column family of the closed WAL at `path`.
 void PutRawDefault(const std::string& path, const std::string& key, const std::string& value) {
-  rocksdb::DB* db = nullptr;
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-      {"ingest", rocksdb::ColumnFamilyOptions()},
-      {"tenants", rocksdb::ColumnFamilyOptions()}};
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), path, cfs, &handles, &db).ok());
-  REQUIRE(db->Put(rocksdb::WriteOptions(), handles[0], key, value).ok());
-  for (auto* h : handles) REQUIRE(db->DestroyColumnFamilyHandle(h).ok());
-  REQUIRE(db->Close().ok());
-  delete db;
+  WithRawDb(path, [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* defaults,
+                      rocksdb::ColumnFamilyHandle*) {
+    REQUIRE(db.Put(rocksdb::WriteOptions(), defaults, key, value).ok());
+  });
 }
 
 }  // namespace

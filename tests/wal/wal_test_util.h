@@ -41,10 +41,10 @@ inline std::vector<ReplayedRecord> ReplayAll(Wal& wal) {
   return out;
 }
 
-// Opens the WAL database at `path` (closed) without the Wal, calls `fn(db, ingest column family)`,
-// and closes it again.
+// Opens the WAL database at `path` (closed) without the Wal, calls `fn(db, default column
+// family, ingest column family)`, and closes it again.
 template <typename Fn>
-void WithRawIngest(const std::string& path, Fn&& fn) {
+void WithRawDb(const std::string& path, Fn&& fn) {
   rocksdb::DBOptions options;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
@@ -53,10 +53,17 @@ void WithRawIngest(const std::string& path, Fn&& fn) {
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
   REQUIRE(rocksdb::DB::Open(options, path, cfs, &handles, &db).ok());
-  fn(*db, handles[1]);
+  fn(*db, handles[0], handles[1]);
   for (auto* h : handles) REQUIRE(db->DestroyColumnFamilyHandle(h).ok());
   REQUIRE(db->Close().ok());
   delete db;
+}
+
+// As WithRawDb, with `fn(db, ingest column family)`.
+template <typename Fn>
+void WithRawIngest(const std::string& path, Fn&& fn) {
+  WithRawDb(path, [&](rocksdb::DB& db, rocksdb::ColumnFamilyHandle*,
+                      rocksdb::ColumnFamilyHandle* ingest) { fn(db, ingest); });
 }
 
 // Writes `key` -> `value` into the `ingest` column family of the WAL database at `path` (closed).
