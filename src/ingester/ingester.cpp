@@ -453,8 +453,7 @@ Status Ingester::CompleteCut(const HeadSnapshot& snapshot) {
     }
     if (!snapshot.traces.empty()) tenant.cut_cursor = snapshot.traces.back().id;
     bool head_left = false;
-    for (const auto& [id, t] : tenant.traces) head_left |= t.in_head;
-    keep_from = KeepFromLocked(tenant);
+    keep_from = KeepFromLocked(tenant, &head_left);
     if (!head_left) tenant.head_since.reset();
     live_traces_gauge_.WithLabels({snapshot.tenant}).Set(static_cast<double>(tenant.traces.size()));
   }

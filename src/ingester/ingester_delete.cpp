@@ -55,9 +55,14 @@ bool Ingester::WalMayHold(const std::string& tenant_name, uint32_t minute) const
   return tenant->oldest_wal_minute <= minute;
 }
 
-uint32_t Ingester::KeepFromLocked(const Tenant& tenant) const {
+uint32_t Ingester::KeepFromLocked(const Tenant& tenant, bool* head_left) const {
   uint32_t keep_from = CurrentEpochMinute();
-  for (const auto& [id, t] : tenant.traces) keep_from = std::min(keep_from, t.min_epoch);
+  bool in_head = false;
+  for (const auto& [id, t] : tenant.traces) {
+    keep_from = std::min(keep_from, t.min_epoch);
+    in_head |= t.in_head;
+  }
+  if (head_left) *head_left = in_head;
   return keep_from;
 }
 

@@ -182,8 +182,9 @@ class Ingester : public model::TraceSink, public Service {
                              uint64_t seq, uint32_t epoch);
   uint32_t CurrentEpochMinute() const;
   // The oldest arrival minute any live trace of `tenant` still needs in the WAL (the current
-  // minute when none). Requires tenant.mu.
-  uint32_t KeepFromLocked(const Tenant& tenant) const;
+  // minute when none), and in `*head_left` (if not null) whether any is in the head: one pass
+  // over the traces, which pushes of the tenant wait for. Requires tenant.mu.
+  uint32_t KeepFromLocked(const Tenant& tenant, bool* head_left = nullptr) const;
   // Drops the WAL minutes of `name` before `keep_from` and raises its oldest_wal_minute.
   Status DropWalBefore(const std::string& name, Tenant& tenant, uint32_t keep_from);
 
