@@ -51,6 +51,20 @@ WalRecord With(WalRecord record, BytesPiece piece) {
   return record;
 }
 
+// A record of `tenant`'s `trace` holding Fragment(`fragment`) packed against `dict`.
+WalRecord Packed(const std::string& tenant, uint64_t trace, int fragment,
+                 std::shared_ptr<const PackDictionary> dict, uint32_t minute = kMinute) {
+  return With(Record(tenant, trace, "", minute), PackBytes(Fragment(fragment), std::move(dict)));
+}
+
+// A WAL directory, its config and a dictionary, for one test.
+struct Setup {
+  Setup() { config.path = dir.Sub("wal"); }
+  TempDir dir;
+  WalConfig config;
+  std::shared_ptr<const PackDictionary> dict = Dictionary();
+};
+
 // The ids of the dictionaries stored in the WAL database at `path` (closed).
 std::vector<uint64_t> StoredDictionaryIds(const std::string& path) {
   std::vector<uint64_t> ids;
@@ -77,10 +91,9 @@ void PutRawDefault(const std::string& path, const std::string& key, const std::s
 }  // namespace
 
 TEST_CASE("Packed fragments are stored as they are and replay packed", "[wal][packed]") {
-  TempDir dir;
-  WalConfig config;
-  config.path = dir.Sub("wal");
-  auto dict = Dictionary();
+  Setup setup;
+  WalConfig& config = setup.config;
+  auto dict = setup.dict;
   const std::string a = Fragment(1), b = Fragment(2), c = "tiny";
   {
     tempo::metrics::Registry registry;
@@ -91,7 +104,7 @@ TEST_CASE("Packed fragments are stored as they are and replay packed", "[wal][pa
                 .ok());
     CHECK(wal->stored_dictionaries() == 1);
     // The same dictionary again: not stored twice.
-    REQUIRE(AppendSync(*wal, {With(Record("t", 3, ""), PackBytes(Fragment(3), dict))}).ok());
+    REQUIRE(AppendSync(*wal, {Packed("t", 3, 3, dict)}).ok());
     CHECK(wal->stored_dictionaries() == 1);
   }
   CHECK(StoredDictionaryIds(config.path) == std::vector<uint64_t>{dict->id()});
@@ -121,18 +134,14 @@ TEST_CASE("Packed fragments are stored as they are and replay packed", "[wal][pa
 }
 
 TEST_CASE("A dictionary is deleted once no entry uses it", "[wal][packed]") {
-  TempDir dir;
-  WalConfig config;
-  config.path = dir.Sub("wal");
-  auto dict = Dictionary();
+  Setup setup;
+  WalConfig& config = setup.config;
+  auto dict = setup.dict;
   tempo::metrics::Registry registry;
   auto wal = Wal::Open(config, registry).value();
   REQUIRE(wal->Replay([](ReplayedRecord&&) {}).ok());
-  REQUIRE(AppendSync(*wal, {With(Record("t1", 1, "", kMinute), PackBytes(Fragment(1), dict))})
-              .ok());
-  REQUIRE(
-      AppendSync(*wal, {With(Record("t2", 2, "", kMinute + 1), PackBytes(Fragment(2), dict))})
-          .ok());
+  REQUIRE(AppendSync(*wal, {Packed("t1", 1, 1, dict)}).ok());
+  REQUIRE(AppendSync(*wal, {Packed("t2", 2, 2, dict, kMinute + 1)}).ok());
   REQUIRE(wal->DropBefore("t1", kMinute + 1).ok());
   CHECK(wal->stored_dictionaries() == 1);  // t2 still has an entry using it
   REQUIRE(wal->DropBefore("t2", kMinute + 1).ok());
@@ -146,9 +155,7 @@ TEST_CASE("A dictionary is deleted once no entry uses it", "[wal][packed]") {
     CHECK(StoredDictionaryIds(config.path).empty());
   }
   SECTION("a dictionary used again is stored again") {
-    REQUIRE(
-        AppendSync(*wal, {With(Record("t1", 3, "", kMinute + 2), PackBytes(Fragment(3), dict))})
-            .ok());
+    REQUIRE(AppendSync(*wal, {Packed("t1", 3, 3, dict, kMinute + 2)}).ok());
     CHECK(wal->stored_dictionaries() == 1);
     wal.reset();
     CHECK(StoredDictionaryIds(config.path) == std::vector<uint64_t>{dict->id()});
@@ -160,14 +167,13 @@ TEST_CASE("A dictionary is deleted once no entry uses it", "[wal][packed]") {
 }
 
 TEST_CASE("Dictionaries no entry uses are deleted after replay", "[wal][packed]") {
-  TempDir dir;
-  WalConfig config;
-  config.path = dir.Sub("wal");
-  auto used = Dictionary();
+  Setup setup;
+  WalConfig& config = setup.config;
+  auto used = setup.dict;
   {
     tempo::metrics::Registry registry;
     auto wal = Wal::Open(config, registry).value();
-    REQUIRE(AppendSync(*wal, {With(Record("t", 1, ""), PackBytes(Fragment(1), used))}).ok());
+    REQUIRE(AppendSync(*wal, {Packed("t", 1, 1, used)}).ok());
   }
   PutRawDefault(config.path, tempo::wal::EncodeDictKey(77), Fragment(9));  // left by a crash
   REQUIRE(StoredDictionaryIds(config.path).size() == 2);
@@ -184,15 +190,14 @@ TEST_CASE("Dictionaries no entry uses are deleted after replay", "[wal][packed]"
 TEST_CASE("With an encoding other than lz4 packed fragments are stored unpacked",
           "[wal][packed]") {
   const ValueCodec codec = GENERATE(ValueCodec::kNone, ValueCodec::kSnappy, ValueCodec::kZstd);
-  TempDir dir;
-  WalConfig config;
-  config.path = dir.Sub("wal");
+  Setup setup;
+  WalConfig& config = setup.config;
   config.encoding = codec;
-  auto dict = Dictionary();
+  auto dict = setup.dict;
   {
     tempo::metrics::Registry registry;
     auto wal = Wal::Open(config, registry).value();
-    REQUIRE(AppendSync(*wal, {With(Record("t", 1, ""), PackBytes(Fragment(1), dict)),
+    REQUIRE(AppendSync(*wal, {Packed("t", 1, 1, dict),
                               With(Record("t", 2, ""), RawPiece(Fragment(2)))})
                 .ok());
     CHECK(wal->stored_dictionaries() == 0);
@@ -214,15 +219,13 @@ TEST_CASE("With an encoding other than lz4 packed fragments are stored unpacked"
 
 TEST_CASE("Malformed format-4 entries and dictionaries are corruption, nothing handed out",
           "[wal][packed]") {
-  TempDir dir;
-  WalConfig config;
-  config.path = dir.Sub("wal");
-  auto dict = Dictionary();
+  Setup setup;
+  WalConfig& config = setup.config;
+  auto dict = setup.dict;
   {
     tempo::metrics::Registry registry;
     auto wal = Wal::Open(config, registry).value();
-    REQUIRE(AppendSync(*wal, {With(Record("t", 1, "", kMinute), PackBytes(Fragment(1), dict))})
-                .ok());
+    REQUIRE(AppendSync(*wal, {Packed("t", 1, 1, dict)}).ok());
   }
   const std::string good = RawValues(config.path).at(0);
   REQUIRE(static_cast<uint8_t>(good[0]) == tempo::wal::kPackedGroupFormatVersion);
