@@ -125,9 +125,10 @@ Status App::Start() {
     Stop();
     return s;
   }
-  readiness_.ready.store(true);
+  // Logged before /ready answers 200, so that whoever waited for readiness finds the line.
   LOG_INFO << "tempo started (target=" << config_.target
            << ", allocator=" << AllocatorDescription() << ")";
+  readiness_.ready.store(true);
   return Status::Ok();
 }
 

@@ -12,11 +12,11 @@ class Load:
     `workers` threads, alternating OTLP/HTTP protobuf and OTLP/gRPC, and records which
     pushes were acknowledged (HTTP 200 / gRPC OK)."""
 
-    def __init__(self, ctx, srv, n_traces=8, n_pushes=40, spans_per_push=5, workers=8):
+    def __init__(self, ctx, srv, n_traces=8, n_pushes=40, spans_per_push=5, workers=8, pad=40):
         self.ctx, self.srv, self.workers = ctx, srv, workers
         self.trace_ids = [ctx.ids.trace() for _ in range(n_traces)]
         self.pushes = [otlp.simple_batch(ctx.ids, f"load-{i % 3}", self.trace_ids[i % n_traces],
-                                         spans_per_push, pad=40) for i in range(n_pushes)]
+                                         spans_per_push, pad=pad) for i in range(n_pushes)]
         self.acked, self.failed = [], []
         self.lock = threading.Lock()
         self.next = 0
@@ -99,12 +99,14 @@ def crash_recovery(ctx):
     """kill -9 during concurrent pushes: after restart every acknowledged span is returned."""
     with ctx.server() as srv:
         srv.start()
-        load = Load(ctx, srv, n_traces=8, n_pushes=40, spans_per_push=5)
+        # Pushes of ~1.5 KB: any 11 of them make the 16 KB a packing dictionary is sampled from,
+        # so one is in the WAL (and in use) well before 20 are acknowledged.
+        load = Load(ctx, srv, n_traces=8, n_pushes=40, spans_per_push=5, pad=200)
         with ctx.step("kill -9 under load"):
             load.start()
             n = load.wait_acked(20)
-            # The pushes' fragments are packed against a dictionary sampled from them (once
-            # 16 KB of them arrived), which the WAL must hold for the replay to unpack them.
+            # The pushes' fragments are packed against a dictionary sampled from them, which
+            # the WAL must hold for the replay to unpack them.
             dictionaries = clients.metric_sum(clients.metrics(srv), "tempo_wal_dictionaries")
             srv.kill9()
             load.join()
