@@ -15,9 +15,10 @@ using SharedPiece = std::shared_ptr<const std::string>;
 // Bytes that LZ4 blocks may refer back to, so that each packed fragment need not spell out again
 // the attribute names, service names and values every trace repeats: a fragment packed against a
 // dictionary sampled from other fragments of the same services stores ~3.6-4.1x less instead of
-// ~2.1x alone (bench/RESULTS.md, session 14). Holds the bytes, an id that names them in the WAL,
-// and the LZ4 state prepared from them, which each packing starts from. Immutable once made;
-// shared by every piece packed with it, which keeps it alive. Thread-safe to use from any thread.
+// ~2.1x alone (bench/RESULTS.md, sessions 14 and 15). Holds the bytes, an id that names them in
+// the WAL, and the LZ4 state prepared from them, which each packing starts from. Immutable once
+// made; shared by every piece packed with it, which keeps it alive. Thread-safe to use from any
+// thread.
 class PackDictionary {
  public:
   // LZ4 looks back at most this far: longer samples are cut to their last kMaxBytes.
@@ -105,8 +106,8 @@ class BytesRef {
 // instead of copying it and a snapshot (Ref) copies pointers instead of bytes. The pieces are
 // never changed in place: truncating or erasing inside a piece replaces it with a copy of the
 // part kept (unpacked), so a reference never sees its bytes change or go away. Unpacked pieces
-// hold exactly the bytes appended (no spare capacity). Not thread-safe: the owner serializes every call (BytesRef copies may then be
-// read anywhere).
+// hold exactly the bytes appended (no spare capacity). Not thread-safe: the owner serializes
+// every call (BytesRef copies may then be read anywhere).
 class SharedBytes {
  public:
   // Bytes appended and kept (packed pieces counted unpacked).
