@@ -177,12 +177,23 @@ void Wal::NoteDictionaryLocked(rocksdb::WriteBatch& batch, const PackDictionary&
   newest = std::max(newest, minute);
 }
 
+bool Wal::StoresPacked(const WalRecord* records, size_t count) const {
+  if (config_.encoding != ValueCodec::kLz4) return false;
+  for (size_t i = 0; i < count; ++i) {
+    if (records[i].data.packed) return true;
+  }
+  return false;
+}
+
 void Wal::PutGroup(rocksdb::WriteBatch& batch, uint32_t tenant_id, const WalRecord* records,
                    size_t count) {
   const std::string key = EncodeGroupKey(tenant_id, records[0].epoch_minute, records[0].seq);
   rocksdb::Slice key_slice(key);
-  bool any_packed = false;
-  for (size_t i = 0; i < count; ++i) any_packed |= records[i].data.packed;
+  // Packed fragments as they are (format 4, StoresPacked), or fragments as pushed with encoding
+  // none (format 2): both assembled by RocksDB from the pieces. Anything else is encoded here.
+  const bool packed = StoresPacked(records, count);
+  bool any_packed = packed;
+  for (size_t i = 0; i < count && !any_packed; ++i) any_packed = records[i].data.packed;
   // Appends the header of record `i` (trace id, sequence) to `*out`.
   auto append_id = [&](size_t i, std::string* out) {
     const WalRecord& r = records[i];
@@ -192,7 +203,7 @@ void Wal::PutGroup(rocksdb::WriteBatch& batch, uint32_t tenant_id, const WalReco
     EncodeU64(out->data() + old_size + 16, r.seq);
   };
 
-  if (any_packed ? config_.encoding == ValueCodec::kLz4 : config_.encoding == ValueCodec::kNone) {
+  if (packed || (!any_packed && config_.encoding == ValueCodec::kNone)) {
     // Format 4 (packed fragments, lz4) or 2 (raw fragments, none): assembled by RocksDB from
     // parts, the headers here and the fragments where they are (no copy).
     std::string headers;
@@ -201,20 +212,19 @@ void Wal::PutGroup(rocksdb::WriteBatch& batch, uint32_t tenant_id, const WalReco
     std::vector<rocksdb::Slice> parts;
     parts.reserve(2 * count);
     headers.push_back(
-        static_cast<char>(any_packed ? kPackedGroupFormatVersion : kGroupFormatVersion));
+        static_cast<char>(packed ? kPackedGroupFormatVersion : kGroupFormatVersion));
     AppendVarint(&headers, count);
     size_t part_start = 0;
     size_t value_size = 0;
     for (size_t i = 0; i < count; ++i) {
       const BytesPiece& piece = records[i].data;
       append_id(i, &headers);
-      if (any_packed) {
+      if (packed) {
         const PieceForm form = !piece.packed ? PieceForm::kRaw
                                : piece.dict  ? PieceForm::kLz4Dict
                                              : PieceForm::kLz4;
         headers.push_back(static_cast<char>(form));
         if (form == PieceForm::kLz4Dict) {
-          NoteDictionaryLocked(batch, *piece.dict, tenant_id, records[i].epoch_minute);
           headers.resize(headers.size() + 8);
           EncodeU64(headers.data() + headers.size() - 8, piece.dict->id());
         }
@@ -228,7 +238,7 @@ void Wal::PutGroup(rocksdb::WriteBatch& batch, uint32_t tenant_id, const WalReco
     }
     batch.Put(ingest_cf_, rocksdb::SliceParts(&key_slice, 1),
               rocksdb::SliceParts(parts.data(), static_cast<int>(parts.size())));
-    if (any_packed) value_bytes_.Inc(static_cast<double>(value_size));
+    if (packed) value_bytes_.Inc(static_cast<double>(value_size));
     return;
   }
   // Format 3 (or 2 with encoding none when fragments came packed): the body written out once,
@@ -275,8 +285,16 @@ void Wal::WriterLoop() {
   // again) nor faults in fresh pages. It stays as large as the largest group (about
   // max_batch_bytes, more only for a single larger push).
   rocksdb::WriteBatch batch;
+  // One entry to write: `count` records of one tenant and minute.
+  struct Run {
+    const WalRecord* records;
+    size_t count;
+    uint32_t tenant_id;
+  };
+  std::vector<Run> runs;
   for (;;) {
     std::vector<Pending> group;
+    runs.clear();
     batch.Clear();
     uint64_t group_bytes = 0;
     uint64_t group_raw_bytes = 0;
@@ -298,6 +316,9 @@ void Wal::WriterLoop() {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      // Under the lock only what needs it: tenant ids and the dictionaries entries will refer
+      // to. Entries are encoded (copied, or unpacked and compressed) after it is released, so
+      // that pushes queueing meanwhile do not wait for that.
       for (Pending& p : group) {
         // One entry per run of records with the same tenant and minute (a push is one run).
         for (size_t begin = 0; begin < p.records.size();) {
@@ -307,18 +328,27 @@ void Wal::WriterLoop() {
             ++end;
           }
           std::string new_tenant;
-          const WalRecord& first = p.records[begin];
-          uint32_t tenant_id = TenantIdLocked(first.tenant, &new_tenant);
+          const WalRecord* records = p.records.data() + begin;
+          const uint32_t tenant_id = TenantIdLocked(records[0].tenant, &new_tenant);
           if (!new_tenant.empty()) {
             char id_bytes[4];
             EncodeU32(id_bytes, tenant_id);
             batch.Put(tenants_cf_, new_tenant, rocksdb::Slice(id_bytes, 4));
           }
-          PutGroup(batch, tenant_id, p.records.data() + begin, end - begin);
+          if (StoresPacked(records, end - begin)) {
+            for (size_t i = 0; i < end - begin; ++i) {
+              if (records[i].data.dict) {
+                NoteDictionaryLocked(batch, *records[i].data.dict, tenant_id,
+                                     records[i].epoch_minute);
+              }
+            }
+          }
+          runs.push_back(Run{records, end - begin, tenant_id});
           begin = end;
         }
       }
     }
+    for (const Run& run : runs) PutGroup(batch, run.tenant_id, run.records, run.count);
 
     rocksdb::WriteOptions options;
     options.sync = config_.sync;

@@ -140,8 +140,13 @@ class Wal {
   Wal(const WalConfig& config, metrics::Registry& registry);
   Status OpenDb();
   void WriterLoop();
-  // Adds `records` (one tenant and minute) to `batch` as one entry: value format 3 (the body
-  // compressed on this thread), or format 2 (assembled by RocksDB, no copy) with encoding none.
+  // Whether `records` (one tenant and minute) are written as they are, packed (format 4):
+  // encoding lz4 and at least one packed record.
+  bool StoresPacked(const WalRecord* records, size_t count) const;
+  // Adds `records` (one tenant and minute) to `batch` as one entry: format 4 when StoresPacked
+  // (assembled by RocksDB from the pieces, no copy; their dictionaries noted under mu_ before),
+  // else format 3 (the body compressed on this thread) or format 2 with encoding none. Called
+  // without mu_.
   void PutGroup(rocksdb::WriteBatch& batch, uint32_t tenant_id, const WalRecord* records,
                 size_t count);
   // Stores `dict` in `batch` unless it is stored already, and notes that `tenant_id` has an entry
