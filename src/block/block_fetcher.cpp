@@ -9,6 +9,7 @@
 #include "block/condition_plan.h"
 #include "block/row_group_scan.h"
 #include "block/trace_assembler.h"
+#include "tempo/block/page_cache.h"
 #include "tempopb/tempo.pb.h"
 
 namespace tempo::block {
@@ -244,6 +245,7 @@ Status BlockFetcher::ScanCandidates(const traceql::FetchRequest& request,
   columns.push_back(static_cast<uint32_t>(Col::kTraceStart));
   columns.push_back(static_cast<uint32_t>(Col::kTraceDuration));
   ChunkReader reader(footer, rg);
+  reader.UsePageCache(reader_->page_cache_.get(), reader_->cache_key_);
   std::vector<std::string> buffers;
   TEMPO_RETURN_IF_ERROR(InRowGroup(
       ReadChunks(reader_->read_, rg, chunk_of, columns, &reader, &buffers, &stats->bytes_read),
@@ -316,7 +318,8 @@ Status BlockFetcher::OpenAssembly(const traceql::FetchRequest& request, uint32_t
   const uint64_t traces = rg.rows[static_cast<size_t>(Table::kTrace)];
   TEMPO_RETURN_IF_ERROR(InRowGroup(
       assembly->Open(footer, rg, reader_->read_,
-                     reader_->lookup_reads_ == LookupReads::kPages && ReadByPages(wanted, traces)),
+                     reader_->lookup_reads_ == LookupReads::kPages && ReadByPages(wanted, traces),
+                     reader_->page_cache_.get(), reader_->cache_key_),
       index));
   if (request.named_attributes_only) {
     assembly->assembler->KeepAttributes(NamedAttributeColumns(footer, request));
@@ -472,6 +475,7 @@ Status BlockFetcher::PredicatesOnRows(const RequestContext& ctx,
       continue;
     }
     ChunkReader reader(footer, rg);
+    reader.UsePageCache(reader_->page_cache_.get(), reader_->cache_key_);
     std::vector<std::string> buffers;
     status = InRowGroup(
         ReadChunks(reader_->read_, rg, chunk_of, RowGroupScan::Columns(scanned, same_span), &reader,

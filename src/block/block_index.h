@@ -38,8 +38,10 @@ struct RowGroupAssembly {
   RowGroupAssembly& operator=(const RowGroupAssembly&) = delete;
 
   // Prepares `assembler` for row group `rg` of the block read through `read` (which must
-  // outlive this), reading the whole row group now unless `by_pages`. Errors: the read's.
-  Status Open(const Footer& footer, const RowGroupMeta& rg, const ReadAtFn& read, bool by_pages);
+  // outlive this), reading the whole row group now unless `by_pages`, its pages looked up in
+  // `cache` (under `cache_key`; may be null) first. Errors: the read's.
+  Status Open(const Footer& footer, const RowGroupMeta& rg, const ReadAtFn& read, bool by_pages,
+              PageCache* cache = nullptr, uint64_t cache_key = 0);
 
   std::unique_ptr<TraceAssembler> assembler;
   uint64_t bytes_read = 0;

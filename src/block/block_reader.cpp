@@ -10,6 +10,7 @@
 #include "block/footer.h"
 #include "block/page.h"
 #include "block/trace_assembler.h"
+#include "tempo/block/page_cache.h"
 #include "tempopb/tempo.pb.h"
 
 namespace tempo::block {
@@ -45,18 +46,19 @@ RowGroupAssembly::RowGroupAssembly() = default;
 RowGroupAssembly::~RowGroupAssembly() = default;
 
 Status RowGroupAssembly::Open(const Footer& footer, const RowGroupMeta& rg, const ReadAtFn& read,
-                              bool by_pages) {
+                              bool by_pages, PageCache* cache, uint64_t cache_key) {
   if (by_pages) {
     counted_ = [this, &read](uint64_t offset, uint64_t length) {
       bytes_read += length;
       return read(offset, length);
     };
     assembler = std::make_unique<TraceAssembler>(footer, rg, counted_);
-    return Status::Ok();
+  } else {
+    TEMPO_ASSIGN_OR_RETURN(bytes_, ReadBlockRange(read, rg.offset, rg.length));
+    bytes_read += rg.length;
+    assembler = std::make_unique<TraceAssembler>(footer, rg, bytes_);
   }
-  TEMPO_ASSIGN_OR_RETURN(bytes_, ReadBlockRange(read, rg.offset, rg.length));
-  bytes_read += rg.length;
-  assembler = std::make_unique<TraceAssembler>(footer, rg, bytes_);
+  assembler->UsePageCache(cache, cache_key);
   return Status::Ok();
 }
 
@@ -117,13 +119,19 @@ Result<FooterExtent> ParseTrailer(std::string_view tail, uint64_t size) {
 }
 
 BlockReader::BlockReader(ReadAtFn read, uint64_t size, std::unique_ptr<BlockIndex> index,
-                         LookupReads lookup_reads)
-    : read_(std::move(read)), lookup_reads_(lookup_reads), size_(size), index_(std::move(index)) {}
+                         LookupReads lookup_reads, std::shared_ptr<PageCache> page_cache)
+    : read_(std::move(read)),
+      lookup_reads_(lookup_reads),
+      size_(size),
+      index_(std::move(index)),
+      page_cache_(std::move(page_cache)),
+      cache_key_(PageCache::NewBlockKey()) {}
 BlockReader::~BlockReader() = default;
 
 Result<std::unique_ptr<BlockReader>> BlockReader::Open(ReadAtFn read, uint64_t size,
                                                        uint64_t tail_hint,
-                                                       LookupReads lookup_reads) {
+                                                       LookupReads lookup_reads,
+                                                       std::shared_ptr<PageCache> page_cache) {
   if (size < kHeaderSize + kTrailerSize) {
     return CorruptionError("block too small: " + std::to_string(size) + " bytes");
   }
@@ -169,7 +177,7 @@ Result<std::unique_ptr<BlockReader>> BlockReader::Open(ReadAtFn read, uint64_t s
     TEMPO_RETURN_IF_ERROR(CheckBlockHeader(head));
   }
   return std::unique_ptr<BlockReader>(
-      new BlockReader(std::move(read), size, std::move(index), lookup_reads));
+      new BlockReader(std::move(read), size, std::move(index), lookup_reads, std::move(page_cache)));
 }
 
 bool BlockReader::MayContain(const TraceId& id) const { return index_->bloom.MayContain(id); }
@@ -295,8 +303,10 @@ Status BlockReader::ForRowGroupsOf(
       ++wanted;
     }
     RowGroupAssembly assembly;
-    TEMPO_RETURN_IF_ERROR(assembly.Open(
-        index_->footer, rg, read_, lookup_reads_ == LookupReads::kPages && ReadByPages(wanted, n)));
+    TEMPO_RETURN_IF_ERROR(assembly.Open(index_->footer, rg, read_,
+                                        lookup_reads_ == LookupReads::kPages &&
+                                            ReadByPages(wanted, n),
+                                        page_cache_.get(), cache_key_));
     TraceAssembler& assembler = *assembly.assembler;
     if (keep != nullptr) assembler.KeepAttributes(*keep);
     if (keep_intrinsics != nullptr) assembler.KeepIntrinsics(*keep_intrinsics);

@@ -59,34 +59,76 @@ Status ChunkReader::ReadPage(const ChunkMeta& chunk, uint64_t page_offset, uint3
       return Status::Ok();
     }
   }
-  const std::string_view bytes = chunk_bytes_[chunk_index];
-  // Page extents were validated against the chunk when the footer was decoded.
-  std::string_view data;
-  if (bytes.data() != nullptr) {
-    data = bytes.substr(page_offset, length);
-  } else if (fetch_ != nullptr) {
-    // Kept: a page stored raw is decoded in place.
-    TEMPO_ASSIGN_OR_RETURN(std::string page, (*fetch_)(chunk.offset + page_offset, length));
-    if (page.size() != length) {
-      return IOError(std::string(what) + ": read returned " + std::to_string(page.size()) +
-                     " bytes, expected " + std::to_string(length));
-    }
-    data = fetched_.emplace_back(std::move(page));
+  const uint64_t file_offset = chunk.offset + page_offset;
+  std::shared_ptr<const CachedPage> cached;
+  if (page_cache_ != nullptr) cached = page_cache_->Find(block_key_, file_offset);
+  if (cached != nullptr) {
+    // Verified when it was decompressed; the stored bytes are not needed (nor fetched).
+    header->encoding = static_cast<Encoding>(cached->encoding);
+    header->codec = Codec::kZstd;
+    header->num_values = cached->num_values;
+    header->raw_len = cached->size;
+    header->stored_len = 0;
+    *payload = cached->payload();
   } else {
-    return InternalError(What(chunk) + ": chunk was not read");
+    std::string_view data;
+    TEMPO_RETURN_IF_ERROR(PageBytes(chunk, chunk_index, page_offset, length, what, &data));
+    if (page_cache_ != nullptr) {
+      std::string_view stored;
+      TEMPO_RETURN_IF_ERROR(decompressor_.Verify(data, what, header, &stored));
+      *payload = stored;
+      if (header->codec == Codec::kZstd) {
+        auto page = std::make_shared<CachedPage>();
+        page->encoding = static_cast<uint8_t>(header->encoding);
+        page->num_values = header->num_values;
+        page->size = header->raw_len;
+        page->bytes.reset(new char[header->raw_len]);  // left uninitialized: fully written below
+        TEMPO_RETURN_IF_ERROR(decompressor_.Decompress(stored, *header, what, page->bytes.get()));
+        *payload = page->payload();
+        page_cache_->Insert(block_key_, file_offset, page);
+        cached = std::move(page);
+      }
+    } else {
+      std::string* storage = keep ? &buffers_.emplace_back() : &scratch_;
+      TEMPO_RETURN_IF_ERROR(decompressor_.Read(data, what, header, storage, payload));
+    }
   }
-  std::string* storage = &scratch_;
-  if (keep) storage = &buffers_.emplace_back();
-  TEMPO_RETURN_IF_ERROR(decompressor_.Read(data, what, header, storage, payload));
+  // The payload stays valid while it is used: kept pages for the reader's lifetime, others until
+  // the next page is read.
+  if (cached != nullptr) {
+    if (keep) {
+      pinned_.push_back(std::move(cached));
+    } else {
+      current_ = std::move(cached);
+    }
+  }
   if (keep && IsPackedText(header->encoding)) {
     // Hex IDs and addresses are read as the text they stand for (views point into it).
     std::string text;
     TEMPO_ASSIGN_OR_RETURN(header->encoding,
                            ExpandText(header->encoding, *payload, header->num_values, what, &text));
-    *storage = std::move(text);
-    *payload = *storage;
+    *payload = buffers_.emplace_back(std::move(text));
   }
   if (keep && cache_pages_) kept_pages_.emplace(key, std::make_pair(*header, *payload));
+  return Status::Ok();
+}
+
+Status ChunkReader::PageBytes(const ChunkMeta& chunk, size_t chunk_index, uint64_t page_offset,
+                              uint32_t length, std::string_view what, std::string_view* data) {
+  const std::string_view bytes = chunk_bytes_[chunk_index];
+  // Page extents were validated against the chunk when the footer was decoded.
+  if (bytes.data() != nullptr) {
+    *data = bytes.substr(page_offset, length);
+    return Status::Ok();
+  }
+  if (fetch_ == nullptr) return InternalError(What(chunk) + ": chunk was not read");
+  // Kept: a page stored raw is decoded in place.
+  TEMPO_ASSIGN_OR_RETURN(std::string page, (*fetch_)(chunk.offset + page_offset, length));
+  if (page.size() != length) {
+    return IOError(std::string(what) + ": read returned " + std::to_string(page.size()) +
+                   " bytes, expected " + std::to_string(length));
+  }
+  *data = fetched_.emplace_back(std::move(page));
   return Status::Ok();
 }
 

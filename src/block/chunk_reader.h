@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -12,6 +13,7 @@
 #include "block/page.h"
 #include "block/value_codec.h"
 #include "tempo/block/block_reader.h"
+#include "tempo/block/page_cache.h"
 #include "tempo/common/result.h"
 
 namespace tempo::block {
@@ -66,6 +68,12 @@ class ChunkReader {
   // pages (sparse trace selections) do not repeat the work. Memory: up to 8 bytes per value of
   // the integer pages touched plus the decompressed string pages.
   void CachePages() { cache_pages_ = true; }
+  // Looks pages up in (and adds decompressed ones to) `cache` under `block_key` (the block's
+  // PageCache key) before reading them; `cache` must outlive the reader. nullptr: none.
+  void UsePageCache(PageCache* cache, uint64_t block_key) {
+    page_cache_ = cache;
+    block_key_ = block_key;
+  }
 
   // The chunk of catalog column `column` in this row group, or nullptr if omitted (for a fixed
   // column: every value is the default).
@@ -81,6 +89,9 @@ class ChunkReader {
  private:
   Status ReadPage(const ChunkMeta& chunk, uint64_t page_offset, uint32_t length,
                   std::string_view what, PageHeader* header, std::string_view* payload, bool keep);
+  // The stored bytes of a page: from the provided chunk, else fetched.
+  Status PageBytes(const ChunkMeta& chunk, size_t chunk_index, uint64_t page_offset,
+                   uint32_t length, std::string_view what, std::string_view* data);
   PagedDictionary& DictionaryOf(const ChunkMeta& chunk);
   Status LoadDictionaryPage(const ChunkMeta& chunk, PagedDictionary& dict, size_t page);
   std::string What(const ChunkMeta& chunk) const;
@@ -96,6 +107,10 @@ class ChunkReader {
   // (decompressed) pages by (chunk index, page offset).
   std::unordered_map<uint64_t, std::vector<int64_t>> int_pages_;
   std::map<std::pair<uint64_t, uint64_t>, std::pair<PageHeader, std::string_view>> kept_pages_;
+  PageCache* page_cache_ = nullptr;
+  uint64_t block_key_ = 0;
+  std::vector<std::shared_ptr<const CachedPage>> pinned_;  // cached pages read with `keep`
+  std::shared_ptr<const CachedPage> current_;             // the last one read without
   PageDecompressor decompressor_;
   std::string scratch_;
   std::deque<std::string> buffers_;  // decompressed pages that views point into

@@ -90,8 +90,8 @@ Status ParsePageHeader(std::string_view data, std::string_view what, PageHeader*
   return Status::Ok();
 }
 
-Status PageDecompressor::Read(std::string_view data, std::string_view what, PageHeader* header,
-                              std::string* storage, std::string_view* payload) {
+Status PageDecompressor::Verify(std::string_view data, std::string_view what, PageHeader* header,
+                                std::string_view* stored) {
   TEMPO_RETURN_IF_ERROR(ParsePageHeader(data, what, header));
   if (data.size() - kPageHeaderSize != header->stored_len) {
     return CorruptionIn(what, "page length " + std::to_string(header->stored_len) +
@@ -104,28 +104,41 @@ Status PageDecompressor::Read(std::string_view data, std::string_view what, Page
   if (want != got) return CorruptionIn(what, "checksum mismatch");
   if (data[2] != 0 || data[3] != 0) return CorruptionIn(what, "reserved header bytes are not zero");
   if (header->raw_len > kMaxPageBytes) return CorruptionIn(what, "page too large");
-  std::string_view stored = data.substr(kPageHeaderSize);
+  *stored = data.substr(kPageHeaderSize);
   switch (header->codec) {
     case Codec::kNone:
       if (header->raw_len != header->stored_len) {
         return CorruptionIn(what, "raw page length differs from stored length");
       }
-      *payload = stored;
       return Status::Ok();
     case Codec::kZstd: {
-      unsigned long long content = ZSTD_getFrameContentSize(stored.data(), stored.size());
+      unsigned long long content = ZSTD_getFrameContentSize(stored->data(), stored->size());
       if (content != header->raw_len) return CorruptionIn(what, "zstd frame size mismatch");
-      storage->resize(header->raw_len);
-      size_t n =
-          ZSTD_decompressDCtx(ctx_, storage->data(), storage->size(), stored.data(), stored.size());
-      if (ZSTD_isError(n) || n != header->raw_len) {
-        return CorruptionIn(what, "zstd decompression failed");
-      }
-      *payload = *storage;
       return Status::Ok();
     }
   }
   return CorruptionIn(what, "unknown codec " + std::to_string(static_cast<int>(header->codec)));
+}
+
+Status PageDecompressor::Decompress(std::string_view stored, const PageHeader& header,
+                                    std::string_view what, char* dst) {
+  size_t n = ZSTD_decompressDCtx(ctx_, dst, header.raw_len, stored.data(), stored.size());
+  if (ZSTD_isError(n) || n != header.raw_len) return CorruptionIn(what, "zstd decompression failed");
+  return Status::Ok();
+}
+
+Status PageDecompressor::Read(std::string_view data, std::string_view what, PageHeader* header,
+                              std::string* storage, std::string_view* payload) {
+  std::string_view stored;
+  TEMPO_RETURN_IF_ERROR(Verify(data, what, header, &stored));
+  if (header->codec == Codec::kNone) {
+    *payload = stored;
+    return Status::Ok();
+  }
+  storage->resize(header->raw_len);
+  TEMPO_RETURN_IF_ERROR(Decompress(stored, *header, what, storage->data()));
+  *payload = *storage;
+  return Status::Ok();
 }
 
 }  // namespace tempo::block

@@ -86,6 +86,14 @@ class PageDecompressor {
   Status Read(std::string_view data, std::string_view what, PageHeader* header,
               std::string* storage, std::string_view* payload);
 
+  // Read in two steps, for callers that own the output buffer: Verify makes every check of Read
+  // and sets `stored` to the payload as stored; for a zstd page, Decompress then writes its
+  // header.raw_len bytes to `dst`.
+  Status Verify(std::string_view data, std::string_view what, PageHeader* header,
+                std::string_view* stored);
+  Status Decompress(std::string_view stored, const PageHeader& header, std::string_view what,
+                    char* dst);
+
  private:
   ZSTD_DCtx_s* ctx_;  // the thread's context; not owned
 };

@@ -179,7 +179,13 @@ const KeySpec kCoreKeys[] = {
     {"storage.trace.wal.ingestion_time_range_slack", kIgnored},
     {"storage.trace.wal.version", kIgnored},
     {"storage.trace.block", kIgnored},
-    {"storage.trace.search", kIgnored},
+    {"storage.trace.search", kSection},
+    {"storage.trace.search.page_cache_size_bytes", kLeaf,  // our extension
+     [](V v, P p, S s) {
+       return ReadBytes(v, p, &s->config->storage.store.page_cache_bytes);
+     }},
+    // chunk_size_bytes, prefetch_trace_count, read_buffer_*, cache_control, ...
+    {"storage.trace.search.*", kIgnored},
     {"storage.trace.pool", kIgnored},
     {"storage.trace.s3", kIgnored},
     {"storage.trace.gcs", kIgnored},

@@ -18,7 +18,28 @@ Store::Store(StoreConfig config, const backend::RawReader& backend, metrics::Reg
       poll_errors_(registry
                        .AddCounter("tempodb_blocklist_poll_errors_total",
                                    "Errors while listing the backend.")
-                       .WithLabels({})) {}
+                       .WithLabels({})) {
+  block::PageCache::Metrics m;
+  m.hits = &registry
+                .AddCounter("tempo_page_cache_hits_total",
+                            "Block pages found decompressed in the page cache.")
+                .WithLabels({});
+  m.misses = &registry
+                  .AddCounter("tempo_page_cache_misses_total",
+                              "Block page reads that missed the page cache.")
+                  .WithLabels({});
+  m.evictions = &registry
+                     .AddCounter("tempo_page_cache_evictions_total",
+                                 "Pages evicted from the page cache to stay within its size.")
+                     .WithLabels({});
+  m.bytes = &registry
+                 .AddGauge("tempo_page_cache_bytes",
+                           "Decompressed payload bytes held by the page cache.")
+                 .WithLabels({});
+  if (config_.page_cache_bytes > 0) {
+    page_cache_ = std::make_shared<block::PageCache>(config_.page_cache_bytes, m);
+  }
+}
 
 Store::~Store() { Stop(); }
 
@@ -231,7 +252,8 @@ Result<std::shared_ptr<const block::BlockReader>> Store::Reader(
   };
   TEMPO_ASSIGN_OR_RETURN(
       std::unique_ptr<block::BlockReader> opened,
-      block::BlockReader::Open(std::move(read), meta.size_bytes, meta.footer_size, lookup_reads));
+      block::BlockReader::Open(std::move(read), meta.size_bytes, meta.footer_size, lookup_reads,
+                               page_cache_));
   std::shared_ptr<const block::BlockReader> reader = std::move(opened);
   std::lock_guard<std::mutex> lock(mu_);
   if (auto it = lru_index_.find(key); it != lru_index_.end()) return it->second->second;

@@ -225,6 +225,21 @@ TEST_CASE("Known but unused Tempo keys are reported once, top-most path only", "
   CHECK(std::count(report.ignored_keys.begin(), report.ignored_keys.end(), "querier") == 1);
 }
 
+TEST_CASE("The search page cache size is read; the other search keys are Tempo's", "[config]") {
+  LoadReport report;
+  AppConfig config = Load(
+      "storage:\n  trace:\n    search:\n      page_cache_size_bytes: 1048576\n"
+      "      chunk_size_bytes: 1000\n",
+      &report);
+  CHECK(config.storage.store.page_cache_bytes == 1'048'576);
+  CHECK(report.ignored_keys == std::vector<std::string>{"storage.trace.search.chunk_size_bytes"});
+  CHECK(Load("storage:\n  trace:\n    search:\n      page_cache_size_bytes: 0\n")
+            .storage.store.page_cache_bytes == 0);
+  CHECK(AppConfig{}.storage.store.page_cache_bytes == uint64_t{256} << 20);
+  CHECK_THAT(LoadError("storage:\n  trace:\n    search:\n      page_cache_size_bytes: -1\n"),
+             Catch::Contains("storage.trace.search.page_cache_size_bytes"));
+}
+
 TEST_CASE("Overrides load in the modern and in the legacy form", "[config]") {
   AppConfig modern = Load(
       "overrides:\n  defaults:\n    ingestion:\n      rate_limit_bytes: 1000\n"

@@ -22,6 +22,7 @@ namespace tempo::block {
 using ReadAtFn = std::function<Result<std::string>(uint64_t offset, uint64_t length)>;
 
 struct BlockIndex;
+class PageCache;
 class TraceAssembler;
 
 // How lookups read a row group: all of it with one read (object stores, where each request is
@@ -37,11 +38,15 @@ enum class LookupReads { kRowGroup, kPages };
 class BlockReader {
  public:
   // `size` is the size of data.tcb. `tail_hint` (meta.footer_size, or 0 if unknown) lets Open read
-  // the whole tail with one request. Errors: kCorruption ("bad magic", "unsupported block format
-  // version N", checksum mismatch, offsets out of range, truncated file); errors of `read`.
+  // the whole tail with one request. With `page_cache`, searches and trace lookups keep the
+  // pages they decompress there and look pages up there first (whole-block reads such as
+  // ForEachTrace, which compaction uses, do not). Errors: kCorruption ("bad magic", "unsupported
+  // block format version N", checksum mismatch, offsets out of range, truncated file); errors of
+  // `read`.
   static Result<std::unique_ptr<BlockReader>> Open(
       ReadAtFn read, uint64_t size, uint64_t tail_hint = 0,
-      LookupReads lookup_reads = LookupReads::kRowGroup);
+      LookupReads lookup_reads = LookupReads::kRowGroup,
+      std::shared_ptr<PageCache> page_cache = nullptr);
   ~BlockReader();
 
   // Bloom filter check: false means the trace is certainly not in the block.
@@ -125,12 +130,14 @@ class BlockReader {
   friend class BlockTags;     // reads catalogs and dictionaries (block_tags.cpp)
 
   BlockReader(ReadAtFn read, uint64_t size, std::unique_ptr<BlockIndex> index,
-              LookupReads lookup_reads);
+              LookupReads lookup_reads, std::shared_ptr<PageCache> page_cache);
 
   ReadAtFn read_;
   LookupReads lookup_reads_;
   uint64_t size_;
   std::unique_ptr<BlockIndex> index_;
+  std::shared_ptr<PageCache> page_cache_;  // may be null
+  uint64_t cache_key_;                     // this reader's PageCache key
 };
 
 }  // namespace tempo::block

@@ -15,6 +15,7 @@
 
 #include "tempo/backend/backend.h"
 #include "tempo/block/block_meta.h"
+#include "tempo/block/page_cache.h"
 #include "tempo/common/ids.h"
 #include "tempo/common/metrics.h"
 #include "tempo/common/request_context.h"
@@ -133,6 +134,8 @@ class Store : public Service {
 
   metrics::GaugeFamily& blocks_gauge_;
   metrics::Counter& poll_errors_;
+  // Decompressed pages of the blocks searched, shared by every reader this store opens.
+  std::shared_ptr<block::PageCache> page_cache_;
 };
 
 }  // namespace tempo::store

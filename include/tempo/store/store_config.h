@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 
 namespace tempo::store {
 
@@ -11,6 +12,9 @@ struct StoreConfig {
   std::chrono::milliseconds blocklist_poll{std::chrono::minutes(5)};
   // How many opened block readers (footer, directory and bloom of each) stay cached.
   size_t max_open_readers = 512;
+  // storage.trace.search.page_cache_size_bytes (our extension): payload bytes of decompressed block
+  // pages kept for searches and trace lookups to reuse (block::PageCache); 0 turns it off.
+  uint64_t page_cache_bytes = uint64_t{256} << 20;
 };
 
 }  // namespace tempo::store
