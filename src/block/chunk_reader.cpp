@@ -1,6 +1,7 @@
 #include "block/chunk_reader.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "block/text_codec.h"
 
@@ -77,16 +78,12 @@ Status ChunkReader::ReadPage(const ChunkMeta& chunk, uint64_t page_offset, uint3
       std::string_view stored;
       TEMPO_RETURN_IF_ERROR(decompressor_.Verify(data, what, header, &stored));
       *payload = stored;
-      if (header->codec == Codec::kZstd) {
-        auto page = std::make_shared<CachedPage>();
-        page->encoding = static_cast<uint8_t>(header->encoding);
-        page->num_values = header->num_values;
-        page->size = header->raw_len;
-        page->bytes.reset(new char[header->raw_len]);  // left uninitialized: fully written below
-        TEMPO_RETURN_IF_ERROR(decompressor_.Decompress(stored, *header, what, page->bytes.get()));
-        *payload = page->payload();
-        page_cache_->Insert(block_key_, file_offset, page);
-        cached = std::move(page);
+      TEMPO_ASSIGN_OR_RETURN(cached, ToCachedPage(stored, *header, what));
+      if (cached != nullptr) {
+        header->encoding = static_cast<Encoding>(cached->encoding);
+        header->raw_len = cached->size;
+        *payload = cached->payload();
+        page_cache_->Insert(block_key_, file_offset, cached);
       }
     } else {
       std::string* storage = keep ? &buffers_.emplace_back() : &scratch_;
@@ -111,6 +108,39 @@ Status ChunkReader::ReadPage(const ChunkMeta& chunk, uint64_t page_offset, uint3
   }
   if (keep && cache_pages_) kept_pages_.emplace(key, std::make_pair(*header, *payload));
   return Status::Ok();
+}
+
+Result<std::shared_ptr<const CachedPage>> ChunkReader::ToCachedPage(std::string_view stored,
+                                                                    const PageHeader& header,
+                                                                    std::string_view what) {
+  auto page = std::make_shared<CachedPage>();
+  page->num_values = header.num_values;
+  if (!IsVarintInts(header.encoding)) {
+    if (header.codec != Codec::kZstd) {
+      return std::shared_ptr<const CachedPage>();  // nothing to save: read in place
+    }
+    page->encoding = static_cast<uint8_t>(header.encoding);
+    page->size = header.raw_len;
+    page->bytes.reset(new char[header.raw_len]);  // left uninitialized: fully written below
+    TEMPO_RETURN_IF_ERROR(decompressor_.Decompress(stored, header, what, page->bytes.get()));
+    return std::shared_ptr<const CachedPage>(std::move(page));
+  }
+  // Integers (values or dictionary codes) are kept bit-packed: about the size of their varints,
+  // and decoded several times faster each time the page is used again.
+  std::string_view raw = stored;
+  if (header.codec == Codec::kZstd) {
+    scratch_.resize(header.raw_len);
+    TEMPO_RETURN_IF_ERROR(decompressor_.Decompress(stored, header, what, scratch_.data()));
+    raw = scratch_;
+  }
+  TEMPO_RETURN_IF_ERROR(DecodeInts(header.encoding, raw, header.num_values, what, &codes_));
+  std::string packed;
+  EncodeBitPacked(codes_, &packed);
+  page->encoding = static_cast<uint8_t>(Encoding::kBitPacked);
+  page->size = static_cast<uint32_t>(packed.size());
+  page->bytes.reset(new char[packed.size()]);
+  std::memcpy(page->bytes.get(), packed.data(), packed.size());
+  return std::shared_ptr<const CachedPage>(std::move(page));
 }
 
 Status ChunkReader::PageBytes(const ChunkMeta& chunk, size_t chunk_index, uint64_t page_offset,

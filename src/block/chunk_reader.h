@@ -89,6 +89,11 @@ class ChunkReader {
  private:
   Status ReadPage(const ChunkMeta& chunk, uint64_t page_offset, uint32_t length,
                   std::string_view what, PageHeader* header, std::string_view* payload, bool keep);
+  // A verified page as the page cache keeps it: decompressed, integer pages re-encoded
+  // kBitPacked; nullptr for a page stored raw that is read as fast in place.
+  Result<std::shared_ptr<const CachedPage>> ToCachedPage(std::string_view stored,
+                                                         const PageHeader& header,
+                                                         std::string_view what);
   // The stored bytes of a page: from the provided chunk, else fetched.
   Status PageBytes(const ChunkMeta& chunk, size_t chunk_index, uint64_t page_offset,
                    uint32_t length, std::string_view what, std::string_view* data);

@@ -23,6 +23,7 @@ enum class Encoding : uint8_t {
   kDecimalDouble = 7,   // double: u8 e, u8 int encoding, the ints v * 10^e (exact decimals)
   kHexText = 8,         // string: hex IDs of one shape (UUIDs) as packed nibbles
   kIpv4Text = 9,        // string: dotted-decimal IPv4 addresses as 4 bytes each
+  kBitPacked = 10,      // int64: u8 mode [first], blocks of 128: base, bit width, packed offsets
   kDirectory = 16,      // trace-ID directory section: n * 16 bytes
   kBloom = 17,          // bloom filter section
   kFooter = 18,         // footer section

@@ -189,12 +189,12 @@ Status RowGroupScan::OwnerHits(const ColumnSource& source, std::vector<uint8_t>*
   } else if (!test.constant()) {
     return Status::Ok();
   }
-  owner_hits->assign(static_cast<size_t>(n), 0);
   if (!source.attribute) {
     *owner_hits = std::move(value_hits);
     *any = true;
     return Status::Ok();
   }
+  owner_hits->assign(static_cast<size_t>(n), 0);
   // Attribute values are in owner-row order: the shapes say how many each row holds.
   TEMPO_ASSIGN_OR_RETURN(const Shapes* shapes, ShapesOf(source.owner));
   std::vector<uint32_t> count;
@@ -310,19 +310,7 @@ Status RowGroupScan::ReadInts(Col c, Table t, std::vector<int64_t>* out) {
 
 Result<const std::vector<int64_t>*> RowGroupScan::SpanScopeSpans() {
   if (have_span_ss_) return &span_ss_;
-  TEMPO_ASSIGN_OR_RETURN(const std::vector<uint64_t>* spans, Bounds(Table::kSpan));
-  TEMPO_ASSIGN_OR_RETURN(const std::vector<uint64_t>* ss, Bounds(Table::kScopeSpans));
   TEMPO_RETURN_IF_ERROR(ReadInts(Col::kSpanScopeSpans, Table::kSpan, &span_ss_));
-  for (size_t t = 0; t + 1 < spans->size(); ++t) {
-    if (!Selected(t)) continue;
-    for (uint64_t s = (*spans)[t]; s < (*spans)[t + 1]; ++s) {
-      int64_t& v = span_ss_[static_cast<size_t>(s)];
-      if (v < 0 || static_cast<uint64_t>(v) >= (*ss)[t + 1] - (*ss)[t]) {
-        return BadBlockData("span.scope_spans out of range");
-      }
-      v += static_cast<int64_t>((*ss)[t]);
-    }
-  }
   have_span_ss_ = true;
   return &span_ss_;
 }
@@ -359,45 +347,47 @@ Result<const std::vector<int64_t>*> RowGroupScan::ScopeSpansResource() {
 }
 
 Status RowGroupScan::MarkSpans(Table owner, const std::vector<uint8_t>& owner_hits,
-                               std::vector<uint8_t>* span_hits) {
+                               const uint8_t* only, std::vector<uint8_t>* span_hits) {
   auto hit = [&owner_hits](int64_t o) {
     return o >= 0 && static_cast<uint64_t>(o) < owner_hits.size() &&
            owner_hits[static_cast<size_t>(o)];
   };
-  // The span rows to mark: the selected traces' when restricted, else all.
-  TEMPO_ASSIGN_OR_RETURN(const Ranges* ranges, RangesOf(Table::kSpan));
-  const Ranges all{{0, span_hits->size()}};
-  const Ranges& span_rows = ranges != nullptr ? *ranges : all;
-  switch (owner) {
-    case Table::kSpan:
-      for (const auto& [lo, hi] : span_rows) {
-        for (size_t s = lo; s < hi; ++s) (*span_hits)[s] |= owner_hits[s];
-      }
-      return Status::Ok();
-    case Table::kResource:
-    case Table::kScope: {
-      TEMPO_ASSIGN_OR_RETURN(const std::vector<int64_t>* span_ss, SpanScopeSpans());
-      const std::vector<int64_t>* ss_owner;
-      if (owner == Table::kScope) {
-        TEMPO_ASSIGN_OR_RETURN(ss_owner, ScopeSpansScope());
-      } else {
-        TEMPO_ASSIGN_OR_RETURN(ss_owner, ScopeSpansResource());
-      }
-      for (const auto& [lo, hi] : span_rows) {
-        for (size_t s = lo; s < hi; ++s) {
-          const int64_t g = (*span_ss)[s];  // spans outside every trace's bounds: unchecked
-          if (g >= 0 && static_cast<uint64_t>(g) < ss_owner->size() &&
-              hit((*ss_owner)[static_cast<size_t>(g)])) {
-            (*span_hits)[s] = 1;
-          }
-        }
-      }
-      return Status::Ok();
+  if (owner == Table::kSpan) {
+    // The span rows to mark: the selected traces' when restricted, else all.
+    TEMPO_ASSIGN_OR_RETURN(const Ranges* ranges, RangesOf(Table::kSpan));
+    const Ranges all{{0, span_hits->size()}};
+    for (const auto& [lo, hi] : ranges != nullptr ? *ranges : all) {
+      for (size_t s = lo; s < hi; ++s) (*span_hits)[s] |= owner_hits[s];
     }
-    default:
-      break;
+    return Status::Ok();
   }
   TEMPO_ASSIGN_OR_RETURN(const std::vector<uint64_t>* spans, Bounds(Table::kSpan));
+  if (owner == Table::kResource || owner == Table::kScope) {
+    // Through each span's ScopeSpans row: its trace's first one plus the span's index.
+    TEMPO_ASSIGN_OR_RETURN(const std::vector<uint64_t>* ss, Bounds(Table::kScopeSpans));
+    TEMPO_ASSIGN_OR_RETURN(const std::vector<int64_t>* span_ss, SpanScopeSpans());
+    const std::vector<int64_t>* ss_owner;
+    if (owner == Table::kScope) {
+      TEMPO_ASSIGN_OR_RETURN(ss_owner, ScopeSpansScope());
+    } else {
+      TEMPO_ASSIGN_OR_RETURN(ss_owner, ScopeSpansResource());
+    }
+    for (size_t t = 0; t + 1 < spans->size(); ++t) {
+      if (!Selected(t)) continue;
+      const uint64_t first = (*ss)[t], count = (*ss)[t + 1] - first;
+      for (uint64_t s = (*spans)[t]; s < (*spans)[t + 1]; ++s) {
+        if (!only[s]) continue;
+        const int64_t v = (*span_ss)[static_cast<size_t>(s)];
+        if (v < 0 || static_cast<uint64_t>(v) >= count) {
+          return BadBlockData("span.scope_spans out of range");
+        }
+        if (hit((*ss_owner)[static_cast<size_t>(first + static_cast<uint64_t>(v))])) {
+          (*span_hits)[static_cast<size_t>(s)] = 1;
+        }
+      }
+    }
+    return Status::Ok();
+  }
   if (owner == Table::kTrace) {
     for (size_t t = 0; t + 1 < spans->size(); ++t) {
       if (!owner_hits[t]) continue;
@@ -419,7 +409,7 @@ Status RowGroupScan::MarkSpans(Table owner, const std::vector<uint8_t>& owner_hi
       if (k < 0 || static_cast<uint64_t>(k) > (*b)[t + 1] - next) {
         return BadBlockData(std::string(TableName(owner)) + " count of a span out of range");
       }
-      for (int64_t j = 0; j < k; ++j) {
+      for (int64_t j = 0; only[s] && j < k; ++j) {
         if (owner_hits[static_cast<size_t>(next + j)]) (*span_hits)[s] = 1;
       }
       next += static_cast<uint64_t>(k);
@@ -434,16 +424,25 @@ Status RowGroupScan::SpanHits(const std::vector<ConditionPlan>& plans, std::vect
   const Ranges all{{0, spans}};
   const Ranges& span_rows = ranges != nullptr ? *ranges : all;
   std::vector<uint8_t> pass(spans, 1), plan_hits, owner_hits;
+  // Plans on the spans' own rows first: the others then look only at the spans still passing
+  // (a span's resource or scope is two lookups away).
+  std::vector<const ConditionPlan*> order;
+  for (const ConditionPlan& plan : plans) order.push_back(&plan);
+  auto on_spans = [](const ConditionPlan* plan) {
+    return std::all_of(plan->sources.begin(), plan->sources.end(),
+                       [](const ColumnSource& s) { return s.owner == Table::kSpan; });
+  };
+  std::stable_partition(order.begin(), order.end(), on_spans);
   bool decided = false;
-  for (const ConditionPlan& plan : plans) {
-    if (plan.unknown) continue;
+  for (const ConditionPlan* plan : order) {
+    if (plan->unknown) continue;
     decided = true;
     plan_hits.assign(spans, 0);
-    for (const ColumnSource& source : plan.sources) {
+    for (const ColumnSource& source : plan->sources) {
       if (Rows(source.owner) == 0) continue;
       bool any = false;
       TEMPO_RETURN_IF_ERROR(OwnerHits(source, &owner_hits, &any));
-      if (any) TEMPO_RETURN_IF_ERROR(MarkSpans(source.owner, owner_hits, &plan_hits));
+      if (any) TEMPO_RETURN_IF_ERROR(MarkSpans(source.owner, owner_hits, pass.data(), &plan_hits));
     }
     bool any = false;
     for (const auto& [lo, hi] : span_rows) {

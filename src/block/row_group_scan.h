@@ -106,12 +106,14 @@ class RowGroupScan {
   // Values of the int column `c` of table `t`, one per row (zeros when the column is omitted;
   // with a restriction, zeros outside the selected rows).
   Status ReadInts(Col c, Table t, std::vector<int64_t>* out);
-  // Per span row, its ScopeSpans row; per ScopeSpans row, its scope and resource rows (-1: none).
+  // Per span row, the index of its ScopeSpans among its trace's (span.scope_spans as stored);
+  // per ScopeSpans row, its scope and resource rows (-1: none).
   Result<const std::vector<int64_t>*> SpanScopeSpans();
   Result<const std::vector<int64_t>*> ScopeSpansScope();
   Result<const std::vector<int64_t>*> ScopeSpansResource();
-  // Sets (*span_hits)[s] = 1 for the span rows s tied to an owner row with a hit.
-  Status MarkSpans(Table owner, const std::vector<uint8_t>& owner_hits,
+  // Sets (*span_hits)[s] = 1 for the span rows s tied to an owner row with a hit, looking only
+  // at the spans whose entry in `only` (one per span row) is non-zero.
+  Status MarkSpans(Table owner, const std::vector<uint8_t>& owner_hits, const uint8_t* only,
                    std::vector<uint8_t>* span_hits);
 
   const Footer& footer_;

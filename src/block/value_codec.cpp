@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "block/bit_packed.h"
 #include "block/coding.h"
 
 namespace tempo::block {
@@ -38,6 +39,11 @@ Encoding EncodeInts(std::span<const int64_t> values, std::string* out) {
   }
   for (int64_t v : values) PutVarint(out, ZigZag(v));
   return Encoding::kPlainVarint;
+}
+
+bool IsVarintInts(Encoding encoding) {
+  return encoding == Encoding::kPlainVarint || encoding == Encoding::kDeltaVarint ||
+         encoding == Encoding::kForVarint;
 }
 
 namespace {
@@ -83,6 +89,13 @@ bool ReadVarints(std::string_view data, size_t* pos, uint32_t n, Emit emit) {
 
 namespace {
 
+// Whether `n` values can fit in the payload (which bounds what decoders allocate): every varint
+// takes a byte, every bit-packed block of kBitPackBlock values at least two.
+bool FitsPayload(Encoding encoding, std::string_view payload, uint32_t n) {
+  const uint64_t per_byte = encoding == Encoding::kBitPacked ? kBitPackBlock / 2 : 1;
+  return n <= payload.size() * per_byte;
+}
+
 // Decodes the first `n` values of an integer page, handing each to emit(value) in order;
 // `full`: the page has exactly n values (no bytes may follow them).
 template <typename Emit>
@@ -112,6 +125,12 @@ Status DecodeIntsWith(Encoding encoding, std::string_view payload, uint32_t n, b
                        [&emit, base](uint64_t u) { emit(static_cast<int64_t>(base + u)); });
       break;
     }
+    case Encoding::kBitPacked:
+      ok = ReadBitPacked(payload, &pos, n, [&emit](const int64_t* v, uint32_t count) {
+        for (uint32_t i = 0; i < count; ++i) emit(v[i]);
+      });
+      if (!ok) return CorruptionIn(what, "truncated or malformed bit-packed block");
+      break;
     default:
       return CorruptionIn(what, "unexpected encoding " + std::to_string(static_cast<int>(encoding)) +
                                   " for an integer page");
@@ -121,30 +140,46 @@ Status DecodeIntsWith(Encoding encoding, std::string_view payload, uint32_t n, b
   return Status::Ok();
 }
 
+// DecodeIntsWith storing the values at dst[0, n); bit-packed blocks are copied whole.
+Status DecodeIntsTo(Encoding encoding, std::string_view payload, uint32_t n, bool full,
+                    std::string_view what, int64_t* dst) {
+  if (encoding != Encoding::kBitPacked) {
+    return DecodeIntsWith(encoding, payload, n, full, what, [&dst](int64_t v) { *dst++ = v; });
+  }
+  size_t pos = 0;
+  if (!ReadBitPacked(payload, &pos, n, [&dst](const int64_t* v, uint32_t count) {
+        std::memcpy(dst, v, count * sizeof(int64_t));
+        dst += count;
+      })) {
+    return CorruptionIn(what, "truncated or malformed bit-packed block");
+  }
+  if (full && pos != payload.size()) return CorruptionIn(what, "trailing bytes after the values");
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status DecodeInts(Encoding encoding, std::string_view payload, uint32_t n, std::string_view what,
                   std::vector<int64_t>* out, uint32_t limit) {
   // Every value takes at least one byte, which bounds the allocation below.
-  if (n > payload.size()) return CorruptionIn(what, "more values than payload bytes");
+  if (!FitsPayload(encoding, payload, n)) return CorruptionIn(what, "more values than payload bytes");
   const bool full = limit >= n;
   n = std::min(n, limit);
   out->resize(n);
-  int64_t* dst = out->data();
-  return DecodeIntsWith(encoding, payload, n, full, what, [&dst](int64_t v) { *dst++ = v; });
+  return DecodeIntsTo(encoding, payload, n, full, what, out->data());
 }
 
 Status DecodeIntsAppend(Encoding encoding, std::string_view payload, uint32_t n,
                         std::string_view what, uint32_t skip, uint32_t take,
                         std::vector<int64_t>* out) {
-  if (n > payload.size()) return CorruptionIn(what, "more values than payload bytes");
+  if (!FitsPayload(encoding, payload, n)) return CorruptionIn(what, "more values than payload bytes");
   if (skip > n || take > n - skip) return CorruptionIn(what, "value range outside the page");
   const size_t first = out->size();
   out->resize(first + take);
   int64_t* dst = out->data() + first;
   Status s;
   if (skip == 0) {
-    s = DecodeIntsWith(encoding, payload, take, take == n, what, [&](int64_t v) { *dst++ = v; });
+    s = DecodeIntsTo(encoding, payload, take, take == n, what, dst);
   } else {
     uint32_t i = 0;
     s = DecodeIntsWith(encoding, payload, skip + take, skip + take == n, what, [&](int64_t v) {
@@ -157,7 +192,7 @@ Status DecodeIntsAppend(Encoding encoding, std::string_view payload, uint32_t n,
 
 Status DecodeCodes(Encoding encoding, std::string_view payload, uint32_t n, std::string_view what,
                    uint32_t skip, uint32_t take, uint64_t dict_size, std::vector<uint32_t>* out) {
-  if (n > payload.size()) return CorruptionIn(what, "more values than payload bytes");
+  if (!FitsPayload(encoding, payload, n)) return CorruptionIn(what, "more values than payload bytes");
   if (skip > n || take > n - skip) return CorruptionIn(what, "code range outside the page");
   const size_t first = out->size();
   out->resize(first + take);

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "block/bit_packed.h"
 #include "block/page.h"
 #include "tempo/common/result.h"
 
@@ -17,7 +18,11 @@ namespace tempo::block {
 
 // Picks the smallest of kPlainVarint, kDeltaVarint and kForVarint for `values`.
 Encoding EncodeInts(std::span<const int64_t> values, std::string* out);
-// Decodes the first min(n, limit) of the page's `n` values (n <= payload size, checked) into
+// Whether pages of `encoding` hold integers (values or dictionary codes) in one of the varint
+// encodings, which EncodeBitPacked can re-encode.
+bool IsVarintInts(Encoding encoding);
+
+// Decodes the first min(n, limit) of the page's `n` values (n bounded by the payload size) into
 // `out` (resized to that count). Only a full decode checks that no bytes follow the values.
 Status DecodeInts(Encoding encoding, std::string_view payload, uint32_t n, std::string_view what,
                   std::vector<int64_t>* out, uint32_t limit = UINT32_MAX);
