@@ -61,6 +61,7 @@ Status ChunkReader::ReadPage(const ChunkMeta& chunk, uint64_t page_offset, uint3
     }
   }
   const uint64_t file_offset = chunk.offset + page_offset;
+  std::string* storage = nullptr;  // the buffer decompressed into, without a page cache
   std::shared_ptr<const CachedPage> cached;
   if (page_cache_ != nullptr) cached = page_cache_->Find(block_key_, file_offset);
   if (cached != nullptr) {
@@ -86,7 +87,7 @@ Status ChunkReader::ReadPage(const ChunkMeta& chunk, uint64_t page_offset, uint3
         page_cache_->Insert(block_key_, file_offset, cached);
       }
     } else {
-      std::string* storage = keep ? &buffers_.emplace_back() : &scratch_;
+      storage = keep ? &buffers_.emplace_back() : &scratch_;
       TEMPO_RETURN_IF_ERROR(decompressor_.Read(data, what, header, storage, payload));
     }
   }
@@ -104,7 +105,10 @@ Status ChunkReader::ReadPage(const ChunkMeta& chunk, uint64_t page_offset, uint3
     std::string text;
     TEMPO_ASSIGN_OR_RETURN(header->encoding,
                            ExpandText(header->encoding, *payload, header->num_values, what, &text));
-    *payload = buffers_.emplace_back(std::move(text));
+    // (Into the decompressed page's own buffer when there is one; cached pages stay as cached.)
+    if (storage == nullptr) storage = &buffers_.emplace_back();
+    *storage = std::move(text);
+    *payload = *storage;
   }
   if (keep && cache_pages_) kept_pages_.emplace(key, std::make_pair(*header, *payload));
   return Status::Ok();

@@ -7,8 +7,9 @@ namespace tempo::ingester {
 
 // `ingester.*` (Tempo 2.x monolithic keys).
 struct IngesterConfig {
-  // A trace with no new spans for this long is complete and may be cut into a block.
-  std::chrono::milliseconds trace_idle_period{std::chrono::seconds(10)};
+  // A trace with no new spans for this long is complete and may be cut into a block. (Tempo:
+  // 5s, as ingester.trace_idle_period in 2.x and live_store.max_trace_idle in 3.x.)
+  std::chrono::milliseconds trace_idle_period{std::chrono::seconds(5)};
   // Longest time the head block stays open before it is cut. (Tempo 2.x: 30m; ours is shorter
   // because the head is held in memory until it is written.)
   std::chrono::milliseconds max_block_duration{std::chrono::minutes(5)};
@@ -20,8 +21,10 @@ struct IngesterConfig {
   // is CPU-bound: rows, dictionaries, compression). 0 = one per core, at most 4 (Tempo's default
   // is 4; its flushes are uploads).
   uint64_t concurrent_flushes = 0;
-  // How often idle traces are looked for.
-  std::chrono::milliseconds flush_check_period{std::chrono::seconds(10)};
+  // How often idle traces are looked for. (Tempo 3.x's live store: 5s; the 2.x ingester: 10s.)
+  // Spans wait trace_idle_period plus up to this long before the cut takes them, so it sets
+  // with trace_idle_period how much is held in memory.
+  std::chrono::milliseconds flush_check_period{std::chrono::seconds(5)};
   // How long a complete block stays in the ingester after it was flushed.
   std::chrono::milliseconds complete_block_timeout{std::chrono::minutes(15)};
   // Upper bound on the trace bytes held in memory across tenants (live traces and heads, as
