@@ -12,6 +12,9 @@ namespace tempo::block {
 namespace {
 
 constexpr size_t kShards = 16;
+// What an entry costs beyond its payload (list and index nodes, the page object and its
+// control block), counted against the capacity so that many tiny pages cannot exceed it.
+constexpr uint64_t kEntryOverhead = 128;
 
 struct Key {
   uint64_t block;
@@ -39,7 +42,8 @@ struct PageCache::Shard {
   std::mutex mu;
   std::list<Entry> lru;  // most recently used first
   std::unordered_map<Key, std::list<Entry>::iterator, KeyHash> index;
-  uint64_t bytes = 0;
+  uint64_t bytes = 0;    // payload bytes
+  uint64_t charged = 0;  // payload bytes plus kEntryOverhead per entry
 };
 
 PageCache::PageCache(uint64_t capacity_bytes) : PageCache(capacity_bytes, Metrics{}) {}
@@ -75,7 +79,7 @@ std::shared_ptr<const CachedPage> PageCache::Find(uint64_t block, uint64_t offse
 
 void PageCache::Insert(uint64_t block, uint64_t offset, std::shared_ptr<const CachedPage> page) {
   const uint64_t share = capacity_ / kShards;
-  if (page == nullptr || page->size > share) return;
+  if (page == nullptr || page->size + kEntryOverhead > share) return;
   Shard& s = ShardOf(block, offset);
   int64_t delta = 0;
   uint64_t evicted = 0;
@@ -84,17 +88,20 @@ void PageCache::Insert(uint64_t block, uint64_t offset, std::shared_ptr<const Ca
     const Key key{block, offset};
     if (auto it = s.index.find(key); it != s.index.end()) {
       s.bytes -= it->second->second->size;
+      s.charged -= it->second->second->size + kEntryOverhead;
       delta -= it->second->second->size;
       s.lru.erase(it->second);
       s.index.erase(it);
     }
     s.bytes += page->size;
+    s.charged += page->size + kEntryOverhead;
     delta += page->size;
     s.lru.emplace_front(key, std::move(page));
     s.index.emplace(key, s.lru.begin());
-    while (s.bytes > share) {
+    while (s.charged > share) {
       const Shard::Entry& last = s.lru.back();
       s.bytes -= last.second->size;
+      s.charged -= last.second->size + kEntryOverhead;
       delta -= last.second->size;
       s.index.erase(last.first);
       s.lru.pop_back();

@@ -89,6 +89,15 @@ TEST_CASE("The page cache evicts the least recently used pages beyond its size",
   }
 }
 
+TEST_CASE("Tiny pages count their bookkeeping against the size", "[block][page_cache]") {
+  PageCache cache(kShards * 1024);
+  const uint64_t block = PageCache::NewBlockKey();
+  for (uint64_t i = 0; i < 10000; ++i) cache.Insert(block, i, Page(1, 't'));
+  CHECK(cache.pages() > kShards);
+  // 1 payload byte each, but at least 100 bytes of bookkeeping: far fewer than 1024 per shard.
+  CHECK(cache.pages() <= kShards * 1024 / 100);
+}
+
 TEST_CASE("A page cache of size 0 keeps nothing", "[block][page_cache]") {
   PageCache cache(0);
   cache.Insert(1, 0, Page(10, 'x'));
