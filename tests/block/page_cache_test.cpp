@@ -130,7 +130,7 @@ TEST_CASE("The page cache is used from many threads at once", "[block][page_cach
 
 namespace {
 
-// A block written with many small pages, opened with a page cache and a read counter.
+// A block (WriteBlock's: many small pages) opened with a page cache and a read counter.
 struct CachedBlock {
   std::string data;
   int reads = 0;
@@ -141,13 +141,9 @@ struct CachedBlock {
   std::shared_ptr<const BlockReader> reader;
 
   CachedBlock(const std::map<TraceId, tempopb::Trace>& traces, LookupReads lookup_reads) {
-    WriterOptions options;
-    options.spans_per_row_group = 150;
-    options.values_per_page = 64;
-    BlockWriter writer(options);
-    for (const auto& [id, trace] : traces) REQUIRE(writer.Append(id, trace).ok());
-    BlockMeta meta;
-    data = writer.Finish(&meta).value();
+    TestBlock plain;
+    WriteBlock(traces, 150, &plain);
+    data = std::move(plain.data);
     reader = BlockReader::Open(testing::ReadFrom(data, &reads), data.size(), 0, lookup_reads, cache)
                  .value();
   }
