@@ -125,7 +125,7 @@ bool ReadBitPacked(std::string_view data, size_t* pos, uint32_t n,
     UnpackBlock(p, width, static_cast<uint64_t>(UnZigZag(zbase)), count, values);
     if (mode == 1) {
       uint32_t i = 0;
-      if (done == 0) values[i++] = static_cast<int64_t>(acc);  // its field is a placeholder
+      if (done == 0) values[i++] = static_cast<int64_t>(acc);  // its field holds no difference
       for (; i < count; ++i) {
         acc += static_cast<uint64_t>(values[i]);
         values[i] = static_cast<int64_t>(acc);
