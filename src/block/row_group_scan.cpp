@@ -167,21 +167,31 @@ Status RowGroupScan::OwnerHits(const ColumnSource& source, std::vector<uint8_t>*
       num_values = chunk->num_values;
     }
     const bool is_string = test.kind() == ValueKind::kString;
-    TEMPO_RETURN_IF_ERROR(reader_.Read(source.column, 0, num_values, &values_, is_string));
     value_hits.assign(static_cast<size_t>(num_values), 0);
     uint8_t* out = value_hits.data();
-    if (!values_.defaulted && is_string && values_.dict != nullptr) {
-      // Every entry is tested once, so that a dictionary no entry of which matches ends here.
-      std::vector<uint8_t> entry(static_cast<size_t>(values_.dict->size()));
-      bool some = false;
-      for (size_t d = 0; d < entry.size(); ++d) {
-        entry[d] = test.String(values_.dict->at(d));
-        some = some || entry[d];
+    if (!is_string && chunk != nullptr && chunk->dict_pages.empty()) {
+      // Numbers are decoded and tested a few pages at a time: the decoded values stay in the
+      // cache instead of filling (and zeroing) a vector of the whole column first.
+      for (uint64_t lo = 0; lo < num_values; lo += kScanWindow) {
+        const uint64_t hi = std::min(num_values, lo + kScanWindow);
+        TEMPO_RETURN_IF_ERROR(reader_.Read(source.column, lo, hi, &values_));
+        TestValues(test, values_, static_cast<size_t>(hi - lo), nullptr, out + lo);
       }
-      if (!some) return Status::Ok();
-      for (size_t i = 0; i < values_.codes.size(); ++i) out[i] = entry[values_.codes[i]];
     } else {
-      TestValues(test, values_, value_hits.size(), nullptr, out);
+      TEMPO_RETURN_IF_ERROR(reader_.Read(source.column, 0, num_values, &values_, is_string));
+      if (!values_.defaulted && is_string && values_.dict != nullptr) {
+        // Every entry is tested once, so that a dictionary no entry of which matches ends here.
+        std::vector<uint8_t> entry(static_cast<size_t>(values_.dict->size()));
+        bool some = false;
+        for (size_t d = 0; d < entry.size(); ++d) {
+          entry[d] = test.String(values_.dict->at(d));
+          some = some || entry[d];
+        }
+        if (!some) return Status::Ok();
+        for (size_t i = 0; i < values_.codes.size(); ++i) out[i] = entry[values_.codes[i]];
+      } else {
+        TestValues(test, values_, value_hits.size(), nullptr, out);
+      }
     }
     if (std::find(value_hits.begin(), value_hits.end(), 1) == value_hits.end()) {
       return Status::Ok();

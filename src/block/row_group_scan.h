@@ -78,6 +78,9 @@ class RowGroupScan {
     std::vector<Range> ranges;
   };
 
+  // Values of a numeric column decoded and tested at once by OwnerHits (two full pages).
+  static constexpr uint64_t kScanWindow = 4096;
+
   uint64_t Rows(Table t) const { return row_group_.rows[static_cast<size_t>(t)]; }
   // The selected traces' rows of `t` when the scan is restricted and they are a small part of
   // the table; nullptr when the whole table is read.
