@@ -177,7 +177,8 @@ Result<std::unique_ptr<BlockReader>> BlockReader::Open(ReadAtFn read, uint64_t s
     TEMPO_RETURN_IF_ERROR(CheckBlockHeader(head));
   }
   return std::unique_ptr<BlockReader>(
-      new BlockReader(std::move(read), size, std::move(index), lookup_reads, std::move(page_cache)));
+      new BlockReader(std::move(read), size, std::move(index), lookup_reads,
+                      std::move(page_cache)));
 }
 
 bool BlockReader::MayContain(const TraceId& id) const { return index_->bloom.MayContain(id); }

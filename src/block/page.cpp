@@ -123,7 +123,9 @@ Status PageDecompressor::Verify(std::string_view data, std::string_view what, Pa
 Status PageDecompressor::Decompress(std::string_view stored, const PageHeader& header,
                                     std::string_view what, char* dst) {
   size_t n = ZSTD_decompressDCtx(ctx_, dst, header.raw_len, stored.data(), stored.size());
-  if (ZSTD_isError(n) || n != header.raw_len) return CorruptionIn(what, "zstd decompression failed");
+  if (ZSTD_isError(n) || n != header.raw_len) {
+    return CorruptionIn(what, "zstd decompression failed");
+  }
   return Status::Ok();
 }
 

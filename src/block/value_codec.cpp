@@ -161,8 +161,10 @@ Status DecodeIntsTo(Encoding encoding, std::string_view payload, uint32_t n, boo
 
 Status DecodeInts(Encoding encoding, std::string_view payload, uint32_t n, std::string_view what,
                   std::vector<int64_t>* out, uint32_t limit) {
-  // Every value takes at least one byte, which bounds the allocation below.
-  if (!FitsPayload(encoding, payload, n)) return CorruptionIn(what, "more values than payload bytes");
+  // FitsPayload bounds the allocation below.
+  if (!FitsPayload(encoding, payload, n)) {
+    return CorruptionIn(what, "more values than payload bytes");
+  }
   const bool full = limit >= n;
   n = std::min(n, limit);
   out->resize(n);
@@ -172,7 +174,9 @@ Status DecodeInts(Encoding encoding, std::string_view payload, uint32_t n, std::
 Status DecodeIntsAppend(Encoding encoding, std::string_view payload, uint32_t n,
                         std::string_view what, uint32_t skip, uint32_t take,
                         std::vector<int64_t>* out) {
-  if (!FitsPayload(encoding, payload, n)) return CorruptionIn(what, "more values than payload bytes");
+  if (!FitsPayload(encoding, payload, n)) {
+    return CorruptionIn(what, "more values than payload bytes");
+  }
   if (skip > n || take > n - skip) return CorruptionIn(what, "value range outside the page");
   const size_t first = out->size();
   out->resize(first + take);
@@ -192,7 +196,9 @@ Status DecodeIntsAppend(Encoding encoding, std::string_view payload, uint32_t n,
 
 Status DecodeCodes(Encoding encoding, std::string_view payload, uint32_t n, std::string_view what,
                    uint32_t skip, uint32_t take, uint64_t dict_size, std::vector<uint32_t>* out) {
-  if (!FitsPayload(encoding, payload, n)) return CorruptionIn(what, "more values than payload bytes");
+  if (!FitsPayload(encoding, payload, n)) {
+    return CorruptionIn(what, "more values than payload bytes");
+  }
   if (skip > n || take > n - skip) return CorruptionIn(what, "code range outside the page");
   const size_t first = out->size();
   out->resize(first + take);

@@ -28,8 +28,9 @@ struct CachedPage {
 // per opened BlockReader, and is never reused, so a reader's entries cannot be confused with
 // another block's and age out once the reader is gone. Least recently used pages are evicted
 // once the payload bytes, plus a fixed charge per page for its bookkeeping, exceed the capacity
-// (split evenly over shards; a page larger than a shard's share is not kept). Capacity 0 keeps nothing. Entries are shared: a page handed out stays valid
-// while its holder keeps the pointer, evicted or not. Thread-safe (a mutex per shard).
+// (split evenly over shards; a page larger than a shard's share is not kept). Capacity 0 keeps
+// nothing. Entries are shared: a page handed out stays valid while its holder keeps the
+// pointer, evicted or not. Thread-safe (a mutex per shard).
 class PageCache {
  public:
   struct Metrics {
