@@ -1,7 +1,8 @@
 // Hot paths of ingest: decoding an OTLP request (protobuf and JSON), regrouping it per trace, and
 // a durable WAL group commit. Input: a 512-span request of 64 traces, 12 attributes per span, the
 // shape of an OTel SDK batch. BM_IngestPipeline runs the whole server-side path of a push (see
-// ingest_pipeline.h) over batches of the load benchmark's corpus.
+// ingest_pipeline.h) over batches of the load benchmark's corpus; BM_CutFragments the block cut's
+// work on them (fragments into a block).
 #include <benchmark/benchmark.h>
 #include <valgrind/callgrind.h>
 
@@ -9,11 +10,15 @@
 #include <filesystem>
 #include <future>
 #include <iostream>
+#include <map>
 #include <random>
 
 #include "ingest_pipeline.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
+#include "tempo/block/block_meta.h"
+#include "tempo/block/block_writer.h"
 #include "tempo/model/batch.h"
+#include "tempo/model/otlp_wire.h"
 #include "tempo/model/otlp_json.h"
 #include "tempo/wal/wal.h"
 
@@ -167,6 +172,48 @@ BENCHMARK(BM_IngestPipeline)
     ->ArgNames({"sync", "mode"})
     ->MeasureProcessCPUTime()
     ->Unit(benchmark::kMillisecond);
+
+// The block cut's CPU without the ingester: corpus batches (the first 400, ~200k spans) split
+// per trace as the distributor splits them, each trace's fragments concatenated as the ingester
+// hands them to the cut (unpacked), then timed: BlockWriter::AppendFragments over every trace in
+// ID order and Finish, into a sink that only counts bytes.
+void BM_CutFragments(benchmark::State& state) {
+  const tempo::bench::Corpus* corpus = tempo::bench::PipelineCorpus(400);
+  if (corpus == nullptr) {
+    state.SkipWithError("no corpus (set TEMPO_BENCH_CORPUS)");
+    return;
+  }
+  std::map<tempo::TraceId, std::string> traces;
+  uint64_t spans = 0;
+  for (const auto& batch : corpus->batches) {
+    tempo::model::OtlpWireRequest wire;
+    if (!wire.Parse(batch.payload).ok() || !wire.ValidateIds().ok()) {
+      state.SkipWithError("corpus batch does not parse");
+      return;
+    }
+    for (auto& f : wire.SplitByTrace()) traces[f.trace_id] += f.data;
+    spans += batch.spans;
+  }
+  uint64_t bytes = 0;
+  for (auto _ : state) {
+    bytes = 0;
+    tempo::block::BlockWriter writer({}, [&bytes](std::string_view b) {
+      bytes += b.size();
+      return tempo::Status::Ok();
+    });
+    for (const auto& [id, data] : traces) {
+      if (!writer.AppendFragments(id, data).ok()) {
+        state.SkipWithError("AppendFragments failed");
+        return;
+      }
+    }
+    tempo::block::BlockMeta meta;
+    if (!writer.Finish(&meta).ok()) state.SkipWithError("Finish failed");
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(spans));
+  state.counters["bytes_per_span"] = static_cast<double>(bytes) / static_cast<double>(spans);
+}
+BENCHMARK(BM_CutFragments)->Unit(benchmark::kMillisecond);
 
 // `tempo_ingest_bench --oneshot MODE SYNC BATCHES`: pushes BATCHES corpus batches once, with
 // callgrind collection (--collect-atstart=no) on only around the pushes, and prints CPU time.

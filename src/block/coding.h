@@ -1,5 +1,6 @@
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -33,13 +34,15 @@ inline void PutVarint(std::string* out, uint64_t v) {
   out->append(buf, n);
 }
 inline void PutSignedVarint(std::string* out, int64_t v) { PutVarint(out, ZigZag(v)); }
-inline size_t VarintSize(uint64_t v) {
-  size_t n = 1;
+inline size_t VarintSize(uint64_t v) { return static_cast<size_t>((std::bit_width(v | 1) + 6) / 7); }
+// Writes the varint of `v` at `p` (VarintSize(v) bytes) and returns the end.
+inline char* WriteVarint(char* p, uint64_t v) {
   while (v >= 0x80) {
+    *p++ = static_cast<char>((v & 0x7F) | 0x80);
     v >>= 7;
-    ++n;
   }
-  return n;
+  *p++ = static_cast<char>(v);
+  return p;
 }
 inline void PutFixed32(std::string* out, uint32_t v) {
   char b[4];

@@ -29,7 +29,7 @@ std::string_view StringArena::Copy(std::string_view s) {
   if (s.empty()) return {};
   if (s.size() > capacity_ - used_) {
     size_t size = std::max<size_t>(s.size(), 64 * 1024);
-    blocks_.push_back(std::make_unique<char[]>(size));
+    blocks_.push_back(std::make_unique_for_overwrite<char[]>(size));
     used_ = 0;
     capacity_ = size;
   }

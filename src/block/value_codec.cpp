@@ -23,21 +23,27 @@ Encoding EncodeInts(std::span<const int64_t> values, std::string* out) {
   offset = VarintSize(ZigZag(min));
   for (int64_t v : values)
     offset += VarintSize(static_cast<uint64_t>(v) - static_cast<uint64_t>(min));
-  out->reserve(out->size() + std::min({plain, delta, offset}));
+  // The sizes are exact: the varints are written into the space made for them.
+  const size_t at = out->size();
   if (delta < plain && delta <= offset) {
+    out->resize(at + delta);
+    char* p = out->data() + at;
     prev = 0;
     for (int64_t v : values) {
-      PutVarint(out, ZigZag(static_cast<int64_t>(static_cast<uint64_t>(v) - prev)));
+      p = WriteVarint(p, ZigZag(static_cast<int64_t>(static_cast<uint64_t>(v) - prev)));
       prev = static_cast<uint64_t>(v);
     }
     return Encoding::kDeltaVarint;
   }
   if (offset < plain) {
-    PutSignedVarint(out, min);
-    for (int64_t v : values) PutVarint(out, static_cast<uint64_t>(v) - static_cast<uint64_t>(min));
+    out->resize(at + offset);
+    char* p = WriteVarint(out->data() + at, ZigZag(min));
+    for (int64_t v : values) p = WriteVarint(p, static_cast<uint64_t>(v) - static_cast<uint64_t>(min));
     return Encoding::kForVarint;
   }
-  for (int64_t v : values) PutVarint(out, ZigZag(v));
+  out->resize(at + plain);
+  char* p = out->data() + at;
+  for (int64_t v : values) p = WriteVarint(p, ZigZag(v));
   return Encoding::kPlainVarint;
 }
 

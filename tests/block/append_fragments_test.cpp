@@ -3,6 +3,7 @@
 // the same bytes.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -204,6 +205,51 @@ TEST_CASE("AppendFragments reads encodings a parse merges, or parses them") {
     TraceRows rows;
     CHECK(rows.FromFragments(cases[i].bytes) == cases[i].read_off_bytes);
     traces.emplace_back(IdOf(static_cast<uint8_t>(i + 1)), cases[i].bytes);
+    RequireSameBlock({traces.back()});
+  }
+  RequireSameBlock(traces);
+}
+
+TEST_CASE("AppendFragments reads attributes at the edges of the short layout as a parse does") {
+  auto varint = [](uint64_t v) {
+    std::string out;
+    while (v >= 0x80) {
+      out += static_cast<char>(v | 0x80);
+      v >>= 7;
+    }
+    return out + static_cast<char>(v);
+  };
+  auto kv = [](const std::string& key_and_value) { return Field(9, key_and_value); };
+  const std::string s127(127, 'a'), s128(128, 'b');
+  double pi = 3.25;
+  std::string pi_bytes(8, '\0');
+  std::memcpy(pi_bytes.data(), &pi, 8);
+  const std::vector<std::pair<const char*, std::string>> attrs = {
+      {"string", kv(Field(1, "k") + Field(2, Field(1, "v")))},
+      {"empty string", kv(Field(1, "k") + Field(2, Field(1, "")))},
+      {"string of 127", kv(Field(1, "k") + Field(2, Field(1, s127)))},
+      {"string of 128", kv(Field(1, "k") + Field(2, Field(1, s128)))},
+      {"key of 128", kv(Field(1, s128) + Field(2, Field(1, "v")))},
+      {"value before key", kv(Field(2, Field(1, "v")) + Field(1, "k"))},
+      {"no value", kv(Field(1, "k"))},
+      {"empty value", kv(Field(1, "k") + Field(2, ""))},
+      {"bool 2", kv(Field(1, "b") + Field(2, std::string("\x10") + varint(2)))},
+      {"int -1", kv(Field(1, "i") + Field(2, std::string("\x18") + varint(~0ull)))},
+      {"int 300", kv(Field(1, "i") + Field(2, std::string("\x18") + varint(300)))},
+      {"double", kv(Field(1, "d") + Field(2, std::string("\x21") + pi_bytes))},
+      {"bytes", kv(Field(1, "y") + Field(2, Field(7, "\x01\x02")))},
+      {"string then int", kv(Field(1, "k") + Field(2, Field(1, "v") + "\x18" + varint(5)))},
+      {"unknown field after the value", kv(Field(1, "k") + Field(2, Field(1, "v")) + Field(9, "x"))},
+      {"key twice", kv(Field(1, "a") + Field(1, "k") + Field(2, Field(1, "v")))},
+  };
+  const std::string base = NamedSpan("\x04\x04\x04\x04\x04\x04\x04\x04", "edge").SerializeAsString();
+  std::vector<std::pair<TraceId, std::string>> traces;
+  for (size_t i = 0; i < attrs.size(); ++i) {
+    INFO(attrs[i].first);
+    const std::string bytes = TraceWithSpanBytes(base + attrs[i].second);
+    TraceRows rows;
+    CHECK(rows.FromFragments(bytes));
+    traces.emplace_back(IdOf(static_cast<uint8_t>(i + 1)), bytes);
     RequireSameBlock({traces.back()});
   }
   RequireSameBlock(traces);
