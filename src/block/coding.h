@@ -1,12 +1,12 @@
 #pragma once
 
-#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
 
 #include "tempo/common/result.h"
+#include "tempo/model/wire_format.h"
 
 namespace tempo::block {
 
@@ -34,16 +34,9 @@ inline void PutVarint(std::string* out, uint64_t v) {
   out->append(buf, n);
 }
 inline void PutSignedVarint(std::string* out, int64_t v) { PutVarint(out, ZigZag(v)); }
-inline size_t VarintSize(uint64_t v) { return static_cast<size_t>((std::bit_width(v | 1) + 6) / 7); }
-// Writes the varint of `v` at `p` (VarintSize(v) bytes) and returns the end.
-inline char* WriteVarint(char* p, uint64_t v) {
-  while (v >= 0x80) {
-    *p++ = static_cast<char>((v & 0x7F) | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<char>(v);
-  return p;
-}
+// VarintSize(v): the bytes of v's varint; WriteVarint(p, v): writes them at p, returns the end.
+using model::wire::VarintSize;
+using model::wire::WriteVarint;
 inline void PutFixed32(std::string* out, uint32_t v) {
   char b[4];
   for (int i = 0; i < 4; ++i) b[i] = static_cast<char>(v >> (8 * i));

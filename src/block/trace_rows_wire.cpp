@@ -101,71 +101,42 @@ bool AnyValue(std::string_view bytes, TraceRows::Attr* a) {
   return true;
 }
 
-// A varint filling [p, end) exactly.
-bool WholeVarint(const uint8_t* p, const uint8_t* end, uint64_t* out) {
-  if (end - p > 10) return false;
-  uint64_t value = 0;
-  for (int shift = 0; p < end; shift += 7) {
-    const uint8_t b = *p++;
-    value |= static_cast<uint64_t>(b & 0x7F) << shift;
-    if (b < 0x80) {
-      *out = value;
-      return p == end;
-    }
-  }
-  return false;
-}
-
-// The layout every protobuf encoder gives a short attribute: the key (field 1) and then the
-// value (field 2) holding one string, bool, int or double, each length below 128. Reads `bytes`
-// into `a` as KeyValue would and returns true only when they have that layout; anything else is
-// left to KeyValue's general reading.
+// KeyValue's reading of an attribute in the short layout (wire::ReadShortAttribute); false, with
+// `a` untouched, for any other.
 bool ShortKeyValue(std::string_view bytes, TraceRows::Attr* a) {
-  const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
-  const uint8_t* end = p + bytes.size();
-  if (end - p < 4 || p[0] != wire::Tag(1, wire::kLengthDelimited) || p[1] >= 0x80) return false;
-  const uint8_t* q = p + 2 + p[1];
-  if (end - q < 2 || q[0] != wire::Tag(2, wire::kLengthDelimited) || q[1] >= 0x80 ||
-      end - q - 2 != q[1]) {
-    return false;
-  }
-  const uint8_t* v = q + 2;
-  a->key = std::string_view(reinterpret_cast<const char*>(p + 2), p[1]);
-  if (v == end) {
-    a->type = AttrType::kEmpty;
-    return true;
-  }
-  uint64_t n;
-  switch (v[0]) {
+  wire::ShortAttribute s;
+  if (!wire::ReadShortAttribute(bytes, &s)) return false;
+  a->key = s.key;
+  switch (s.value_tag) {
+    case 0:
+      a->type = AttrType::kEmpty;
+      break;
     case wire::Tag(1, wire::kLengthDelimited):
-      if (end - v < 2 || v[1] >= 0x80 || end - v - 2 != v[1]) return false;
       a->type = AttrType::kString;
-      a->bytes = std::string_view(reinterpret_cast<const char*>(v + 2), v[1]);
-      return true;
+      a->bytes = s.string_value;
+      break;
     case wire::Tag(2, wire::kVarint):
-      if (!WholeVarint(v + 1, end, &n)) return false;
       a->type = AttrType::kBool;
-      a->int_value = n != 0 ? 1 : 0;
-      return true;
+      a->int_value = s.number != 0 ? 1 : 0;
+      break;
     case wire::Tag(3, wire::kVarint):
-      if (!WholeVarint(v + 1, end, &n)) return false;
       a->type = AttrType::kInt;
-      a->int_value = static_cast<int64_t>(n);
-      return true;
-    case wire::Tag(4, wire::kFixed64):
-      if (end - v != 9) return false;
+      a->int_value = static_cast<int64_t>(s.number);
+      break;
+    default:  // Tag(4, kFixed64)
       a->type = AttrType::kDouble;
-      std::memcpy(&a->double_value, v + 1, sizeof(double));
-      return true;
-    default:
-      return false;
+      std::memcpy(&a->double_value, &s.number, sizeof(double));
+      break;
   }
+  return true;
 }
 
 // One KeyValue; false where its value is given twice (a merge only a parse reproduces).
 bool KeyValue(std::string_view bytes, std::vector<TraceRows::Attr>* out) {
-  if (TraceRows::Attr& fast = out->emplace_back(); ShortKeyValue(bytes, &fast)) return true;
-  out->pop_back();
+  if (TraceRows::Attr a; ShortKeyValue(bytes, &a)) {
+    out->push_back(a);
+    return true;
+  }
   wire::Reader r(bytes);
   Field f;
   TraceRows::Attr a;

@@ -262,6 +262,15 @@ class OtlpWireScanner {
   // The bulk of a request: attributes. Same as Walk(kKeyValue / kAnyValue), unrolled.
   bool KeyValue(std::string_view payload, int depth, uint32_t* attr_max) {
     if (depth > kMaxDepth) return false;
+    if (wire::ShortAttribute a; depth < kMaxDepth && wire::ReadShortAttribute(payload, &a)) {
+      if (!Utf8(a.key)) return false;
+      RaiseTo(attr_max, a.key.size());
+      if (a.value_tag == wire::Tag(1, wire::kLengthDelimited)) {
+        if (!Utf8(a.string_value)) return false;
+        RaiseTo(attr_max, a.string_value.size());
+      }
+      return true;
+    }
     wire::Reader r(payload);
     while (!r.done()) {
       uint32_t tag;

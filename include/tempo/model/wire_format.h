@@ -5,6 +5,7 @@
 // libprotobuf 3.21's parser limits: tags are at most 5 bytes, varints at most 10, lengths at most
 // 5 bytes and within the remaining input.
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -148,6 +149,66 @@ inline bool ReadField(Reader& r, Field* f) {
   }
 }
 
+// An attribute (KeyValue) in the layout every protobuf encoder gives a short one: the key (field
+// 1), then the value (field 2) holding nothing or one string, bool, int or double member, every
+// length below 128 and nothing else. The fast path of the readers of attributes; anything else
+// takes their general reading.
+struct ShortAttribute {
+  std::string_view key;
+  uint32_t value_tag = 0;  // the member's tag (Tag(1, kLengthDelimited) for a string), 0: none
+  std::string_view string_value;
+  uint64_t number = 0;  // the bool or int varint, or the double's bits
+};
+
+// A varint filling [p, end) exactly (at most 10 bytes).
+inline bool ReadWholeVarint(const uint8_t* p, const uint8_t* end, uint64_t* out) {
+  if (end - p > 10) return false;
+  uint64_t value = 0;
+  for (int shift = 0; p < end; shift += 7) {
+    const uint8_t b = *p++;
+    value |= static_cast<uint64_t>(b & 0x7F) << shift;
+    if (b < 0x80) {
+      *out = value;
+      return p == end;
+    }
+  }
+  return false;
+}
+
+// True when `bytes` have exactly the ShortAttribute layout, then described by `*out`. False says
+// nothing about whether they parse.
+inline bool ReadShortAttribute(std::string_view bytes, ShortAttribute* out) {
+  const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
+  const uint8_t* end = p + bytes.size();
+  if (end - p < 4 || p[0] != Tag(1, kLengthDelimited) || p[1] >= 0x80 || end - p < 4 + p[1]) {
+    return false;
+  }
+  const uint8_t* q = p + 2 + p[1];
+  if (q[0] != Tag(2, kLengthDelimited) || q[1] >= 0x80 || end - q - 2 != q[1]) return false;
+  out->key = std::string_view(reinterpret_cast<const char*>(p + 2), p[1]);
+  const uint8_t* v = q + 2;
+  if (v == end) {
+    out->value_tag = 0;
+    return true;
+  }
+  out->value_tag = v[0];
+  switch (v[0]) {
+    case Tag(1, kLengthDelimited):
+      if (end - v < 2 || v[1] >= 0x80 || end - v - 2 != v[1]) return false;
+      out->string_value = std::string_view(reinterpret_cast<const char*>(v + 2), v[1]);
+      return true;
+    case Tag(2, kVarint):
+    case Tag(3, kVarint):
+      return ReadWholeVarint(v + 1, end, &out->number);
+    case Tag(4, kFixed64):
+      if (end - v != 9) return false;
+      std::memcpy(&out->number, v + 1, 8);
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Structurally valid UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF),
 // as libprotobuf checks proto3 string fields.
 inline bool IsValidUtf8(std::string_view s) {
@@ -192,14 +253,7 @@ inline bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
-inline size_t VarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
+inline size_t VarintSize(uint64_t v) { return static_cast<size_t>((std::bit_width(v | 1) + 6) / 7); }
 
 // Bytes of a length-delimited field with a one-byte tag and a `len`-byte payload.
 inline size_t FieldSize(size_t len) { return 1 + VarintSize(len) + len; }
