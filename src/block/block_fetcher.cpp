@@ -239,11 +239,15 @@ Status BlockFetcher::ScanCandidates(const traceql::FetchRequest& request,
     return Status::Ok();
   }
 
-  // 2. Read only the chunks the conditions need (neighbours in one request).
+  // 2. Read the trace starts and durations and the chunks the conditions need (neighbours in
+  // one request). With Options::min_start the conditions' chunks are read afterwards, only when
+  // some trace starts late enough.
   const bool same_span = request.same_span && request.all_conditions && plans.size() > 1;
-  std::vector<uint32_t> columns = RowGroupScan::Columns(plans, same_span);
-  columns.push_back(static_cast<uint32_t>(Col::kTraceStart));
-  columns.push_back(static_cast<uint32_t>(Col::kTraceDuration));
+  const bool by_floor = static_cast<bool>(options_.min_start);
+  std::vector<uint32_t> columns = {static_cast<uint32_t>(Col::kTraceStart),
+                                   static_cast<uint32_t>(Col::kTraceDuration)};
+  const std::vector<uint32_t> condition_columns = RowGroupScan::Columns(plans, same_span);
+  if (!by_floor) columns.insert(columns.end(), condition_columns.begin(), condition_columns.end());
   ChunkReader reader(footer, rg);
   reader.UsePageCache(reader_->page_cache_.get(), reader_->cache_key_);
   std::vector<std::string> buffers;
@@ -251,9 +255,9 @@ Status BlockFetcher::ScanCandidates(const traceql::FetchRequest& request,
       ReadChunks(reader_->read_, rg, chunk_of, columns, &reader, &buffers, &stats->bytes_read),
       index));
 
-  // 3. Decide every condition per trace; keep the traces that overlap the time range.
+  // 3. Keep the traces that overlap the time range (and start at or after the floor), then
+  // decide every condition on them.
   stats->traces_scanned += traces;
-  stats->spans_scanned += rg.rows[static_cast<size_t>(Table::kSpan)];
   std::vector<uint8_t> pass(static_cast<size_t>(traces), 1);
   ColumnValues start, duration;
   TEMPO_RETURN_IF_ERROR(
@@ -271,24 +275,39 @@ Status BlockFetcher::ScanCandidates(const traceql::FetchRequest& request,
                 !(request.end_unix_nano && s > *request.end_unix_nano);
     }
   }
-  if (same_span) {
+  if (by_floor) {
+    // A most_recent search's floor rises while row groups are scanned: traces starting before
+    // it cannot be in the answer, so the conditions are decided only on the others, and only
+    // their rows are decoded when they are few (RowGroupScan::Restrict).
+    const uint64_t floor = options_.min_start();
+    size_t left = 0;
+    for (size_t t = 0; t < pass.size(); ++t) left += (pass[t] &= start_of(t) >= floor);
+    if (left == 0) return Status::Ok();
+    TEMPO_RETURN_IF_ERROR(InRowGroup(ReadChunks(reader_->read_, rg, chunk_of, condition_columns,
+                                                &reader, &buffers, &stats->bytes_read),
+                                     index));
+    if (has_predicates && left < pass.size()) reader.CachePages();
+  }
+  stats->spans_scanned += rg.rows[static_cast<size_t>(Table::kSpan)];
+  if (same_span || has_predicates) {
     RowGroupScan scan(footer, rg, reader);
+    if (by_floor && std::find(pass.begin(), pass.end(), 0) != pass.end()) scan.Restrict(pass);
     std::vector<uint8_t> hits(pass.size(), 0);
-    TEMPO_RETURN_IF_ERROR(InRowGroup(scan.SpanHits(plans, &hits), index));
-    for (size_t t = 0; t < pass.size(); ++t) pass[t] &= hits[t];
-  } else if (has_predicates) {
-    RowGroupScan scan(footer, rg, reader);
-    std::vector<uint8_t> hits(pass.size(), 0);
-    for (const ConditionPlan& plan : plans) {
-      if (request.all_conditions) std::fill(hits.begin(), hits.end(), 0);
-      TEMPO_RETURN_IF_ERROR(InRowGroup(scan.Hits(plan, &hits), index));
-      if (!request.all_conditions) continue;
-      bool any = false;
-      for (size_t t = 0; t < pass.size(); ++t) any |= (pass[t] &= hits[t]);
-      if (!any) break;
-    }
-    if (!request.all_conditions) {
+    if (same_span) {
+      TEMPO_RETURN_IF_ERROR(InRowGroup(scan.SpanHits(plans, &hits), index));
       for (size_t t = 0; t < pass.size(); ++t) pass[t] &= hits[t];
+    } else {
+      for (const ConditionPlan& plan : plans) {
+        if (request.all_conditions) std::fill(hits.begin(), hits.end(), 0);
+        TEMPO_RETURN_IF_ERROR(InRowGroup(scan.Hits(plan, &hits), index));
+        if (!request.all_conditions) continue;
+        bool any = false;
+        for (size_t t = 0; t < pass.size(); ++t) any |= (pass[t] &= hits[t]);
+        if (!any) break;
+      }
+      if (!request.all_conditions) {
+        for (size_t t = 0; t < pass.size(); ++t) pass[t] &= hits[t];
+      }
     }
   }
   const std::string_view dir =

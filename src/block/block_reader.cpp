@@ -324,10 +324,30 @@ Status BlockReader::ForRowGroupsOf(
   return Status::Ok();
 }
 
+namespace {
+
+// The latest trace start of `rg` from the statistics of its trace.start pages (every int page
+// has them), or its max_end when the chunk is absent or a page lacks them.
+uint64_t MaxTraceStart(const RowGroupMeta& rg) {
+  for (const ChunkMeta& c : rg.chunks) {
+    if (c.column != static_cast<uint32_t>(Col::kTraceStart)) continue;
+    uint64_t latest = 0;
+    for (const PageMeta& p : c.pages) {
+      if (!p.has_stats || p.max < 0) return rg.max_end;
+      latest = std::max(latest, static_cast<uint64_t>(p.max));
+    }
+    return std::min(latest, rg.max_end);
+  }
+  return rg.max_end;
+}
+
+}  // namespace
+
 std::vector<BlockReader::RowGroupInfo> BlockReader::RowGroupInfos() const {
   std::vector<RowGroupInfo> out;
   for (const RowGroupMeta& rg : index_->footer.row_groups) {
-    out.push_back({rg.min_start, rg.max_end, rg.rows[static_cast<size_t>(Table::kTrace)],
+    out.push_back({rg.min_start, rg.max_end, MaxTraceStart(rg),
+                   rg.rows[static_cast<size_t>(Table::kTrace)],
                    rg.rows[static_cast<size_t>(Table::kSpan)], rg.length});
   }
   return out;

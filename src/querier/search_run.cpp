@@ -43,7 +43,7 @@ SearchRun::SearchRun(RequestContext ctx, traceql::SearchQuery query, traceql::Se
       if (groups[g].max_end < start || groups[g].min_start > end) continue;
       row_groups.push_back(Job{.block = static_cast<int32_t>(b),
                                .row_group = static_cast<uint32_t>(g),
-                               .newest = groups[g].max_end});
+                               .newest = groups[g].max_trace_start});
     }
   }
   // Newest first, combined parts before row groups on ties: a job's `newest` bounds the starts

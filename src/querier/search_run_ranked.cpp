@@ -19,7 +19,11 @@ Status SearchRun::ScanJob(size_t index, block::BlockFetcher::RowGroupCandidates*
                           uint64_t* bytes) const {
   const Job& job = jobs_[index];
   const BlockSource& b = sources_->blocks()[static_cast<size_t>(job.block)];
-  block::BlockFetcher fetcher(b.reader, FetcherOptions());
+  block::BlockFetcher::Options options = FetcherOptions();
+  // Traces starting before the shared floor (as it stands when the row group is scanned) cannot
+  // be among the newest: their conditions are not decided.
+  options.min_start = [this] { return newest_floor_.load(std::memory_order_relaxed); };
+  block::BlockFetcher fetcher(b.reader, std::move(options));
   Status s = fetcher.ScanRowGroup(BlockRequest(), job.row_group, out);
   *bytes += fetcher.stats().bytes_read;
   return InBlock(b.meta, s);

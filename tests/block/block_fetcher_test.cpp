@@ -1,5 +1,6 @@
 // The block fetcher against decoding every trace: pushdown, pruning, named attributes and the
 // search conformance cases.
+#include <algorithm>
 #include "block/block_fetch_test_util.h"
 
 namespace tempo::block {
@@ -76,6 +77,46 @@ TEST_CASE("Block fetch prunes row groups and traces", "[block][fetch]") {
         CHECK(candidates.size() <= matches + matches / 4);
       }
       CHECK(candidates.size() < traces.size() / 2);
+    }
+  }
+  SECTION("a floor leaves out the traces starting before it and decides the others as before") {
+    BlockFetcher all(block.reader);
+    const auto infos = block.reader->RowGroupInfos();
+    auto every_trace = traceql::SearchQuery::Compile("{ }").value();
+    std::vector<uint64_t> group_newest;  // the latest start of every trace of each row group
+    for (uint32_t g = 0; g < block.reader->row_groups(); ++g) {
+      BlockFetcher::RowGroupCandidates c;
+      REQUIRE(all.ScanRowGroup(every_trace.fetch_request(), g, &c).ok());
+      REQUIRE(c.rows.size() == infos[g].traces);
+      group_newest.push_back(*std::max_element(c.starts.begin(), c.starts.end()));
+      // The statistics bound the starts exactly.
+      CHECK(infos[g].max_trace_start == group_newest.back());
+      CHECK(infos[g].max_trace_start <= infos[g].max_end);
+    }
+    for (const char* text : {"{ }", "{ span.http.status_code > 500 }",
+                             "{ span.http.status_code > 500 && resource.a = \"v2\" }"}) {
+      INFO(text);
+      auto query = traceql::SearchQuery::Compile(text).value();
+      for (uint32_t g = 0; g < block.reader->row_groups(); ++g) {
+        BlockFetcher::RowGroupCandidates every, floored;
+        REQUIRE(all.ScanRowGroup(query.fetch_request(), g, &every).ok());
+        const uint64_t newest = group_newest[g];
+        std::vector<uint64_t> sorted = every.starts;
+        std::sort(sorted.begin(), sorted.end());
+        const uint64_t median = sorted.empty() ? newest : sorted[sorted.size() / 2];
+        for (uint64_t floor : {uint64_t{0}, median, newest, newest + 1}) {
+          BlockFetcher::Options options;
+          options.min_start = [floor] { return floor; };
+          BlockFetcher fetcher(block.reader, options);
+          REQUIRE(fetcher.ScanRowGroup(query.fetch_request(), g, &floored).ok());
+          std::vector<uint64_t> want;
+          for (size_t i = 0; i < every.rows.size(); ++i) {
+            if (every.starts[i] >= floor) want.push_back(every.rows[i]);
+          }
+          CHECK(floored.rows == want);
+          if (floor > newest) CHECK(fetcher.stats().spans_scanned == 0);
+        }
+      }
     }
   }
   SECTION("skipped traces and row group ranges are honoured") {

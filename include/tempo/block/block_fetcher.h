@@ -55,8 +55,10 @@ class BlockFetcher : public traceql::SpansetFetcher {
     bool newest_first = true;
     // Newest first only: traces in a row group's first decoded batch (later batches double).
     size_t first_batch = 32;
-    // Newest first only: candidates that start before min_start() are not wanted. Asked before
-    // each batch is decoded; a row group's fetch ends at its first such candidate. Optional.
+    // Candidates that start before min_start() are not wanted. Asked once per row group before
+    // its conditions are decided (they are decided only on the traces starting late enough, and
+    // not at all when none does) and, newest first, before each batch is decoded (a row group's
+    // fetch ends at its first such candidate). Optional.
     std::function<uint64_t()> min_start;
   };
 
@@ -80,8 +82,8 @@ class BlockFetcher : public traceql::SpansetFetcher {
 
   // Fetch in two steps, for callers that order the candidates of many row groups together
   // (a most_recent search decodes the newest candidates of all row groups first). ScanRowGroup
-  // is Fetch's pruning of row group `index` (time range, statistics, condition columns,
-  // Options::skip) without decoding anything; DecodeRowGroup decodes the candidates `rows` of a
+  // is Fetch's pruning of row group `index` (time range, statistics, Options::min_start,
+  // condition columns, Options::skip) without decoding anything; DecodeRowGroup decodes the candidates `rows` of a
   // scan (any of them, handed to `consume` in the order given; stops when it returns false),
   // reading them page by page when they are few (as Fetch does). Errors: kInvalidArgument for a
   // bad row group or row, kCorruption / read errors naming the row group, `ctx` (decoding).

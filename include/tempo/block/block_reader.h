@@ -81,6 +81,9 @@ class BlockReader {
   struct RowGroupInfo {
     uint64_t min_start = 0;  // earliest span start, unix ns
     uint64_t max_end = 0;    // latest span end, unix ns
+    // No trace of the row group starts later (its earliest span) than this, unix ns: the largest
+    // value of the trace.start pages' statistics, max_end where they are missing.
+    uint64_t max_trace_start = 0;
     uint64_t traces = 0;
     uint64_t spans = 0;
     uint64_t bytes = 0;
