@@ -14,16 +14,51 @@ int BitWidth(uint64_t v) { return v == 0 ? 0 : 64 - __builtin_clzll(v); }
 // Appends `n` values v[i] - base in `width` bits each, little-endian, least significant first.
 void PackBits(const int64_t* v, size_t n, uint64_t base, int width, std::string* out) {
   const size_t start = out->size();
-  out->resize(start + (n * static_cast<size_t>(width) + 7) / 8, 0);
+  const size_t bytes = (n * static_cast<size_t>(width) + 7) / 8;
+  // Fields of up to 56 bits are ORed in as 8-byte words (7 bytes of slack past the end).
+  out->resize(start + bytes + 8, 0);
   auto* p = reinterpret_cast<uint8_t*>(out->data() + start);
   size_t bit = 0;
-  for (size_t i = 0; i < n; ++i, bit += static_cast<size_t>(width)) {
-    const uint64_t u = static_cast<uint64_t>(v[i]) - base;
-    for (int b = 0; b < width; b += 8 - static_cast<int>((bit + b) & 7)) {
-      const size_t at = bit + static_cast<size_t>(b);
-      p[at >> 3] |= static_cast<uint8_t>((u >> b) << (at & 7));
+  if (width <= 56) {
+    for (size_t i = 0; i < n; ++i, bit += static_cast<size_t>(width)) {
+      uint64_t word;
+      std::memcpy(&word, p + (bit >> 3), 8);
+      word |= (static_cast<uint64_t>(v[i]) - base) << (bit & 7);
+      std::memcpy(p + (bit >> 3), &word, 8);
+    }
+  } else {
+    for (size_t i = 0; i < n; ++i, bit += static_cast<size_t>(width)) {
+      const uint64_t u = static_cast<uint64_t>(v[i]) - base;
+      for (int b = 0; b < width; b += 8 - static_cast<int>((bit + b) & 7)) {
+        const size_t at = bit + static_cast<size_t>(b);
+        p[at >> 3] |= static_cast<uint8_t>((u >> b) << (at & 7));
+      }
     }
   }
+  out->resize(start + bytes);
+}
+
+// Per block of `x`: its minimum and the bit width of the offsets from it.
+template <typename Fn>
+void ForEachBlock(std::span<const int64_t> x, Fn fn) {
+  for (size_t b = 0; b < x.size(); b += kBitPackBlock) {
+    const size_t n = std::min<size_t>(kBitPackBlock, x.size() - b);
+    const int64_t base = *std::min_element(x.begin() + b, x.begin() + b + n);
+    uint64_t span = 0;
+    for (size_t i = 0; i < n; ++i) {
+      span |= static_cast<uint64_t>(x[b + i]) - static_cast<uint64_t>(base);
+    }
+    fn(b, n, base, BitWidth(span));
+  }
+}
+
+// The bytes EncodeBitPackedMode writes for the blocks of `x`.
+size_t BlocksSize(std::span<const int64_t> x) {
+  size_t size = 0;
+  ForEachBlock(x, [&size](size_t, size_t n, int64_t base, int width) {
+    size += VarintSize(ZigZag(base)) + 1 + (n * static_cast<size_t>(width) + 7) / 8;
+  });
+  return size;
 }
 
 // Mode 1 (differences) starts with the first value; the first entry of x, which stands for it,
@@ -32,18 +67,11 @@ void EncodeBitPackedMode(std::span<const int64_t> x, uint8_t mode, int64_t first
                          std::string* out) {
   out->push_back(static_cast<char>(mode));
   if (mode == 1) PutVarint(out, ZigZag(first));
-  for (size_t b = 0; b < x.size(); b += kBitPackBlock) {
-    const size_t n = std::min<size_t>(kBitPackBlock, x.size() - b);
-    const int64_t base = *std::min_element(x.begin() + b, x.begin() + b + n);
-    uint64_t span = 0;
-    for (size_t i = 0; i < n; ++i) {
-      span |= static_cast<uint64_t>(x[b + i]) - static_cast<uint64_t>(base);
-    }
-    const int width = BitWidth(span);
+  ForEachBlock(x, [&](size_t b, size_t n, int64_t base, int width) {
     PutVarint(out, ZigZag(base));
     out->push_back(static_cast<char>(width));
     PackBits(x.data() + b, n, static_cast<uint64_t>(base), width, out);
-  }
+  });
 }
 
 // Writes the `count` values base + (w-bit field i) of a block packed at `p` (readable for 16
@@ -84,10 +112,13 @@ void EncodeBitPacked(std::span<const int64_t> values, std::string* out) {
                                      static_cast<uint64_t>(values[i - 1]));
   }
   if (values.size() > 1) deltas[0] = deltas[1];
-  std::string by_value, by_delta;
-  EncodeBitPackedMode(values, 0, 0, &by_value);
-  EncodeBitPackedMode(deltas, 1, values.empty() ? 0 : values[0], &by_delta);
-  out->append(by_delta.size() < by_value.size() ? by_delta : by_value);
+  // Whichever mode is smaller (values on a tie), sized before one of them is written.
+  const int64_t first = values.empty() ? 0 : values[0];
+  if (VarintSize(ZigZag(first)) + BlocksSize(deltas) < BlocksSize(values)) {
+    EncodeBitPackedMode(deltas, 1, first, out);
+  } else {
+    EncodeBitPackedMode(values, 0, 0, out);
+  }
 }
 
 bool ReadBitPacked(std::string_view data, size_t* pos, uint32_t n,
