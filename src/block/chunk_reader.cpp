@@ -119,7 +119,7 @@ Result<std::shared_ptr<const CachedPage>> ChunkReader::ToCachedPage(std::string_
                                                                     std::string_view what) {
   auto page = std::make_shared<CachedPage>();
   page->num_values = header.num_values;
-  if (!IsVarintInts(header.encoding)) {
+  if (!IsVarintInts(header.encoding) || !pack_ints_) {
     if (header.codec != Codec::kZstd) {
       return std::shared_ptr<const CachedPage>();  // nothing to save: read in place
     }

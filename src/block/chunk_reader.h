@@ -69,10 +69,13 @@ class ChunkReader {
   // the integer pages touched plus the decompressed string pages.
   void CachePages() { cache_pages_ = true; }
   // Looks pages up in (and adds decompressed ones to) `cache` under `block_key` (the block's
-  // PageCache key) before reading them; `cache` must outlive the reader. nullptr: none.
-  void UsePageCache(PageCache* cache, uint64_t block_key) {
+  // PageCache key) before reading them; `cache` must outlive the reader. nullptr: none. With
+  // `pack_ints`, the integer pages it adds are re-encoded kBitPacked (for readers that decode
+  // whole pages, again and again: scans); else they are added as stored.
+  void UsePageCache(PageCache* cache, uint64_t block_key, bool pack_ints = true) {
     page_cache_ = cache;
     block_key_ = block_key;
+    pack_ints_ = pack_ints;
   }
 
   // The chunk of catalog column `column` in this row group, or nullptr if omitted (for a fixed
@@ -90,7 +93,7 @@ class ChunkReader {
   Status ReadPage(const ChunkMeta& chunk, uint64_t page_offset, uint32_t length,
                   std::string_view what, PageHeader* header, std::string_view* payload, bool keep);
   // A verified page as the page cache keeps it: decompressed, integer pages re-encoded
-  // kBitPacked; nullptr for a page stored raw that is read as fast in place.
+  // kBitPacked (with pack_ints_); nullptr for a page stored raw that is read as fast in place.
   Result<std::shared_ptr<const CachedPage>> ToCachedPage(std::string_view stored,
                                                          const PageHeader& header,
                                                          std::string_view what);
@@ -108,6 +111,7 @@ class ChunkReader {
   const ReadAtFn* fetch_ = nullptr;            // fetch mode
   std::deque<std::string> fetched_;            // stored pages read in fetch mode
   bool cache_pages_ = false;
+  bool pack_ints_ = true;  // UsePageCache's pack_ints
   // With CachePages: decoded integer pages by (chunk index << 32 | page index), and kept
   // (decompressed) pages by (chunk index, page offset).
   std::unordered_map<uint64_t, std::vector<int64_t>> int_pages_;

@@ -49,9 +49,10 @@ class TraceAssembler {
   // undecoded: their fields keep their defaults (0, ""). Only fields that carry no structure may
   // be left out (see SearchIntrinsics). Empty (the default): every column. Call before Run.
   void KeepIntrinsics(std::vector<uint8_t> keep) { keep_intrinsics_ = std::move(keep); }
-  // Pages through `cache` (ChunkReader::UsePageCache). Call before Run.
+  // Pages through `cache` (ChunkReader::UsePageCache), integer pages cached as stored: a trace
+  // takes a few values of each page, which does not pay for re-encoding it. Call before Run.
   void UsePageCache(PageCache* cache, uint64_t block_key) {
-    reader_.UsePageCache(cache, block_key);
+    reader_.UsePageCache(cache, block_key, /*pack_ints=*/false);
   }
 
   // Decodes trace rows [first, last) of the row group and calls `fn(row, trace)` for each in

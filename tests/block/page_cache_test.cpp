@@ -197,6 +197,33 @@ TEST_CASE("Trace lookups by pages read nothing a second time", "[block][page_cac
   CHECK(second_reads + second_hits == first_reads);
 }
 
+TEST_CASE("Pages that trace lookups cached as stored serve the searches that follow",
+          "[block][page_cache]") {
+  // Lookups add integer pages as stored (varints), scans as kBitPacked: a scan must read both.
+  std::mt19937_64 rng(14);
+  std::map<TraceId, tempopb::Trace> traces = StructuredTraces(rng, 200);
+  TestBlock plain;
+  WriteBlock(traces, 150, &plain);
+  CachedBlock cached(traces, LookupReads::kPages);
+  size_t looked_up = 0;
+  for (const auto& [id, want] : traces) {
+    if (++looked_up % 3 != 0) continue;
+    tempopb::Trace got;
+    REQUIRE(cached.reader->FindTrace(id, &got).value());
+    CHECK(testing::Diff(want, got).empty());
+  }
+  REQUIRE(cached.cache->pages() > 0);
+  BlockFetcher without(plain.reader), with(cached.reader);
+  for (const char* text : {"{ span.http.status_code >= 300 }", "{ duration > 100ms }",
+                           "{ resource.a = \"v2\" && kind = server }"}) {
+    INFO(text);
+    auto query = traceql::SearchQuery::Compile(text).value();
+    traceql::SearchOptions options;
+    options.limit = 0;
+    CHECK(Same(RunSearch(with, query, options), RunSearch(without, query, options)));
+  }
+}
+
 TEST_CASE("A page that fails its checks is not cached", "[block][page_cache]") {
   std::mt19937_64 rng(13);
   std::map<TraceId, tempopb::Trace> traces = StructuredTraces(rng, 100);
