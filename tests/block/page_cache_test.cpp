@@ -132,6 +132,7 @@ namespace {
 
 // A block (WriteBlock's: many small pages) opened with a page cache and a read counter.
 struct CachedBlock {
+  TestBlock plain;  // the same block, read without a cache
   std::string data;
   int reads = 0;
   metrics::Registry registry;
@@ -141,9 +142,8 @@ struct CachedBlock {
   std::shared_ptr<const BlockReader> reader;
 
   CachedBlock(const std::map<TraceId, tempopb::Trace>& traces, LookupReads lookup_reads) {
-    TestBlock plain;
     WriteBlock(traces, 150, &plain);
-    data = std::move(plain.data);
+    data = plain.data;
     reader = BlockReader::Open(testing::ReadFrom(data, &reads), data.size(), 0, lookup_reads, cache)
                  .value();
   }
@@ -155,10 +155,8 @@ TEST_CASE("Searches through a page cache answer as without it and reuse its page
           "[block][page_cache]") {
   std::mt19937_64 rng(11);
   std::map<TraceId, tempopb::Trace> traces = StructuredTraces(rng, 300);
-  TestBlock plain;
-  WriteBlock(traces, 150, &plain);
   CachedBlock cached(traces, LookupReads::kRowGroup);
-  BlockFetcher without(plain.reader), with(cached.reader);
+  BlockFetcher without(cached.plain.reader), with(cached.reader);
 
   for (const char* text : {"{ span.http.status_code >= 300 && resource.a = \"v2\" }",
                            "{ duration > 100ms } >> { .b = \"v1\" }", "{ name =~ \"GET.*\" }"}) {
@@ -202,8 +200,6 @@ TEST_CASE("Pages that trace lookups cached as stored serve the searches that fol
   // Lookups add integer pages as stored (varints), scans as kBitPacked: a scan must read both.
   std::mt19937_64 rng(14);
   std::map<TraceId, tempopb::Trace> traces = StructuredTraces(rng, 200);
-  TestBlock plain;
-  WriteBlock(traces, 150, &plain);
   CachedBlock cached(traces, LookupReads::kPages);
   size_t looked_up = 0;
   for (const auto& [id, want] : traces) {
@@ -213,7 +209,7 @@ TEST_CASE("Pages that trace lookups cached as stored serve the searches that fol
     CHECK(testing::Diff(want, got).empty());
   }
   REQUIRE(cached.cache->pages() > 0);
-  BlockFetcher without(plain.reader), with(cached.reader);
+  BlockFetcher without(cached.plain.reader), with(cached.reader);
   for (const char* text : {"{ span.http.status_code >= 300 }", "{ duration > 100ms }",
                            "{ resource.a = \"v2\" && kind = server }"}) {
     INFO(text);
