@@ -21,6 +21,9 @@ constexpr uint64_t kCoalesceGap = 64 * 1024;
 constexpr size_t kBatchTraces = 256;
 // A batch also ends when its rows spread wider than this (its pages would be mostly skipped).
 constexpr uint64_t kBatchRowSpan = 4096;
+// A scan past a floor decides its conditions on the remaining traces' rows only when they are
+// fewer than 1 in this many of the row group's traces; else on every row, as without a floor.
+constexpr size_t kRestrictShare = 4;
 
 Status CheckContext(const RequestContext& ctx) { return CheckRequest(ctx, "search"); }
 
@@ -240,10 +243,11 @@ Status BlockFetcher::ScanCandidates(const traceql::FetchRequest& request,
   }
 
   // 2. Read the trace starts and durations and the chunks the conditions need (neighbours in
-  // one request). With Options::min_start the conditions' chunks are read afterwards, only when
-  // some trace starts late enough.
+  // one request). With a floor (Options::min_start above 0) the conditions' chunks are read
+  // afterwards, only when some trace starts late enough.
   const bool same_span = request.same_span && request.all_conditions && plans.size() > 1;
-  const bool by_floor = static_cast<bool>(options_.min_start);
+  const uint64_t floor = options_.min_start ? options_.min_start() : 0;
+  const bool by_floor = floor > 0;
   std::vector<uint32_t> columns = {static_cast<uint32_t>(Col::kTraceStart),
                                    static_cast<uint32_t>(Col::kTraceDuration)};
   const std::vector<uint32_t> condition_columns = RowGroupScan::Columns(plans, same_span);
@@ -275,23 +279,24 @@ Status BlockFetcher::ScanCandidates(const traceql::FetchRequest& request,
                 !(request.end_unix_nano && s > *request.end_unix_nano);
     }
   }
+  bool restrict = false;  // the conditions are decided on the rows of a few traces only
   if (by_floor) {
     // A most_recent search's floor rises while row groups are scanned: traces starting before
     // it cannot be in the answer, so the conditions are decided only on the others, and only
     // their rows are decoded when they are few (RowGroupScan::Restrict).
-    const uint64_t floor = options_.min_start();
     size_t left = 0;
     for (size_t t = 0; t < pass.size(); ++t) left += (pass[t] &= start_of(t) >= floor);
     if (left == 0) return Status::Ok();
     TEMPO_RETURN_IF_ERROR(InRowGroup(ReadChunks(reader_->read_, rg, chunk_of, condition_columns,
                                                 &reader, &buffers, &stats->bytes_read),
                                      index));
-    if (has_predicates && left < pass.size()) reader.CachePages();
+    restrict = has_predicates && left * kRestrictShare < pass.size();
+    if (restrict) reader.CachePages();
   }
   stats->spans_scanned += rg.rows[static_cast<size_t>(Table::kSpan)];
   if (same_span || has_predicates) {
     RowGroupScan scan(footer, rg, reader);
-    if (by_floor && std::find(pass.begin(), pass.end(), 0) != pass.end()) scan.Restrict(pass);
+    if (restrict) scan.Restrict(pass);
     std::vector<uint8_t> hits(pass.size(), 0);
     if (same_span) {
       TEMPO_RETURN_IF_ERROR(InRowGroup(scan.SpanHits(plans, &hits), index));
