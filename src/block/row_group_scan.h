@@ -127,7 +127,8 @@ class RowGroupScan {
   std::array<Shapes, kTableCount> shapes_;
   std::array<bool, kTableCount> have_shapes_{};
   ColumnValues values_;
-  std::vector<uint32_t> shape_columns_;  // ColumnCounts' scratch
+  // Per table, per catalog column: 1 for the table's attribute columns (ColumnCounts' check).
+  std::array<std::vector<uint8_t>, kTableCount> attribute_columns_;
   std::vector<uint8_t> selected_;        // Restrict's traces; empty: every trace
   std::array<Ranges, kTableCount> ranges_;
   std::array<bool, kTableCount> have_ranges_{};

@@ -1,9 +1,13 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <random>
 
 #include "block_internals.h"
 #include "block_test_util.h"
 #include "random_traces.h"
+#include "tempo/block/block_fetcher.h"
+#include "tempo/traceql/engine.h"
 
 namespace tempo::block {
 namespace {
@@ -197,6 +201,53 @@ TEST_CASE("Damaged page contents under valid checksums never crash the reader", 
   }
   INFO(detected << " of " << total << " damaged blocks rejected");
   CHECK(detected > total / 2);
+}
+
+TEST_CASE("A search scan reports an attribute shape that names a bad column", "[block]") {
+  SmallBlock b = MakeSmallBlock(12);
+  auto footer = testing::FooterOf(b.data);
+  REQUIRE(footer.ok());
+  // A span attribute column with a plain name, for a condition the scan decides through shapes.
+  std::string key;
+  for (const ColumnDesc& c : footer->columns) {
+    if (c.role != ColumnRole::kAttribute || c.table != Table::kSpan || c.name.empty()) continue;
+    if (std::all_of(c.name.begin(), c.name.end(), [](char ch) { return std::isalnum(ch); })) {
+      key = c.name;
+      break;
+    }
+  }
+  REQUIRE(!key.empty());
+  // The first dictionary page of the first row group's span shapes: every shape byte becomes 1,
+  // the catalog index of an intrinsic column, behind intact entry lengths.
+  size_t target = 0;
+  bool found = false;
+  for (const ChunkMeta& c : footer->row_groups[0].chunks) {
+    if (c.column == static_cast<uint32_t>(ShapeColumn(Table::kSpan))) {
+      REQUIRE(!c.dict_pages.empty());
+      found = true;
+      break;
+    }
+    target += c.dict_pages.size() + c.pages.size();
+  }
+  REQUIRE(found);
+  std::string bad = testing::RebuildWithPage(b.data, *footer, target, [](std::string* p,
+                                                                        uint32_t* n) {
+    ByteReader r(*p, "dictionary");
+    for (uint32_t i = 0; i < *n; ++i) {
+      uint64_t len;
+      REQUIRE(r.ReadVarint(&len));
+    }
+    std::fill(p->begin() + static_cast<ptrdiff_t>(r.position()), p->end(), '\x01');
+  });
+  auto reader = testing::OpenString(bad);
+  REQUIRE(reader.ok());
+  BlockFetcher fetcher(std::shared_ptr<const BlockReader>(std::move(reader).value()));
+  auto query = traceql::SearchQuery::Compile("{ span." + key + " != nil }").value();
+  Status s = fetcher.Fetch(RequestContext{}, query.fetch_request(),
+                           [](traceql::TraceView&&) { return true; });
+  INFO(s.ToString());
+  CHECK(s.code() == StatusCode::kCorruption);
+  CHECK(s.message().find("span attribute shape names a bad column") != std::string::npos);
 }
 
 TEST_CASE("Random damage under valid checksums never crashes the reader", "[block][.slow]") {
