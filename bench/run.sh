@@ -29,8 +29,13 @@ echo "results: $results"
 cat "$results/meta.json"
 
 micro() {
+  # The load corpus (generated here when absent; the ingest and query steps reuse it) feeds the
+  # push pipeline and block cut microbenchmarks.
+  local corpus
+  corpus="$(bench_corpus "$build" "${CORPUS_SPANS:-2000000}" "${SEED:-1}")" || return 1
   # Blocks: 1 M spans in 4 blocks, trace by ID (RESULTS.md's figure uses --spans=10000000).
-  bench_micro "$build" "$results" "${TBI_SPANS:-1000000}" "${TBI_BLOCK_SPANS:-250000}" 2000
+  TEMPO_BENCH_CORPUS="$corpus" bench_micro "$build" "$results" "${TBI_SPANS:-1000000}" \
+    "${TBI_BLOCK_SPANS:-250000}" 2000
 }
 ingest() {
   DURATION="${DURATION:-30}" JSON_OUT="$results/ingest.jsonl" "$here/load/run_ingest.sh" "$build"

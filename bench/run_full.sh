@@ -49,7 +49,11 @@ python3 -c 'import json,sys; json.dump({"limit": sys.argv[1], "mode": sys.argv[2
   "$memory_max" "$mem_mode" "$results/memory.json"
 
 micro() {
-  bench_micro "$build" "$results" "${TBI_SPANS:-10000000}" 1000000 10000
+  # The load corpus feeds the push pipeline and block cut microbenchmarks (see run.sh).
+  local corpus
+  corpus="$(bench_corpus "$build" "$corpus_spans" "$seed")" || return 1
+  TEMPO_BENCH_CORPUS="$corpus" bench_micro "$build" "$results" "${TBI_SPANS:-10000000}" 1000000 \
+    10000
 }
 ingest() {
   DURATION="${INGEST_DURATION:-300}" CORPUS_SPANS="$corpus_spans" SEED="$seed" \
