@@ -209,6 +209,14 @@ Status ValidateRowGroup(const Footer& f, size_t rg_index, RowGroupMeta* rg) {
 
 }  // namespace
 
+namespace {
+
+Status BadShapeColumn(Table t) {
+  return BadBlockData(std::string(TableName(t)) + " attribute shape names a bad column");
+}
+
+}  // namespace
+
 Status ParseAttributeShape(const Footer& footer, Table t, std::string_view shape,
                            std::vector<uint32_t>* out) {
   ByteReader reader(shape, "attribute shape");
@@ -216,9 +224,29 @@ Status ParseAttributeShape(const Footer& footer, Table t, std::string_view shape
     uint64_t c;
     if (!reader.ReadVarint(&c) || c >= footer.columns.size() ||
         footer.columns[c].role != ColumnRole::kAttribute || footer.columns[c].table != t) {
-      return BadBlockData(std::string(TableName(t)) + " attribute shape names a bad column");
+      return BadShapeColumn(t);
     }
     out->push_back(static_cast<uint32_t>(c));
+  }
+  return Status::Ok();
+}
+
+std::vector<uint8_t> AttributeColumnsOf(const Footer& footer, Table t) {
+  std::vector<uint8_t> of_table(footer.columns.size(), 0);
+  for (size_t c = 0; c < footer.columns.size(); ++c) {
+    of_table[c] = footer.columns[c].role == ColumnRole::kAttribute && footer.columns[c].table == t;
+  }
+  return of_table;
+}
+
+Status CountInAttributeShape(Table t, const std::vector<uint8_t>& of_table, std::string_view shape,
+                             uint32_t column, uint32_t* count) {
+  *count = 0;
+  ByteReader reader(shape, "attribute shape");
+  while (!reader.empty()) {
+    uint64_t c;
+    if (!reader.ReadVarint(&c) || c >= of_table.size() || !of_table[c]) return BadShapeColumn(t);
+    *count += c == column;
   }
   return Status::Ok();
 }

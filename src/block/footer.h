@@ -95,4 +95,13 @@ Result<Footer> DecodeFooter(std::string_view payload, uint64_t file_size,
 Status ParseAttributeShape(const Footer& footer, Table t, std::string_view shape,
                            std::vector<uint32_t>* out);
 
+// Per catalog column of `footer`: 1 for the attribute columns of table `t` (the columns an
+// attribute shape of `t` may name), else 0.
+std::vector<uint8_t> AttributeColumnsOf(const Footer& footer, Table t);
+
+// How many times the attribute shape `shape` of table `t` names `column`, its columns checked
+// against `of_table` (AttributeColumnsOf(footer, t)); kCorruption as ParseAttributeShape.
+Status CountInAttributeShape(Table t, const std::vector<uint8_t>& of_table, std::string_view shape,
+                             uint32_t column, uint32_t* count);
+
 }  // namespace tempo::block

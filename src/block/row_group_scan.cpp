@@ -137,30 +137,15 @@ Result<const RowGroupScan::Shapes*> RowGroupScan::ShapesOf(Table t) {
 
 Status RowGroupScan::ColumnCounts(Table t, const Shapes& shapes, uint32_t column,
                                   std::vector<uint32_t>* count) {
-  // Counted on first use: each shape the rows use is read once, its columns checked as
-  // ParseAttributeShape checks them (against a per-table list instead of the catalog entries).
+  // Counted on first use: each shape the rows use is read once.
   std::vector<uint8_t>& of_table = attribute_columns_[static_cast<size_t>(t)];
-  if (of_table.empty()) {
-    of_table.assign(footer_.columns.size(), 0);
-    for (size_t c = 0; c < footer_.columns.size(); ++c) {
-      of_table[c] =
-          footer_.columns[c].role == ColumnRole::kAttribute && footer_.columns[c].table == t;
-    }
-  }
+  if (of_table.empty()) of_table = AttributeColumnsOf(footer_, t);
   constexpr uint32_t kUnknown = UINT32_MAX;
   count->assign(shapes.ids(), kUnknown);
   for (uint32_t id : shapes.of_row) {
     uint32_t& n = (*count)[id];
     if (n != kUnknown) continue;
-    n = 0;
-    ByteReader reader(shapes.shape(id), "attribute shape");
-    while (!reader.empty()) {
-      uint64_t c;
-      if (!reader.ReadVarint(&c) || c >= of_table.size() || !of_table[c]) {
-        return BadBlockData(std::string(TableName(t)) + " attribute shape names a bad column");
-      }
-      n += c == column;
-    }
+    TEMPO_RETURN_IF_ERROR(CountInAttributeShape(t, of_table, shapes.shape(id), column, &n));
   }
   return Status::Ok();
 }
