@@ -23,20 +23,14 @@ inline uint64_t ZigZag(int64_t v) {
 }
 inline int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1)); }
 
-inline void PutVarint(std::string* out, uint64_t v) {
-  char buf[10];
-  int n = 0;
-  while (v >= 0x80) {
-    buf[n++] = static_cast<char>((v & 0x7F) | 0x80);
-    v >>= 7;
-  }
-  buf[n++] = static_cast<char>(v);
-  out->append(buf, n);
-}
-inline void PutSignedVarint(std::string* out, int64_t v) { PutVarint(out, ZigZag(v)); }
 // VarintSize(v): the bytes of v's varint; WriteVarint(p, v): writes them at p, returns the end.
 using model::wire::VarintSize;
 using model::wire::WriteVarint;
+inline void PutVarint(std::string* out, uint64_t v) {
+  char buf[10];
+  out->append(buf, static_cast<size_t>(WriteVarint(buf, v) - buf));
+}
+inline void PutSignedVarint(std::string* out, int64_t v) { PutVarint(out, ZigZag(v)); }
 inline void PutFixed32(std::string* out, uint32_t v) {
   char b[4];
   for (int i = 0; i < 4; ++i) b[i] = static_cast<char>(v >> (8 * i));

@@ -19,10 +19,10 @@ namespace wire = model::wire;
 constexpr uint32_t kDuplicate = UINT32_MAX;
 
 using wire::Field;
+using wire::IsBytes;
+using wire::IsVarint;
 using wire::ReadField;
 
-bool IsBytes(const Field& f) { return f.type == wire::kLengthDelimited; }
-bool IsVarint(const Field& f) { return f.type == wire::kVarint; }
 
 uint64_t Hash(std::string_view a, std::string_view b, uint64_t c) {
   return HashMix(HashMix(HashBytes(a), HashBytes(b)), c);

@@ -11,10 +11,9 @@ namespace tempo::model {
 namespace {
 
 using wire::Field;
+using wire::IsBytes;
 using wire::ReadField;
 using wire::Reader;
-
-bool IsBytes(const Field& f) { return f.type == wire::kLengthDelimited; }
 
 class Walker {
  public:

@@ -123,6 +123,9 @@ struct Field {
   std::string_view bytes;
 };
 
+inline bool IsBytes(const Field& f) { return f.type == kLengthDelimited; }
+inline bool IsVarint(const Field& f) { return f.type == kVarint; }
+
 // Reads the next field. False at bytes that do not parse, at field number 0 and at groups (which
 // only a full parse skips as libprotobuf does).
 inline bool ReadField(Reader& r, Field* f) {
@@ -160,19 +163,10 @@ struct ShortAttribute {
   uint64_t number = 0;  // the bool or int varint, or the double's bits
 };
 
-// A varint filling [p, end) exactly (at most 10 bytes).
+// A varint filling [p, end) exactly.
 inline bool ReadWholeVarint(const uint8_t* p, const uint8_t* end, uint64_t* out) {
-  if (end - p > 10) return false;
-  uint64_t value = 0;
-  for (int shift = 0; p < end; shift += 7) {
-    const uint8_t b = *p++;
-    value |= static_cast<uint64_t>(b & 0x7F) << shift;
-    if (b < 0x80) {
-      *out = value;
-      return p == end;
-    }
-  }
-  return false;
+  Reader r(std::string_view(reinterpret_cast<const char*>(p), static_cast<size_t>(end - p)));
+  return r.ReadVarint(out) && r.done();
 }
 
 // True when `bytes` have exactly the ShortAttribute layout, then described by `*out`. False says
@@ -253,7 +247,9 @@ inline bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
-inline size_t VarintSize(uint64_t v) { return static_cast<size_t>((std::bit_width(v | 1) + 6) / 7); }
+inline size_t VarintSize(uint64_t v) {
+  return static_cast<size_t>((std::bit_width(v | 1) + 6) / 7);
+}
 
 // Bytes of a length-delimited field with a one-byte tag and a `len`-byte payload.
 inline size_t FieldSize(size_t len) { return 1 + VarintSize(len) + len; }
