@@ -3,6 +3,7 @@
 #include "block/trace_rows_values.h"
 
 #include <cstring>
+#include <iterator>
 
 #include "tempo/model/wire_format.h"
 
@@ -11,10 +12,60 @@ namespace {
 
 namespace wire = model::wire;
 using wire::Field;
+using wire::IsBytes;
+using wire::IsVarint;
 using wire::ReadField;
 
-bool IsBytes(const Field& f) { return f.type == wire::kLengthDelimited; }
-bool IsVarint(const Field& f) { return f.type == wire::kVarint; }
+
+// The wire type of each AnyValue member (index: field number; 1 string, 2 bool, 3 int, 4 double,
+// 5 array, 6 kvlist, 7 bytes, 8 string index).
+constexpr uint32_t kMemberWireType[] = {UINT32_MAX,        wire::kLengthDelimited,
+                                        wire::kVarint,     wire::kVarint,
+                                        wire::kFixed64,    wire::kLengthDelimited,
+                                        wire::kLengthDelimited, wire::kLengthDelimited,
+                                        wire::kVarint};
+
+// The attribute type of an AnyValue whose last member is field `member` (0: none).
+AttrType TypeOfMember(uint32_t member) {
+  switch (member) {
+    case 0:
+      return AttrType::kEmpty;
+    case 1:
+      return AttrType::kString;
+    case 2:
+      return AttrType::kBool;
+    case 3:
+      return AttrType::kInt;
+    case 4:
+      return AttrType::kDouble;
+    case 7:
+      return AttrType::kBytes;
+    default:
+      return AttrType::kComplex;  // arrays, kvlists, string indexes
+  }
+}
+
+// Stores the value of member `member`: `bytes` for strings and bytes, the varint or the double's
+// bits `number` for the others; arrays, kvlists and string indexes keep nothing here.
+void SetMember(uint32_t member, uint64_t number, std::string_view bytes, TraceRows::Attr* a) {
+  switch (member) {
+    case 1:
+    case 7:
+      a->bytes = bytes;
+      break;
+    case 2:
+      a->int_value = number != 0 ? 1 : 0;
+      break;
+    case 3:
+      a->int_value = static_cast<int64_t>(number);
+      break;
+    case 4:
+      std::memcpy(&a->double_value, &number, sizeof(double));
+      break;
+    default:
+      break;
+  }
+}
 
 // The AnyValue of an attribute. Repeated occurrences of a oneof member keep the last one; a last
 // member that is an array, a kvlist or a string index makes the value kComplex with the whole
@@ -25,67 +76,12 @@ bool AnyValue(std::string_view bytes, TraceRows::Attr* a) {
   uint32_t last = 0;
   while (!r.done()) {
     if (!ReadField(r, &f)) return false;
-    switch (f.number) {
-      case 1:
-      case 7:
-        if (IsBytes(f)) {
-          last = f.number;
-          a->bytes = f.bytes;
-        }
-        break;
-      case 2:
-        if (IsVarint(f)) {
-          last = 2;
-          a->int_value = f.value != 0 ? 1 : 0;
-        }
-        break;
-      case 3:
-        if (IsVarint(f)) {
-          last = 3;
-          a->int_value = static_cast<int64_t>(f.value);
-        }
-        break;
-      case 4:
-        if (f.type == wire::kFixed64) {
-          last = 4;
-          std::memcpy(&a->double_value, &f.value, sizeof(double));
-        }
-        break;
-      case 5:
-      case 6:
-        if (IsBytes(f)) last = f.number;
-        break;
-      case 8:
-        if (IsVarint(f)) last = 8;
-        break;
-      default:
-        break;
-    }
+    if (f.number >= std::size(kMemberWireType) || f.type != kMemberWireType[f.number]) continue;
+    last = f.number;
+    SetMember(f.number, f.value, f.bytes, a);
   }
-  switch (last) {
-    case 0:
-      a->type = AttrType::kEmpty;
-      break;
-    case 1:
-      a->type = AttrType::kString;
-      break;
-    case 2:
-      a->type = AttrType::kBool;
-      break;
-    case 3:
-      a->type = AttrType::kInt;
-      break;
-    case 4:
-      a->type = AttrType::kDouble;
-      break;
-    case 7:
-      a->type = AttrType::kBytes;
-      break;
-    default:
-      a->type = AttrType::kComplex;
-      a->bytes = bytes;
-      break;
-  }
+  a->type = TypeOfMember(last);
+  if (a->type == AttrType::kComplex) a->bytes = bytes;
   return true;
 }
 
@@ -94,28 +90,10 @@ bool AnyValue(std::string_view bytes, TraceRows::Attr* a) {
 bool ShortKeyValue(std::string_view bytes, TraceRows::Attr* a) {
   wire::ShortAttribute s;
   if (!wire::ReadShortAttribute(bytes, &s)) return false;
+  const uint32_t member = s.value_tag >> 3;  // 0 (none) to 4
   a->key = s.key;
-  switch (s.value_tag) {
-    case 0:
-      a->type = AttrType::kEmpty;
-      break;
-    case wire::Tag(1, wire::kLengthDelimited):
-      a->type = AttrType::kString;
-      a->bytes = s.string_value;
-      break;
-    case wire::Tag(2, wire::kVarint):
-      a->type = AttrType::kBool;
-      a->int_value = s.number != 0 ? 1 : 0;
-      break;
-    case wire::Tag(3, wire::kVarint):
-      a->type = AttrType::kInt;
-      a->int_value = static_cast<int64_t>(s.number);
-      break;
-    default:  // Tag(4, kFixed64)
-      a->type = AttrType::kDouble;
-      std::memcpy(&a->double_value, &s.number, sizeof(double));
-      break;
-  }
+  a->type = TypeOfMember(member);
+  SetMember(member, s.number, s.string_value, a);
   return true;
 }
 
