@@ -38,7 +38,9 @@ Encoding EncodeInts(std::span<const int64_t> values, std::string* out) {
   if (offset < plain) {
     out->resize(at + offset);
     char* p = WriteVarint(out->data() + at, ZigZag(min));
-    for (int64_t v : values) p = WriteVarint(p, static_cast<uint64_t>(v) - static_cast<uint64_t>(min));
+    for (int64_t v : values) {
+      p = WriteVarint(p, static_cast<uint64_t>(v) - static_cast<uint64_t>(min));
+    }
     return Encoding::kForVarint;
   }
   out->resize(at + plain);

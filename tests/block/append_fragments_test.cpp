@@ -239,10 +239,12 @@ TEST_CASE("AppendFragments reads attributes at the edges of the short layout as 
       {"double", kv(Field(1, "d") + Field(2, std::string("\x21") + pi_bytes))},
       {"bytes", kv(Field(1, "y") + Field(2, Field(7, "\x01\x02")))},
       {"string then int", kv(Field(1, "k") + Field(2, Field(1, "v") + "\x18" + varint(5)))},
-      {"unknown field after the value", kv(Field(1, "k") + Field(2, Field(1, "v")) + Field(9, "x"))},
+      {"unknown field after the value",
+       kv(Field(1, "k") + Field(2, Field(1, "v")) + Field(9, "x"))},
       {"key twice", kv(Field(1, "a") + Field(1, "k") + Field(2, Field(1, "v")))},
   };
-  const std::string base = NamedSpan("\x04\x04\x04\x04\x04\x04\x04\x04", "edge").SerializeAsString();
+  const std::string base =
+      NamedSpan("\x04\x04\x04\x04\x04\x04\x04\x04", "edge").SerializeAsString();
   std::vector<std::pair<TraceId, std::string>> traces;
   for (size_t i = 0; i < attrs.size(); ++i) {
     INFO(attrs[i].first);

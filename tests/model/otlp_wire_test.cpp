@@ -292,17 +292,20 @@ TEST_CASE("The wire parser rejects what libprotobuf rejects", "[model]") {
       {"fixed64 cut short", request_with_span(span + Varint(7 << 3 | 1) + "1234")},
       {"length past the end", request_with_span(span + Varint(5 << 3 | 2) + Varint(100) + "ab")},
       // Attributes in the short layout (key, then one value member) take a fast path.
-      {"short attribute", request_with_span(span + Field(9, Field(1, "k") + Field(2, Field(1, "v"))))},
+      {"short attribute",
+       request_with_span(span + Field(9, Field(1, "k") + Field(2, Field(1, "v"))))},
       {"invalid UTF-8 in a short attribute's key",
        request_with_span(span + Field(9, Field(1, "\xc3\x28") + Field(2, Field(1, "v"))))},
       {"invalid UTF-8 in a short attribute's string",
        request_with_span(span + Field(9, Field(1, "k") + Field(2, Field(1, "\xed\xa0\x80"))))},
       {"short attribute, 10-byte int",
-       request_with_span(span + Field(9, Field(1, "k") + Field(2, Varint(3 << 3 | 0) +
-                                                                 std::string(9, '\xff') + "\x01")))},
+       request_with_span(span + Field(9, Field(1, "k") +
+                                             Field(2, Varint(3 << 3 | 0) + std::string(9, '\xff') +
+                                                          "\x01")))},
       {"short attribute, 11-byte int",
-       request_with_span(span + Field(9, Field(1, "k") + Field(2, Varint(3 << 3 | 0) +
-                                                                 std::string(10, '\xff') + "\x01")))},
+       request_with_span(span + Field(9, Field(1, "k") +
+                                             Field(2, Varint(3 << 3 | 0) + std::string(10, '\xff') +
+                                                          "\x01")))},
       {"short attribute, double cut short",
        request_with_span(span + Field(9, Field(1, "k") + Field(2, Varint(4 << 3 | 1) + "1234")))},
   };

@@ -83,10 +83,11 @@ class BlockFetcher : public traceql::SpansetFetcher {
   // Fetch in two steps, for callers that order the candidates of many row groups together
   // (a most_recent search decodes the newest candidates of all row groups first). ScanRowGroup
   // is Fetch's pruning of row group `index` (time range, statistics, Options::min_start,
-  // condition columns, Options::skip) without decoding anything; DecodeRowGroup decodes the candidates `rows` of a
-  // scan (any of them, handed to `consume` in the order given; stops when it returns false),
-  // reading them page by page when they are few (as Fetch does). Errors: kInvalidArgument for a
-  // bad row group or row, kCorruption / read errors naming the row group, `ctx` (decoding).
+  // condition columns, Options::skip) without decoding anything; DecodeRowGroup decodes the
+  // candidates `rows` of a scan (any of them, handed to `consume` in the order given; stops when
+  // it returns false), reading them page by page when they are few (as Fetch does). Errors:
+  // kInvalidArgument for a bad row group or row, kCorruption / read errors naming the row group,
+  // `ctx` (decoding).
   Status ScanRowGroup(const traceql::FetchRequest& request, uint32_t index,
                       RowGroupCandidates* out) const;
   Status DecodeRowGroup(const RequestContext& ctx, const traceql::FetchRequest& request,
