@@ -326,31 +326,7 @@ class OtlpWireScanner {
 
   // An unknown field (or a known one with another wire type), as libprotobuf keeps it.
   bool SkipUnknown(wire::Reader& r, uint32_t tag, int depth) {
-    if ((tag >> 3) == 0) return false;  // field number 0 is never valid
-    switch (tag & 7) {
-      case wire::kVarint:
-        return r.SkipVarint();
-      case wire::kFixed64:
-        return r.Skip(8);
-      case wire::kFixed32:
-        return r.Skip(4);
-      case wire::kLengthDelimited: {
-        std::string_view v;
-        return r.ReadLengthDelimited(&v);
-      }
-      case wire::kStartGroup: {
-        if (depth + 1 > kMaxDepth) return false;
-        while (!r.done()) {
-          uint32_t inner;
-          if (!r.ReadTag(&inner)) return false;
-          if (inner == 0 || (inner & 7) == wire::kEndGroup) return inner == tag + 1;
-          if (!SkipUnknown(r, inner, depth + 1)) return false;
-        }
-        return false;  // no end-group tag
-      }
-      default:
-        return false;  // wire types 6 and 7
-    }
+    return wire::SkipField(r, tag, depth, kMaxDepth);
   }
 
   bool Utf8(std::string_view v) const { return !check_utf8_ || wire::IsValidUtf8(v); }

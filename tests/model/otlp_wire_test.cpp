@@ -4,6 +4,7 @@
 #include <random>
 
 #include "support/trace_builder.h"
+#include "support/wire_bytes.h"
 #include "tempo/model/batch.h"
 #include "tempopb/tempo.pb.h"
 
@@ -73,19 +74,8 @@ void CheckSameFragments(const std::vector<TraceFragment>& got,
   }
 }
 
-// Wire-format pieces for hand-made inputs.
-std::string Varint(uint64_t v) {
-  std::string out;
-  while (v >= 0x80) {
-    out += static_cast<char>(v | 0x80);
-    v >>= 7;
-  }
-  out += static_cast<char>(v);
-  return out;
-}
-std::string Field(uint32_t number, const std::string& payload) {
-  return Varint(number << 3 | 2) + Varint(payload.size()) + payload;
-}
+using tempo::testing::Field;
+using tempo::testing::Varint;
 
 bool LibprotobufParses(const std::string& bytes) {
   OtlpRequest req;

@@ -5,9 +5,11 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "opentelemetry/proto/common/v1/common.pb.h"
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
+#include "support/wire_bytes.h"
 #include "tempopb/tempo.pb.h"
 
 namespace {
@@ -299,6 +301,95 @@ TEST_CASE("Base64 is standard and padded", "[model]") {
   CHECK(b64("abc") == "YWJj");
   CHECK(b64("abcd") == "YWJjZA==");
   CHECK(b64(Bytes({0xfb, 0xff})) == "+/8=");
+}
+
+TEST_CASE("Trace JSON from bytes reads any encoding as a parse does", "[model]") {
+  using tempo::testing::Field;
+  using tempo::testing::Varint;
+  Span span;
+  span.set_trace_id(std::string(16, '\x07'));
+  span.set_span_id("\x01\x01\x01\x01\x01\x01\x01\x01");
+  span.set_name("GET /cart");
+  span.set_start_time_unix_nano(1'700'000'000'000'000'000ull);
+  AddString(span.mutable_attributes(), "http.method", "GET");
+  span.add_events()->set_name("retry");
+  span.mutable_status()->set_code(Status::STATUS_CODE_ERROR);
+  span.mutable_status()->set_message("first");
+  const std::string base = span.SerializeAsString();
+
+  Span later;
+  AddString(later.mutable_attributes(), "late", "after the event");
+  later.mutable_status()->set_message("second");  // merges into the first status
+  AnyValue one, two;
+  one.mutable_array_value()->add_values()->set_int_value(1);
+  two.mutable_array_value()->add_values()->set_int_value(2);
+  AnyValue list;
+  AddString(list.mutable_kvlist_value()->mutable_values(), "k", "v");
+  const std::string attr = Field(1, "peer");
+  const std::string kind_as_varint = Varint(6 << 3) + Varint(2);
+  // One trace of one resource and scope holding `span_bytes`, and `extra` after its scope spans.
+  auto trace_with = [](const std::string& span_bytes, const std::string& extra = "") {
+    KeyValue service;
+    service.set_key("service.name");
+    service.mutable_value()->set_string_value("checkout");
+    return Field(1, Field(1, Field(1, service.SerializeAsString())) +
+                        Field(2, Field(1, Field(1, "lib")) + Field(2, span_bytes)) + extra);
+  };
+  const std::vector<std::pair<const char*, std::string>> cases = {
+      {"canonical", trace_with(base)},
+      {"fields in reverse order", trace_with(kind_as_varint + Field(5, "named last") + base)},
+      {"attributes after events, status twice", trace_with(base + later.SerializeAsString())},
+      {"a value given twice merges",
+       trace_with(base + Field(9, attr + Field(2, one.SerializeAsString()) +
+                                      Field(2, two.SerializeAsString())))},
+      {"an array value given twice in a row merges",
+       trace_with(base + Field(9, attr + Field(2, one.SerializeAsString() +
+                                                      two.SerializeAsString())))},
+      {"array, then string, then array: the last wins",
+       trace_with(base + Field(9, attr + Field(2, one.SerializeAsString() + Field(1, "db") +
+                                                      two.SerializeAsString())))},
+      {"kvlist then int", trace_with(base + Field(9, attr + Field(2, list.SerializeAsString() +
+                                                                      Varint(3 << 3) + Varint(5))))},
+      {"unknown fields and a known field of another wire type",
+       trace_with(base + Field(99, "x") + Field(6, "not a varint") + Field(20, ""),
+                  Field(7, "unknown after the scope spans"))},
+      {"an unknown group", trace_with(base + Varint(20 << 3 | 3) + Varint(1 << 3) + Varint(1) +
+                                      Varint(20 << 3 | 4))},
+      {"resource spans split by an unknown field",
+       trace_with(base) + Field(5, "x") + trace_with(base)},
+      {"a resource given twice",
+       Field(1, Field(1, Field(1, Field(1, "a") + Field(2, Field(1, "1")))) +
+                    Field(1, Field(1, Field(1, "b") + Field(2, Field(1, "2")))) +
+                    Field(2, Field(2, base)))},
+  };
+  for (const auto& [name, bytes] : cases) {
+    INFO(name);
+    tempopb::Trace parsed;
+    REQUIRE(parsed.ParseFromString(bytes));
+    std::string got = "[";
+    REQUIRE(tempo::model::TraceBytesToJsonV1(bytes, &got));
+    CHECK(got == "[" + tempo::model::TraceToJsonV1(parsed));
+
+    tempopb::TraceByIDResponse response;
+    *response.mutable_trace() = parsed;
+    response.mutable_metrics()->set_inspectedbytes(bytes.size());
+    std::string v2;
+    REQUIRE(tempo::model::TraceByIdBytesToJson(bytes, bytes.size(), &v2));
+    CHECK(v2 == tempo::model::TraceByIdResponseToJson(response));
+  }
+}
+
+TEST_CASE("Trace JSON from bytes rejects bytes that do not parse", "[model]") {
+  for (const std::string bytes : {std::string("\x0a\x05\x12", 3), std::string("\x0a\x02\x0a\xff", 4),
+                                  std::string("\x00", 1)}) {
+    std::string out = "kept";
+    CHECK_FALSE(tempo::model::TraceBytesToJsonV1(bytes, &out));
+    CHECK_FALSE(tempo::model::TraceByIdBytesToJson(bytes, 1, &out));
+    CHECK(out == "kept");
+  }
+  std::string empty;
+  REQUIRE(tempo::model::TraceByIdBytesToJson("", 0, &empty));
+  CHECK(empty == R"({"trace":{},"metrics":{}})");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,15 @@ std::string TraceToJsonV1(const tempopb::Trace& trace);
 // "status":"PARTIAL","message":"..."}. A present but empty trace gives "trace":{}, so the
 // not-found body is {"trace":{},"metrics":{}}.
 std::string TraceByIdResponseToJson(const tempopb::TraceByIDResponse& response);
+
+// The same bodies for a trace given as a serialized tempopb.Trace, written from its bytes
+// without building the message (tempo_json_trace.cpp; the functions above take that path too).
+// v2 carries `inspected_bytes` as metrics.inspectedBytes. Append to `out`; false, with `out`
+// unchanged, where `trace` does not parse.
+bool TraceBytesToJsonV1(std::string_view trace, std::string* out);
+bool TraceByIdBytesToJson(std::string_view trace, uint64_t inspected_bytes, std::string* out);
+// {"<key>":[ResourceSpans...]} ({} for an empty trace) from a serialized tempopb.Trace.
+bool AppendTraceBytesJson(std::string& out, std::string_view trace, std::string_view key);
 
 // One ResourceSpans object (resource, scopeSpans, schemaUrl). The deprecated field 1000 is not
 // written (Tempo's schema does not have it).

@@ -29,6 +29,7 @@ class Reader {
       : p_(reinterpret_cast<const uint8_t*>(bytes.data())), end_(p_ + bytes.size()) {}
 
   bool done() const { return p_ >= end_; }
+  size_t remaining() const { return static_cast<size_t>(end_ - p_); }
 
   bool ReadTag(uint32_t* tag) {
     if (p_ < end_ && *p_ < 0x80) {
@@ -126,11 +127,8 @@ struct Field {
 inline bool IsBytes(const Field& f) { return f.type == kLengthDelimited; }
 inline bool IsVarint(const Field& f) { return f.type == kVarint; }
 
-// Reads the next field. False at bytes that do not parse, at field number 0 and at groups (which
-// only a full parse skips as libprotobuf does).
-inline bool ReadField(Reader& r, Field* f) {
-  uint32_t tag;
-  if (!r.ReadTag(&tag)) return false;
+// The payload of a field whose `tag` was just read (ReadField without reading the tag).
+inline bool ReadFieldPayload(Reader& r, uint32_t tag, Field* f) {
   f->number = tag >> 3;
   f->type = tag & 7;
   if (f->number == 0) return false;
@@ -150,6 +148,58 @@ inline bool ReadField(Reader& r, Field* f) {
     default:
       return false;
   }
+}
+
+// Reads the next field. False at bytes that do not parse, at field number 0 and at groups (which
+// only a full parse skips as libprotobuf does).
+inline bool ReadField(Reader& r, Field* f) {
+  uint32_t tag;
+  return r.ReadTag(&tag) && ReadFieldPayload(r, tag, f);
+}
+
+// Skips the payload of a field whose `tag` was just read (an unknown field, or a known one with
+// another wire type), groups included, as libprotobuf keeps such a field. `depth` is the nesting
+// of the message being read; groups may nest up to `max_depth`. False where the bytes do not
+// parse (field number 0, wire types 6 and 7, a group without its end, a stray end group).
+inline bool SkipField(Reader& r, uint32_t tag, int depth, int max_depth) {
+  if ((tag >> 3) == 0) return false;  // field number 0 is never valid
+  switch (tag & 7) {
+    case kVarint:
+      return r.SkipVarint();
+    case kFixed64:
+      return r.Skip(8);
+    case kFixed32:
+      return r.Skip(4);
+    case kLengthDelimited: {
+      std::string_view v;
+      return r.ReadLengthDelimited(&v);
+    }
+    case kStartGroup: {
+      if (depth + 1 > max_depth) return false;
+      while (!r.done()) {
+        uint32_t inner;
+        if (!r.ReadTag(&inner)) return false;
+        if (inner == 0 || (inner & 7) == kEndGroup) return inner == tag + 1;
+        if (!SkipField(r, inner, depth + 1, max_depth)) return false;
+      }
+      return false;  // no end-group tag
+    }
+    default:
+      return false;  // an end group here, wire types 6 and 7
+  }
+}
+
+// ReadField that skips a group (SkipField, nesting up to `max_depth`) and returns it with its
+// start-group wire type, as an unknown field a parse keeps.
+inline bool ReadFieldOrSkipGroup(Reader& r, Field* f, int max_depth) {
+  uint32_t tag;
+  if (!r.ReadTag(&tag)) return false;
+  if ((tag & 7) == kStartGroup && (tag >> 3) != 0) {
+    f->number = tag >> 3;
+    f->type = kStartGroup;
+    return SkipField(r, tag, 0, max_depth);
+  }
+  return ReadFieldPayload(r, tag, f);
 }
 
 // An attribute (KeyValue) in the layout every protobuf encoder gives a short one: the key (field
