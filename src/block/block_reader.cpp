@@ -193,6 +193,23 @@ Result<bool> BlockReader::FindTrace(const TraceId& id, tempopb::Trace* out) cons
   return true;
 }
 
+Result<bool> BlockReader::FindTraceSerialized(const TraceId& id, std::string* out,
+                                              uint32_t* combined_spans) const {
+  if (combined_spans) *combined_spans = 0;
+  const std::optional<uint64_t> row = FindRow(id);
+  if (!row) return false;
+  TEMPO_RETURN_IF_ERROR(ForRowGroupsOf({*row}, nullptr, nullptr, [&](const RowGroupSelection& g) {
+    return g.assembler.RunRows(g.lo, g.hi, g.ids, g.selected,
+                               [&](uint64_t, const TraceRows& rows) {
+                                 if (combined_spans && rows.IsCombined()) {
+                                   *combined_spans = static_cast<uint32_t>(rows.span_count());
+                                 }
+                                 return rows.AppendSerialized(out);
+                               });
+  }));
+  return true;
+}
+
 Status BlockReader::ForEachTrace(
     const std::function<Status(const TraceId&, tempopb::Trace&&)>& fn) const {
   const std::string_view dir = index_->directory;

@@ -384,11 +384,19 @@ Status TraceAssembler::RunSerialized(uint64_t first, uint64_t last, std::string_
                                      const std::vector<uint8_t>& selected,
                                      const std::function<Status(uint64_t, std::string_view)>& fn) {
   std::string bytes;
+  return RunRows(first, last, ids, selected, [&](uint64_t row, const TraceRows& rows) {
+    bytes.clear();
+    TEMPO_RETURN_IF_ERROR(rows.AppendSerialized(&bytes));
+    return fn(row, bytes);
+  });
+}
+
+Status TraceAssembler::RunRows(uint64_t first, uint64_t last, std::string_view ids,
+                               const std::vector<uint8_t>& selected,
+                               const std::function<Status(uint64_t, const TraceRows&)>& fn) {
   return ForSelected(first, last, ids, selected, [&](size_t i, size_t k) {
     TEMPO_RETURN_IF_ERROR(Rows(i, ids.substr(k * 16, 16), &rows_));
-    bytes.clear();
-    TEMPO_RETURN_IF_ERROR(rows_.AppendSerialized(&bytes));
-    return fn(first + k, bytes);
+    return fn(first + k, rows_);
   });
 }
 

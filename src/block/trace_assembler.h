@@ -80,6 +80,10 @@ class TraceAssembler {
   Status RunSerialized(uint64_t first, uint64_t last, std::string_view ids,
                        const std::vector<uint8_t>& selected,
                        const std::function<Status(uint64_t row, std::string_view bytes)>& fn);
+  // The same, handing each selected trace as its rows (TraceRows; valid during the call).
+  Status RunRows(uint64_t first, uint64_t last, std::string_view ids,
+                 const std::vector<uint8_t>& selected,
+                 const std::function<Status(uint64_t row, const TraceRows& rows)>& fn);
 
   // Rows mode, for a caller that shreds the traces again (compaction): Decode reads trace rows
   // [first, last) like Run, then Rows lays out their traces one at a time, in order (i = 0, 1,

@@ -1,5 +1,9 @@
 #include "block/trace_rows.h"
 
+#include <algorithm>
+#include <cstring>
+#include <functional>
+
 #include "block/any_value_codec.h"
 #include "tempopb/tempo.pb.h"
 
@@ -125,6 +129,46 @@ std::string_view ComplexEncoding(const TraceRows::Attr& a, std::string* scratch,
   scratch->clear();
   EncodeAnyValue(*value, scratch);
   return *scratch;
+}
+
+bool TraceRows::IsCombined() const {
+  // Two owners count as the same unless both have origins and these differ.
+  auto same = [](const Owner& a, const Owner& b) {
+    return a.origin == 0 || b.origin == 0 || a.origin == b.origin;
+  };
+  for (size_t r = 0; r < resource_spans.size(); ++r) {
+    const ResourceSpans& rs = resource_spans[r];
+    if (!rs.resource.present || rs.resource.attrs.size() == 0 || rs.scope_spans.size() == 0) {
+      return false;
+    }
+    for (size_t o = 0; o < r; ++o) {
+      const ResourceSpans& other = resource_spans[o];
+      if (other.schema_url == rs.schema_url && same(other.resource, rs.resource)) return false;
+    }
+    for (uint32_t k = rs.scope_spans.begin; k < rs.scope_spans.end; ++k) {
+      const ScopeSpans& ss = scope_spans[k];
+      if (ss.spans.size() == 0) return false;
+      for (uint32_t o = rs.scope_spans.begin; o < k; ++o) {
+        const ScopeSpans& other = scope_spans[o];
+        if (other.schema_url == ss.schema_url && same(other.scope, ss.scope)) return false;
+      }
+    }
+  }
+  std::vector<uint64_t> keys;
+  keys.reserve(span_order.size());
+  for (uint32_t i : span_order) {
+    const Span& s = spans[i];
+    if (!s.status_present) return false;
+    uint64_t id = 0;
+    if (s.span_id.size() == sizeof id) {
+      std::memcpy(&id, s.span_id.data(), sizeof id);
+    } else {
+      id = std::hash<std::string_view>()(s.span_id);
+    }
+    keys.push_back(id ^ (static_cast<uint64_t>(static_cast<uint32_t>(s.kind)) * 0x9E3779B97F4A7C15u));
+  }
+  std::sort(keys.begin(), keys.end());
+  return std::adjacent_find(keys.begin(), keys.end()) == keys.end();
 }
 
 Status TraceRows::ToMessage(tempopb::Trace* out) const {

@@ -113,6 +113,14 @@ struct TraceRows {
   // does not decode.
   [[nodiscard]] Status AppendSerialized(std::string* out) const;
 
+  // Whether combining the trace (FromFragments of its serialization, model::CombineTraces of
+  // its message) would leave it unchanged: every resource present with attributes, no two
+  // resource spans with the same resource and schema URL, no two scope spans of one resource
+  // spans with the same scope and schema URL, no container without spans, every span with a
+  // status, no two spans with the same (span ID, kind). Owners are compared by origin, so owners
+  // without one give false (not known), as may span IDs that collide in a 64-bit key.
+  bool IsCombined() const;
+
   size_t span_count() const { return span_order.size(); }
   const Span& span(uint32_t pos) const { return spans[span_order[pos]]; }
 

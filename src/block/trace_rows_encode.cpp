@@ -2,9 +2,13 @@
 // building the message.
 #include <algorithm>
 #include <cstring>
+#include <memory>
+#include <utility>
+#include <vector>
 
 #include "block/any_value_codec.h"
 #include "block/trace_rows.h"
+#include "tempo/model/wire_format.h"
 #include "tempopb/tempo.pb.h"
 
 namespace tempo::block {
@@ -16,24 +20,34 @@ constexpr uint32_t kVarintType = 0, kFixed64Type = 1, kBytesType = 2, kFixed32Ty
 // prefix is written (after its contents) without computing sizes first. Fields therefore go in
 // in reverse: the last field of a message first, a repeated field's last element first. The
 // result is what libprotobuf writes: fields in number order, defaults of proto3 scalars left out.
+// The bytes go into chunks that are never moved or zeroed (a trace of 50,000 spans is tens of
+// megabytes); AppendTo copies them out once, front to back.
 class ReverseWriter {
  public:
-  std::string_view bytes() const { return std::string_view(buf_).substr(pos_); }
-  size_t written() const { return buf_.size() - pos_; }
+  size_t written() const { return full_bytes_ + (size_ - pos_); }
+
+  void AppendTo(std::string* out) const {
+    out->reserve(out->size() + written());
+    out->append(chunk_.get() + pos_, size_ - pos_);
+    for (size_t i = full_.size(); i-- > 0;) out->append(full_[i].first.get(), full_[i].second);
+  }
 
   void Raw(std::string_view b) {
-    char* p = Reserve(b.size());
-    if (!b.empty()) std::memcpy(p, b.data(), b.size());
+    if (b.size() <= pos_) {
+      pos_ -= b.size();
+      if (!b.empty()) std::memcpy(chunk_.get() + pos_, b.data(), b.size());
+      return;
+    }
+    RawSlow(b);
   }
   void Varint(uint64_t v) {
-    char tmp[10];
-    size_t n = 0;
-    while (v >= 0x80) {
-      tmp[n++] = static_cast<char>(v | 0x80);
-      v >>= 7;
+    if (pos_ < 10) {
+      char tmp[10];
+      Raw(std::string_view(tmp, static_cast<size_t>(model::wire::WriteVarint(tmp, v) - tmp)));
+      return;
     }
-    tmp[n++] = static_cast<char>(v);
-    Raw(std::string_view(tmp, n));
+    pos_ -= model::wire::VarintSize(v);
+    model::wire::WriteVarint(chunk_.get() + pos_, v);
   }
   void Tag(uint32_t field, uint32_t type) { Varint((field << 3) | type); }
   // A field whose payload (everything written since `mark`) is complete.
@@ -74,20 +88,31 @@ class ReverseWriter {
   }
 
  private:
-  char* Reserve(size_t n) {
-    if (pos_ < n) {
-      const size_t used = written();
-      std::string grown(std::max(buf_.size() * 2, used + n + 256), '\0');
-      std::memcpy(grown.data() + grown.size() - used, buf_.data() + pos_, used);
-      buf_.swap(grown);
-      pos_ = buf_.size() - used;
+  static constexpr size_t kFirstChunk = 4096, kMaxChunk = 1 << 20;
+
+  // Fills the front of the current chunk with the tail of `b`, then continues in a new one.
+  void RawSlow(std::string_view b) {
+    while (!b.empty()) {
+      if (pos_ == 0) NewChunk();
+      const size_t n = std::min(pos_, b.size());
+      pos_ -= n;
+      std::memcpy(chunk_.get() + pos_, b.data() + b.size() - n, n);
+      b.remove_suffix(n);
     }
-    pos_ -= n;
-    return buf_.data() + pos_;
+  }
+  void NewChunk() {
+    full_bytes_ += size_;
+    full_.emplace_back(std::move(chunk_), size_);
+    size_ = std::min(size_ * 2, kMaxChunk);
+    chunk_.reset(new char[size_]);
+    pos_ = size_;
   }
 
-  std::string buf_ = std::string(4096, '\0');
-  size_t pos_ = 4096;
+  std::unique_ptr<char[]> chunk_{new char[kFirstChunk]};  // bytes in [pos_, size_)
+  size_t size_ = kFirstChunk;
+  size_t pos_ = kFirstChunk;
+  std::vector<std::pair<std::unique_ptr<char[]>, size_t>> full_;  // oldest (last bytes) first
+  size_t full_bytes_ = 0;
 };
 
 class Encoder {
@@ -250,7 +275,7 @@ Status TraceRows::AppendSerialized(std::string* out) const {
   ReverseWriter w;
   Encoder encoder(*this);
   TEMPO_RETURN_IF_ERROR(encoder.Trace(w));
-  out->append(w.bytes());
+  w.AppendTo(out);
   return Status::Ok();
 }
 

@@ -5,7 +5,7 @@
 
 #include "querier/query_pool.h"
 #include "querier/search_sources.h"
-#include "tempo/model/combine.h"
+#include "tempo/block/trace_combine.h"
 #include "tempo/store/tombstones.h"
 #include "tempopb/tempo.pb.h"
 
@@ -22,8 +22,9 @@ Querier::Querier(const ingester::Ingester& ingester, const store::Store& store,
 
 Querier::~Querier() = default;
 
-Status Querier::FindTraceByID(const RequestContext& ctx, const TraceId& id, const TimeRange& range,
-                              tempopb::Trace* out, TraceByIdStats* stats) const {
+Status Querier::FindTraceByIDSerialized(const RequestContext& ctx, const TraceId& id,
+                                        const TimeRange& range, std::string* out,
+                                        TraceByIdStats* stats) const {
   // Live traces are always searched: the time range only prunes blocks, and a trace found outside
   // the window may still be returned (spec/query-api.md §8.4).
   // Blocks first, then live data: a trace being cut may briefly be in both, which the
@@ -32,34 +33,51 @@ Status Querier::FindTraceByID(const RequestContext& ctx, const TraceId& id, cons
   if (const store::Tombstones* t = store_.tombstones(); t && t->Contains(ctx.tenant, id)) {
     return NotFoundError("trace not found");
   }
-  // The parts are built on `out`'s arena when it has one, so that combining moves them.
-  google::protobuf::Arena local;
-  google::protobuf::Arena* arena = out->GetArena() != nullptr ? out->GetArena() : &local;
-  std::vector<tempopb::Trace*> parts;
-  uint64_t inspected = 0;
-  TEMPO_RETURN_IF_ERROR(
-      store_.FindTrace(ctx, id, range.start_seconds, range.end_seconds, arena, &parts, &inspected));
+  std::string fragments;  // every part, serialized back to back
+  size_t parts = 0;
+  uint32_t combined_spans = 0;
+  TEMPO_RETURN_IF_ERROR(store_.FindTrace(ctx, id, range.start_seconds, range.end_seconds,
+                                         &fragments, &parts, &combined_spans));
   std::optional<ingester::LiveTraceView> live = ingester_.FindTraceByID(ctx.tenant, id);
-  if (parts.empty() && !live) return NotFoundError("trace not found");
-  if (live) {
-    std::string scratch;  // when the live bytes are in several pieces or packed
-    const std::string_view data = live->data.Flat(&scratch);
-    auto* part = google::protobuf::Arena::CreateMessage<tempopb::Trace>(arena);
-    if (!part->ParseFromArray(data.data(), static_cast<int>(data.size()))) {
-      return CorruptionError("the live data of trace " + id.ToHex() + " does not parse");
-    }
-    inspected += data.size();
-    parts.push_back(part);
-  }
+  if (parts == 0 && !live) return NotFoundError("trace not found");
   model::CombineStats combine;
-  model::CombineTraces(parts, out, &combine);
-  combine.input_bytes = inspected;
+  const size_t before = out->size();
+  if (parts == 1 && combined_spans > 0 && !live) {
+    // The usual case, one block's part already combined: combining it again changes nothing.
+    combine.input_bytes = fragments.size();
+    combine.spans = combined_spans;
+    if (out->empty()) {
+      out->swap(fragments);
+    } else {
+      out->append(fragments);
+    }
+  } else {
+    if (live) live->data.AppendTo(&fragments);
+    Status s = block::CombineSerializedTrace(fragments, out, &combine);
+    if (!s.ok()) {
+      out->resize(before);
+      return Status(s.code(), "trace " + id.ToHex() + ": " + s.message());
+    }
+  }
   if (stats) {
     stats->inspected_bytes = combine.input_bytes;
     stats->spans = combine.spans;
     stats->duplicate_spans = combine.duplicate_spans;
   }
-  if (combine.spans == 0) return NotFoundError("trace not found");
+  if (combine.spans == 0) {
+    out->resize(before);
+    return NotFoundError("trace not found");
+  }
+  return Status::Ok();
+}
+
+Status Querier::FindTraceByID(const RequestContext& ctx, const TraceId& id, const TimeRange& range,
+                              tempopb::Trace* out, TraceByIdStats* stats) const {
+  std::string bytes;
+  TEMPO_RETURN_IF_ERROR(FindTraceByIDSerialized(ctx, id, range, &bytes, stats));
+  if (!out->ParseFromString(bytes)) {
+    return InternalError("trace " + id.ToHex() + ": the combined trace does not parse");
+  }
   return Status::Ok();
 }
 

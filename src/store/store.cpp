@@ -279,18 +279,34 @@ Result<std::shared_ptr<const block::BlockReader>> Store::OpenReader(
 Status Store::FindTrace(const RequestContext& ctx, const TraceId& id,
                         std::optional<int64_t> start_seconds, std::optional<int64_t> end_seconds,
                         std::vector<std::string>* fragments, uint64_t* inspected_bytes) const {
-  google::protobuf::Arena arena;
-  std::vector<tempopb::Trace*> parts;
-  TEMPO_RETURN_IF_ERROR(
-      FindTrace(ctx, id, start_seconds, end_seconds, &arena, &parts, inspected_bytes));
-  for (const tempopb::Trace* part : parts) fragments->push_back(part->SerializeAsString());
+  std::string all;
+  std::vector<size_t> ends;
+  TEMPO_RETURN_IF_ERROR(AppendHits(ctx, id, start_seconds, end_seconds, &all, &ends, nullptr));
+  size_t begin = 0;
+  for (size_t end : ends) {
+    fragments->push_back(all.substr(begin, end - begin));
+    begin = end;
+  }
+  if (inspected_bytes) *inspected_bytes += all.size();
   return Status::Ok();
 }
 
 Status Store::FindTrace(const RequestContext& ctx, const TraceId& id,
                         std::optional<int64_t> start_seconds, std::optional<int64_t> end_seconds,
-                        google::protobuf::Arena* arena, std::vector<tempopb::Trace*>* parts,
-                        uint64_t* inspected_bytes) const {
+                        std::string* fragments, size_t* parts,
+                        uint32_t* combined_spans) const {
+  std::vector<size_t> ends;
+  TEMPO_RETURN_IF_ERROR(
+      AppendHits(ctx, id, start_seconds, end_seconds, fragments, &ends, combined_spans));
+  if (parts) *parts += ends.size();
+  return Status::Ok();
+}
+
+Status Store::AppendHits(const RequestContext& ctx, const TraceId& id,
+                         std::optional<int64_t> start_seconds, std::optional<int64_t> end_seconds,
+                         std::string* fragments, std::vector<size_t>* ends,
+                         uint32_t* combined_spans) const {
+  if (combined_spans) *combined_spans = 0;
   if (tombstones_ && tombstones_->Contains(ctx.tenant, id)) return Status::Ok();  // deleted
   const std::string hex = id.ToHex();
   for (const block::BlockMeta& meta : Blocks(ctx.tenant)) {
@@ -307,15 +323,15 @@ Status Store::FindTrace(const RequestContext& ctx, const TraceId& id,
                                                 reader.status().message());
     }
     if (!(*reader)->MayContain(id)) continue;
-    auto* part = google::protobuf::Arena::CreateMessage<tempopb::Trace>(arena);
-    Result<bool> found = (*reader)->FindTrace(id, part);
+    uint32_t combined = 0;
+    Result<bool> found = (*reader)->FindTraceSerialized(id, fragments, &combined);
     if (!found.ok()) {
       return Status(found.status().code(),
                     "block " + meta.block_id + ": " + found.status().message());
     }
     if (!*found) continue;
-    if (inspected_bytes) *inspected_bytes += part->ByteSizeLong();
-    parts->push_back(part);
+    ends->push_back(fragments->size());
+    if (combined_spans) *combined_spans = ends->size() == 1 ? combined : 0;
   }
   return Status::Ok();
 }

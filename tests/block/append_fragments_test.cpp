@@ -8,62 +8,22 @@
 #include <vector>
 
 #include "block/trace_rows.h"
-#include "random_traces.h"
+#include "fragment_cases.h"
 #include "tempo/block/block_writer.h"
 #include "tempo/model/combine.h"
 
 namespace tempo::block {
 namespace {
 
+using testing::Field;
+using testing::FragmentCase;
+using testing::Fragments;
+using testing::NamedSpan;
+using testing::NonCanonicalFragments;
 using testing::RandomTraces;
+using testing::TraceWithSpanBytes;
 namespace otlp_common = opentelemetry::proto::common::v1;
 namespace otlp_trace = opentelemetry::proto::trace::v1;
-
-// A length-delimited field with the given number (lengths below 2^14 suffice here).
-std::string Field(uint32_t number, const std::string& payload) {
-  std::string out(1, static_cast<char>(number << 3 | 2));
-  size_t n = payload.size();
-  while (n >= 0x80) {
-    out += static_cast<char>(n | 0x80);
-    n >>= 7;
-  }
-  out += static_cast<char>(n);
-  return out + payload;
-}
-
-// Splits `trace` into 1–4 fragments the way pushes deliver it: each fragment repeats the
-// resource and scope of the spans it carries; some spans arrive twice; some fragments carry an
-// empty ScopeSpans or ResourceSpans.
-std::string Fragments(const tempopb::Trace& trace, RandomTraces& rng) {
-  const size_t parts = 1 + rng.Uniform(4);
-  std::vector<tempopb::Trace> fragments(parts);
-  for (const auto& rs : trace.resourcespans()) {
-    for (const auto& ss : rs.scope_spans()) {
-      std::vector<otlp_trace::ScopeSpans*> targets(parts, nullptr);
-      auto target = [&](size_t f) {
-        if (targets[f] == nullptr) {
-          auto* out_rs = fragments[f].add_resourcespans();
-          if (rs.has_resource()) *out_rs->mutable_resource() = rs.resource();
-          out_rs->set_schema_url(rs.schema_url());
-          targets[f] = out_rs->add_scope_spans();
-          if (ss.has_scope()) *targets[f]->mutable_scope() = ss.scope();
-          targets[f]->set_schema_url(ss.schema_url());
-        }
-        return targets[f];
-      };
-      if (ss.spans().empty() || rng.Chance(0.05)) target(rng.Uniform(parts));
-      for (const auto& span : ss.spans()) {
-        *target(rng.Uniform(parts))->add_spans() = span;
-        if (rng.Chance(0.05)) *target(rng.Uniform(parts))->add_spans() = span;  // a retry
-      }
-    }
-    if (rng.Chance(0.05)) *fragments[rng.Uniform(parts)].add_resourcespans()->mutable_resource() =
-        rs.resource();
-  }
-  std::string bytes;
-  for (const auto& f : fragments) bytes += f.SerializeAsString();
-  return bytes;
-}
 
 struct Written {
   std::string data;
@@ -99,27 +59,6 @@ void RequireSameBlock(const std::vector<std::pair<TraceId, std::string>>& traces
   REQUIRE(from_bytes.data == from_messages.data);
 }
 
-otlp_trace::Span NamedSpan(const std::string& id, const std::string& name) {
-  otlp_trace::Span span;
-  span.set_trace_id(std::string(16, '\x07'));
-  span.set_span_id(id);
-  span.set_name(name);
-  span.set_start_time_unix_nano(1'700'000'000'000'000'000ull);
-  span.set_end_time_unix_nano(1'700'000'000'500'000'000ull);
-  return span;
-}
-
-// One trace of one resource and scope whose only span is given as bytes.
-std::string TraceWithSpanBytes(const std::string& span_bytes, const std::string& resource = "") {
-  otlp_common::KeyValue service;
-  service.set_key("service.name");
-  service.mutable_value()->set_string_value("checkout");
-  const std::string rs = Field(1, resource.empty() ? Field(1, service.SerializeAsString())
-                                                   : resource) +
-                         Field(2, Field(1, "") + Field(2, span_bytes));
-  return Field(1, rs);
-}
-
 TraceId IdOf(uint8_t n) {
   TraceId id;
   id.bytes.fill(0);
@@ -147,58 +86,7 @@ TEST_CASE("AppendFragments writes what combining the fragments and Append write"
 }
 
 TEST_CASE("AppendFragments reads encodings a parse merges, or parses them") {
-  otlp_trace::Span base = NamedSpan("\x01\x01\x01\x01\x01\x01\x01\x01", "GET /cart");
-  auto* attr = base.add_attributes();
-  attr->set_key("http.method");
-  attr->mutable_value()->set_string_value("GET");
-  base.add_events()->set_name("retry");
-  base.mutable_status()->set_code(otlp_trace::Status::STATUS_CODE_ERROR);
-  base.mutable_status()->set_message("first");
-
-  otlp_trace::Span later;
-  auto* late_attr = later.add_attributes();  // after the event on the wire
-  late_attr->set_key("http.status_code");
-  late_attr->mutable_value()->set_int_value(503);
-  later.mutable_status()->set_message("second");  // a second status merges into the first
-  const std::string interleaved = base.SerializeAsString() + later.SerializeAsString();
-
-  // A KeyValue whose value is given twice: two arrays, which merge into one.
-  otlp_common::AnyValue one, two;
-  one.mutable_array_value()->add_values()->set_int_value(1);
-  two.mutable_array_value()->add_values()->set_int_value(2);
-  const std::string twice_valued =
-      Field(9, Field(1, "retries") + Field(2, one.SerializeAsString()) +
-                   Field(2, two.SerializeAsString()));
-  // An AnyValue that was an array and then a string: the string wins.
-  const std::string array_then_string =
-      Field(9, Field(1, "peer") + Field(2, one.SerializeAsString() + Field(1, "db-1")));
-  // Unknown fields, and a known field with another wire type (kind as bytes).
-  const std::string unknown = Field(99, "x") + Field(6, "not a varint");
-
-  const std::string base_bytes = NamedSpan("\x02\x02\x02\x02\x02\x02\x02\x02", "q").SerializeAsString();
-  otlp_common::KeyValue zone;
-  zone.set_key("zone");
-  zone.mutable_value()->set_string_value("eu");
-  const std::string two_resources = Field(1, zone.SerializeAsString());  // merged below
-
-  struct Case {
-    const char* name;
-    std::string bytes;
-    bool read_off_bytes;  // false: the writer must parse them
-  };
-  const std::vector<Case> cases = {
-      {"attributes after events, status twice", TraceWithSpanBytes(interleaved), true},
-      {"array then string", TraceWithSpanBytes(base_bytes + array_then_string), true},
-      {"unknown fields", TraceWithSpanBytes(base_bytes + unknown), true},
-      {"a resource without attributes",
-       TraceWithSpanBytes(base_bytes, std::string("\x10\x03", 2)), true},
-      {"a value given twice", TraceWithSpanBytes(base_bytes + twice_valued), false},
-      {"a group field", TraceWithSpanBytes(base_bytes + std::string("\xa3\x06\xa4\x06", 4)), false},
-      {"a resource given twice",
-       Field(1, Field(1, two_resources) + Field(1, two_resources) +
-                    Field(2, Field(2, base_bytes))),
-       false},
-  };
+  const std::vector<FragmentCase> cases = NonCanonicalFragments();
   std::vector<std::pair<TraceId, std::string>> traces;
   for (size_t i = 0; i < cases.size(); ++i) {
     INFO(cases[i].name);
@@ -211,14 +99,7 @@ TEST_CASE("AppendFragments reads encodings a parse merges, or parses them") {
 }
 
 TEST_CASE("AppendFragments reads attributes at the edges of the short layout as a parse does") {
-  auto varint = [](uint64_t v) {
-    std::string out;
-    while (v >= 0x80) {
-      out += static_cast<char>(v | 0x80);
-      v >>= 7;
-    }
-    return out + static_cast<char>(v);
-  };
+  auto varint = [](uint64_t v) { return tempo::testing::Varint(v); };
   auto kv = [](const std::string& key_and_value) { return Field(9, key_and_value); };
   const std::string s127(127, 'a'), s128(128, 'b');
   double pi = 3.25;

@@ -58,6 +58,13 @@ class BlockReader {
   // order), built on `out`'s arena when it has one, and returns true. Returns false if the block
   // does not hold the trace. Errors: kCorruption, errors of the read function.
   Result<bool> FindTrace(const TraceId& id, tempopb::Trace* out) const;
+  // The same trace appended to `out` as a serialized tempopb.Trace (the bytes FindTrace's
+  // message serializes to), written from the decoded columns without building the message.
+  // `combined_spans` (optional) is set to the trace's span count when combining it alone would
+  // leave it unchanged (block::CombineSerializedTrace; true of every trace a block writer
+  // combined), else to 0.
+  Result<bool> FindTraceSerialized(const TraceId& id, std::string* out,
+                                   uint32_t* combined_spans = nullptr) const;
 
   // Calls `fn` for every trace in ascending ID order, one row group at a time (memory is bounded
   // by one decoded row group). Stops at and returns the first error of `fn` or of decoding. The

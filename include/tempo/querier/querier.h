@@ -61,8 +61,13 @@ class Querier {
           QuerierConfig config = {});
   ~Querier();
 
-  // Fills `out` with the combined trace of `ctx.tenant`. Errors: kNotFound when no span of the
-  // trace is stored, kCorruption when stored data does not parse.
+  // Appends the combined trace of `ctx.tenant` to `out` as a serialized tempopb.Trace, read,
+  // combined and written as bytes (block::CombineSerializedTrace): no message per span. Errors:
+  // kNotFound when no span of the trace is stored, kCorruption when stored data does not parse.
+  Status FindTraceByIDSerialized(const RequestContext& ctx, const TraceId& id,
+                                 const TimeRange& range, std::string* out,
+                                 TraceByIdStats* stats) const;
+  // The same trace parsed into `out` (on its arena when it has one).
   Status FindTraceByID(const RequestContext& ctx, const TraceId& id, const TimeRange& range,
                        tempopb::Trace* out, TraceByIdStats* stats) const;
 

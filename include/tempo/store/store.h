@@ -81,17 +81,20 @@ class Store : public Service {
 
   // Looks `id` up in the blocks of `ctx.tenant` whose time range overlaps [start, end] (unix
   // seconds, either optional) and whose ID range contains it; each block's bloom filter is
-  // checked before its directory. Appends every hit as a serialized tempopb.Trace to `fragments`.
-  // Errors: kCorruption/kIOError naming the block when one cannot be read.
+  // checked before its directory. Appends every hit as a serialized tempopb.Trace to
+  // `fragments`, back to back (so the whole is one serialized tempopb.Trace holding every
+  // part); the parts are written from the blocks' columns without messages. `parts` (optional)
+  // counts the hits. `combined_spans` (optional): with exactly one hit, its span count when it
+  // is already combined (BlockReader::FindTraceSerialized), else 0. Errors: kCorruption/kIOError
+  // naming the block when one cannot be read.
+  Status FindTrace(const RequestContext& ctx, const TraceId& id,
+                   std::optional<int64_t> start_seconds, std::optional<int64_t> end_seconds,
+                   std::string* fragments, size_t* parts,
+                   uint32_t* combined_spans = nullptr) const;
+  // The same, one string per hit; `inspected_bytes` (optional) adds up their sizes.
   Status FindTrace(const RequestContext& ctx, const TraceId& id,
                    std::optional<int64_t> start_seconds, std::optional<int64_t> end_seconds,
                    std::vector<std::string>* fragments, uint64_t* inspected_bytes) const;
-  // The same, appending every hit as a message built on `arena` (required; it owns them) to
-  // `parts` (no bytes in between); `inspected_bytes` counts their serialized sizes.
-  Status FindTrace(const RequestContext& ctx, const TraceId& id,
-                   std::optional<int64_t> start_seconds, std::optional<int64_t> end_seconds,
-                   google::protobuf::Arena* arena, std::vector<tempopb::Trace*>* parts,
-                   uint64_t* inspected_bytes) const;
 
   // IDs of the visible blocks of `tenant` that hold trace `id` (ID range, bloom filter, then
   // trace-ID directory; no trace is decoded), tombstones or not. Errors: as OpenReader.
@@ -113,6 +116,12 @@ class Store : public Service {
   // Removes from `blocks` every block another block of it replaces, adding them to `retired`.
   static void HideReplaced(BlockMap* blocks, std::set<std::string>* retired);
   Result<std::shared_ptr<const block::BlockReader>> Reader(const block::BlockMeta& meta) const;
+  // The lookup of FindTrace: appends each hit to `fragments` and its end offset there to `ends`;
+  // `combined_spans` as for FindTrace.
+  Status AppendHits(const RequestContext& ctx, const TraceId& id,
+                    std::optional<int64_t> start_seconds, std::optional<int64_t> end_seconds,
+                    std::string* fragments, std::vector<size_t>* ends,
+                    uint32_t* combined_spans) const;
   void PollLoop();
 
   StoreConfig config_;

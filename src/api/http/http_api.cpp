@@ -4,6 +4,7 @@
 #include <boost/beast/http/field.hpp>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -12,6 +13,7 @@
 #include "tempo/common/ids.h"
 #include "tempo/common/log.h"
 #include "tempo/model/tempo_json.h"
+#include "tempo/model/wire_format.h"
 #include "tempopb/tempo.pb.h"
 
 namespace tempo::api {
@@ -21,6 +23,18 @@ namespace http = boost::beast::http;
 
 net::HttpResponse Text(const net::HttpRequest& request, http::status status, std::string body) {
   return net::MakeResponse(request, status, std::move(body));
+}
+
+// The protobuf body of a v2 trace-by-ID answer around a serialized trace: what a
+// TraceByIDResponse with that trace (present even when empty) and `inspected` serializes to.
+std::string TraceByIdResponseBytes(std::string_view trace, uint64_t inspected) {
+  tempopb::TraceByIDResponse rest;  // the fields after the trace
+  rest.mutable_metrics()->set_inspectedbytes(inspected);
+  const std::string tail = rest.SerializeAsString();
+  std::string body(model::wire::FieldSize(trace.size()) + tail.size(), '\0');
+  char* p = model::wire::WriteField(body.data(), (1 << 3) | model::wire::kLengthDelimited, trace);
+  std::memcpy(p, tail.data(), tail.size());
+  return body;
 }
 
 // Parses an optional int64 unix-seconds parameter ("invalid start: <Go's error text>").
@@ -214,23 +228,16 @@ void HttpApi::HandleTraceById(net::IncomingRequest&& incoming, net::Responder re
   boost::asio::post(query_pool_, [this, v2, tenants = std::move(tenants), id = *id, range,
                                   header = net::HttpRequest(request.base()),
                                   respond = std::move(respond)]() {
-    // One arena for the whole answer: a trace of 50,000 spans is hundreds of thousands of
-    // messages and strings, which the heap allocates and frees one by one.
-    google::protobuf::ArenaOptions arena_options;
-    arena_options.start_block_size = 64 * 1024;
-    arena_options.max_block_size = 4 * 1024 * 1024;
-    google::protobuf::Arena arena(arena_options);
-    tempopb::TraceByIDResponse& response =
-        *google::protobuf::Arena::CreateMessage<tempopb::TraceByIDResponse>(&arena);
-    tempopb::Trace* trace = response.mutable_trace();
+    // The trace stays bytes from the blocks to a protobuf answer (several tenants' traces
+    // serialized back to back are their resource spans concatenated) and to a JSON one.
+    std::string trace_bytes;
     uint64_t inspected = 0;
     bool found = false;
     for (const std::string& tenant : tenants) {
       RequestContext ctx;
       ctx.tenant = tenant;
-      tempopb::Trace& part = *google::protobuf::Arena::CreateMessage<tempopb::Trace>(&arena);
       querier::TraceByIdStats stats;
-      Status s = querier_.FindTraceByID(ctx, id, range, &part, &stats);
+      Status s = querier_.FindTraceByIDSerialized(ctx, id, range, &trace_bytes, &stats);
       inspected += stats.inspected_bytes;
       if (s.code() == StatusCode::kNotFound) continue;
       if (!s.ok()) {
@@ -239,21 +246,23 @@ void HttpApi::HandleTraceById(net::IncomingRequest&& incoming, net::Responder re
         return;
       }
       found = true;
-      for (auto& rs : *part.mutable_resourcespans()) {
-        *trace->add_resourcespans() = std::move(rs);
-      }
     }
     if (!v2 && !found) {
       respond(net::MakeResponse(header, http::status::not_found, "", "text/plain; charset=utf-8"));
       return;
     }
-    response.mutable_metrics()->set_inspectedbytes(inspected);
-    bool protobuf = http_util::WantsProtobuf(header);
+    const bool protobuf = http_util::WantsProtobuf(header);
     std::string body;
-    if (v2) {
-      body = protobuf ? response.SerializeAsString() : model::TraceByIdResponseToJson(response);
+    if (protobuf) {
+      body = v2 ? TraceByIdResponseBytes(trace_bytes, inspected) : std::move(trace_bytes);
     } else {
-      body = protobuf ? trace->SerializeAsString() : model::TraceToJsonV1(*trace);
+      const bool ok = v2 ? model::TraceByIdBytesToJson(trace_bytes, inspected, &body)
+                         : model::TraceBytesToJsonV1(trace_bytes, &body);
+      if (!ok) {
+        respond(Text(header, http::status::internal_server_error,
+                     "trace " + id.ToHex() + ": the combined trace does not parse"));
+        return;
+      }
     }
     respond(net::MakeResponse(header, http::status::ok, std::move(body),
                               protobuf ? "application/protobuf" : "application/json"));
