@@ -100,8 +100,9 @@ Status ChunkReader::ReadPage(const ChunkMeta& chunk, uint64_t page_offset, uint3
       current_ = std::move(cached);
     }
   }
-  if (keep && IsPackedText(header->encoding)) {
-    // Hex IDs and addresses are read as the text they stand for (views point into it).
+  if (keep && cache_pages_ && IsPackedText(header->encoding)) {
+    // Hex IDs and addresses are read as the text they stand for (views point into it), the
+    // whole page when it is kept for later reads; else Read expands the values it takes.
     std::string text;
     TEMPO_ASSIGN_OR_RETURN(header->encoding,
                            ExpandText(header->encoding, *payload, header->num_values, what, &text));
@@ -325,6 +326,20 @@ Status ChunkReader::Read(uint32_t column, uint64_t lo, uint64_t hi, ColumnValues
             DecodeDoubles(header.encoding, payload, header.num_values, what(), &values));
         out->doubles.insert(out->doubles.end(), values.begin() + skip,
                             values.begin() + skip + take);
+      } else if (IsPackedText(header.encoding)) {
+        // Only the values taken are expanded (views point into the kept text); an empty range
+        // still visits the page it falls in.
+        if (take > 0) {
+          std::string& text = buffers_.emplace_back();
+          TEMPO_ASSIGN_OR_RETURN(Encoding expanded,
+                                 ExpandText(header.encoding, payload, header.num_values, what(),
+                                            &text, static_cast<uint32_t>(skip),
+                                            static_cast<uint32_t>(take)));
+          views_.clear();
+          TEMPO_RETURN_IF_ERROR(
+              DecodeBytes(expanded, text, static_cast<uint32_t>(take), what(), &views_));
+          out->strs.insert(out->strs.end(), views_.begin(), views_.end());
+        }
       } else {
         views_.clear();
         TEMPO_RETURN_IF_ERROR(

@@ -88,8 +88,8 @@ Encoding EncodeHexText(std::span<const std::string_view> values,
   return Encoding::kHexText;
 }
 
-Status ExpandHexText(std::string_view payload, uint32_t n, std::string_view what,
-                     std::string* out) {
+Status ExpandHexText(std::string_view payload, uint32_t n, uint32_t first, uint32_t count,
+                     std::string_view what, std::string* out) {
   ByteReader r(payload, "hex text page");
   uint64_t width = 0, dashes = 0;
   if (!r.ReadVarint(&width) || width < kMinHexDigits || width > kMaxHexWidth ||
@@ -120,11 +120,12 @@ Status ExpandHexText(std::string_view payload, uint32_t n, std::string_view what
   if (n * width > kMaxPageBytes) return CorruptionIn(what, "hex text page expands too far");
   PutVarint(out, width);
   const size_t at = out->size();
-  out->resize(at + static_cast<size_t>(n * width));
+  out->resize(at + static_cast<size_t>(count * width));
   char* dst = out->data() + at;
-  const auto* src = reinterpret_cast<const uint8_t*>(payload.data() + r.position());
+  const auto* src =
+      reinterpret_cast<const uint8_t*>(payload.data() + r.position()) + first * per_value;
   const bool odd = digits.size() % 2 == 1;
-  for (uint32_t v = 0; v < n; ++v, dst += width) {
+  for (uint32_t v = 0; v < count; ++v, dst += width) {
     std::memcpy(dst, shape.data(), shape.size());
     size_t j = 0;
     for (; j + 1 < digits.size(); j += 2, ++src) {
@@ -179,15 +180,15 @@ bool EncodeIpv4Text(std::span<const std::string_view> values, std::string* out) 
   return true;
 }
 
-Status ExpandIpv4Text(std::string_view payload, uint32_t n, std::string_view what,
-                      std::string* out) {
+Status ExpandIpv4Text(std::string_view payload, uint32_t n, uint32_t first, uint32_t count,
+                      std::string_view what, std::string* out) {
   if (payload.size() != static_cast<uint64_t>(n) * 4) {
     return CorruptionIn(what, "IPv4 text page size mismatch");
   }
-  out->reserve(out->size() + static_cast<size_t>(n) * 16);
-  const auto* src = reinterpret_cast<const uint8_t*>(payload.data());
+  out->reserve(out->size() + static_cast<size_t>(count) * 16);
+  const auto* src = reinterpret_cast<const uint8_t*>(payload.data()) + size_t{first} * 4;
   char text[16];
-  for (uint32_t i = 0; i < n; ++i, src += 4) {
+  for (uint32_t i = 0; i < count; ++i, src += 4) {
     char* p = text;
     for (int part = 0; part < 4; ++part) {
       if (part > 0) *p++ = '.';
@@ -217,13 +218,16 @@ bool IsPackedText(Encoding encoding) {
 }
 
 Result<Encoding> ExpandText(Encoding encoding, std::string_view payload, uint32_t n,
-                            std::string_view what, std::string* out) {
+                            std::string_view what, std::string* out, uint32_t first,
+                            uint32_t count) {
+  if (first > n) return CorruptionIn(what, "value range outside the page");
+  count = std::min(count, n - first);
   if (encoding == Encoding::kHexText) {
-    TEMPO_RETURN_IF_ERROR(ExpandHexText(payload, n, what, out));
+    TEMPO_RETURN_IF_ERROR(ExpandHexText(payload, n, first, count, what, out));
     return Encoding::kFixedWidth;
   }
   if (encoding == Encoding::kIpv4Text) {
-    TEMPO_RETURN_IF_ERROR(ExpandIpv4Text(payload, n, what, out));
+    TEMPO_RETURN_IF_ERROR(ExpandIpv4Text(payload, n, first, count, what, out));
     return Encoding::kLengthPrefixed;
   }
   return CorruptionIn(what, "not a packed text encoding");

@@ -28,9 +28,12 @@ bool IsPackedText(Encoding encoding);
 
 // Rewrites the packed payload of `n` values as the payload of the same strings in a bytes
 // encoding, appended to `out` (which DecodeBytes then reads without copying), and returns that
-// encoding: kFixedWidth for kHexText, kLengthPrefixed for kIpv4Text. kCorruption naming `what`
-// if the payload is inconsistent.
+// encoding: kFixedWidth for kHexText, kLengthPrefixed for kIpv4Text. Only values
+// [first, first + count) are written when given (a page of `count` values; the values are of
+// fixed size, so the others are stepped over). kCorruption naming `what` if the payload is
+// inconsistent or the range exceeds `n`.
 Result<Encoding> ExpandText(Encoding encoding, std::string_view payload, uint32_t n,
-                            std::string_view what, std::string* out);
+                            std::string_view what, std::string* out, uint32_t first = 0,
+                            uint32_t count = UINT32_MAX);
 
 }  // namespace tempo::block

@@ -323,8 +323,9 @@ Status TraceAssembler::Assemble(size_t i, std::string_view trace_id, tempopb::Tr
 
 // Selected rows are decoded in clusters: rows closer than kClusterGap share one decode (the rows
 // between them are stepped over), farther ones get their own, so a sparse selection decodes
-// its traces' rows rather than everything between the first and the last. Pages are cached
-// decoded across clusters.
+// its traces' rows rather than everything between the first and the last. With several
+// clusters, pages are cached decoded across them; one cluster (a trace by ID) decodes only the
+// values it needs.
 Status TraceAssembler::ForSelected(uint64_t first, uint64_t last, std::string_view ids,
                                    const std::vector<uint8_t>& selected,
                                    const std::function<Status(size_t i, size_t k)>& each) {
@@ -332,17 +333,21 @@ Status TraceAssembler::ForSelected(uint64_t first, uint64_t last, std::string_vi
   if (selected.size() != last - first) return InvalidArgumentError("trace rows out of range");
   constexpr size_t kClusterGap = 16;
   const size_t n = static_cast<size_t>(last - first);
-  reader_.CachePages();
-  size_t i = 0;
-  while (i < n) {
+  std::vector<std::pair<size_t, size_t>> clusters;  // [first selected row, one past the last)
+  for (size_t i = 0; i < n;) {
     if (!selected[i]) {
       ++i;
       continue;
     }
-    size_t end = i + 1;  // one past the cluster's last selected row
+    size_t end = i + 1;
     for (size_t j = end; j < n && j - end < kClusterGap; ++j) {
       if (selected[j]) end = j + 1;
     }
+    clusters.emplace_back(i, end);
+    i = end;
+  }
+  if (clusters.size() > 1) reader_.CachePages();
+  for (const auto& [i, end] : clusters) {
     TEMPO_RETURN_IF_ERROR(DecodeTables(first + i, first + end));
     for (size_t k = i; k < end; ++k) {
       if (!selected[k]) {
@@ -351,7 +356,6 @@ Status TraceAssembler::ForSelected(uint64_t first, uint64_t last, std::string_vi
       }
       TEMPO_RETURN_IF_ERROR(each(k - i, k));
     }
-    i = end;
   }
   return Status::Ok();
 }
