@@ -3,7 +3,8 @@
 // exactly as the block builder lays them out (one block per 10-minute window, traces sorted by
 // ID, meta.json last), then opens a Store over that backend and times lookups the way the
 // querier does them (Store::FindTrace over every block: time range, ID range, bloom filter,
-// directory, one row group read; then CombineFragments), warm, for hits and for misses.
+// directory, one row group read, the part written as protobuf bytes; several parts or one not
+// yet combined then go through CombineSerializedTrace), warm, for hits and for misses.
 //
 // Prints the block build throughput (encode + write, spans per CPU-second of the building
 // thread, generation excluded), bytes per span, and p50/p90/p99/max latency of the lookups.
@@ -27,6 +28,7 @@
 #include "tempo/backend/backend.h"
 #include "tempo/block/block_meta.h"
 #include "tempo/block/block_writer.h"
+#include "tempo/block/trace_combine.h"
 #include "tempo/common/metrics.h"
 #include "tempo/model/combine.h"
 #include "tempo/store/store.h"
@@ -217,20 +219,21 @@ int main(int argc, char** argv) {
   tempo::RequestContext ctx;
   ctx.tenant = kTenant;
   auto lookup = [&](const std::string& id, bool want) {
-    std::vector<std::string> fragments;
-    uint64_t inspected = 0;
+    std::string fragments;
+    size_t parts = 0;
+    uint32_t combined_spans = 0;
     tempo::Status s = store.FindTrace(ctx, tempo::TraceId::FromBytes(id), std::nullopt,
-                                      std::nullopt, &fragments, &inspected);
+                                      std::nullopt, &fragments, &parts, &combined_spans);
     if (!s.ok()) Die("find", s);
-    if (fragments.empty() == want) {
+    if ((parts > 0) != want) {
       std::fprintf(stderr, "lookup %s: expected %s\n", want ? "hit" : "miss", want ? "hit" : "miss");
       std::exit(1);
     }
-    if (!fragments.empty()) {
-      std::vector<std::string_view> views(fragments.begin(), fragments.end());
-      tempopb::Trace trace;
+    // As the querier: one part already combined is the answer, anything else is combined.
+    if (parts > 0 && !(parts == 1 && combined_spans > 0)) {
+      std::string trace;
       tempo::model::CombineStats stats;
-      s = tempo::model::CombineFragments(views, &trace, &stats);
+      s = tempo::block::CombineSerializedTrace(fragments, &trace, &stats);
       if (!s.ok() || stats.spans == 0) Die("combine", s);
     }
   };

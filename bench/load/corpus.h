@@ -70,6 +70,14 @@ struct Corpus {
                                                          bool index_offsets,
                                                          uint64_t max_batches = 0);
 
+// The distinct trace IDs of a corpus file (of spans and links; links point at traces of the
+// corpus), in order of first appearance, each with the index of the first batch holding it.
+struct FirstSeenTrace {
+  std::string id;  // 16 bytes
+  uint64_t batch = 0;
+};
+[[nodiscard]] Result<std::vector<FirstSeenTrace>> TracesByFirstBatch(const std::string& path);
+
 // Reads only the header (for a cache check without loading gigabytes).
 [[nodiscard]] Result<CorpusHeader> ReadCorpusHeader(const std::string& path);
 

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string_view>
+#include <unordered_set>
 
 namespace tempo::bench {
 namespace {
@@ -240,6 +241,26 @@ Result<std::unique_ptr<Corpus>> LoadCorpus(const std::string& path, bool index_o
     }
   }
   return corpus;
+}
+
+Result<std::vector<FirstSeenTrace>> TracesByFirstBatch(const std::string& path) {
+  TEMPO_ASSIGN_OR_RETURN(std::unique_ptr<CorpusReader> reader, CorpusReader::Open(path));
+  std::vector<FirstSeenTrace> out;
+  std::unordered_set<std::string> ids;
+  CorpusBatch batch;
+  uint32_t spans = 0;
+  for (uint64_t b = 0;; ++b) {
+    TEMPO_ASSIGN_OR_RETURN(bool more, reader->Next(&batch.payload, &spans));
+    if (!more) break;
+    if (!IndexPayload(batch.payload, &batch)) {
+      return CorruptionError(path + ": batch " + std::to_string(b) + " is not a valid request");
+    }
+    for (uint32_t offset : batch.trace_id_offsets) {
+      std::string id = batch.payload.substr(offset, 16);
+      if (ids.insert(id).second) out.push_back({std::move(id), b});
+    }
+  }
+  return out;
 }
 
 Result<std::unique_ptr<CorpusReader>> CorpusReader::Open(const std::string& path) {

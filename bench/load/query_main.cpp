@@ -134,6 +134,7 @@ struct Sample {
   std::vector<std::string> hit_ids;  // hex
   std::map<std::string, uint64_t> services;  // service.name -> resources seen
   uint64_t batches_sent = 0;
+  uint64_t corpus_batches = 0;
 };
 
 // Draws `count` trace IDs uniformly over the batches tempo_load sent for `loaded_spans` spans
@@ -153,6 +154,7 @@ tempo::Result<Sample> SampleTraces(const std::string& path, uint64_t loaded_span
     }
   }
   if (spans.empty()) return tempo::CorruptionError(path + " has no batches");
+  out.corpus_batches = spans.size();
   uint64_t issued = 0;
   while (issued < loaded_spans) {
     issued += spans[out.batches_sent % spans.size()];
@@ -199,6 +201,40 @@ tempo::Result<Sample> SampleTraces(const std::string& path, uint64_t loaded_span
     wanted.erase(it);
   }
   std::shuffle(out.hit_ids.begin(), out.hit_ids.end(), rng);
+  return out;
+}
+
+// Draws `count` trace IDs uniformly over the distinct traces tempo_load sent (`sent` from
+// SampleTraces): every trace is equally likely, whatever its size, where SampleTraces' draw by
+// batch favours large traces. Pass k's IDs have k XORed into their first 4 bytes, as there.
+tempo::Result<std::vector<std::string>> SampleUniformTraces(const std::string& path,
+                                                           const Sample& sent, size_t count,
+                                                           uint64_t seed) {
+  TEMPO_ASSIGN_OR_RETURN(std::vector<FirstSeenTrace> traces, TracesByFirstBatch(path));
+  const uint64_t per_pass = sent.corpus_batches;
+  // Pass p replays the corpus's first batches; its traces are those first seen in them (traces
+  // are listed by first batch, so they are a prefix).
+  std::vector<uint64_t> eligible;
+  uint64_t total = 0;
+  for (uint64_t p = 0; p * per_pass < sent.batches_sent; ++p) {
+    const uint64_t batches = std::min(per_pass, sent.batches_sent - p * per_pass);
+    const auto end = std::partition_point(traces.begin(), traces.end(), [&](const auto& t) {
+      return t.batch < batches;
+    });
+    eligible.push_back(static_cast<uint64_t>(end - traces.begin()));
+    total += eligible.back();
+  }
+  if (total == 0) return tempo::CorruptionError(path + " has no traces");
+  std::mt19937_64 rng(seed + 11);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < count; ++i) {
+    uint64_t r = rng() % total;
+    uint32_t pass = 0;
+    while (r >= eligible[pass]) r -= eligible[pass++];
+    std::string id = traces[r].id;
+    for (int k = 0; k < 4; ++k) id[k] = static_cast<char>(id[k] ^ static_cast<char>(pass >> (8 * k)));
+    out.push_back(Hex(id));
+  }
   return out;
 }
 
@@ -381,19 +417,35 @@ int main(int argc, char** argv) {
     return only.empty() || id.find(only) != std::string::npos;
   };
 
-  // Trace by ID: the first 20 sampled IDs warm up, the rest are measured; misses are random IDs.
-  for (bool hit : {true, false}) {
+  // Trace by ID: the first 20 sampled IDs warm up, the rest are measured; hits drawn by batch
+  // (large traces weigh by their spans) and uniformly over traces; misses are random IDs.
+  struct LookupDef {
+    const char* id;
+    const char* text;
+    bool hit;
+  };
+  for (const LookupDef& def :
+       {LookupDef{"trace_hit", "trace by ID (hit, drawn by batch)", true},
+        LookupDef{"trace_hit_uniform", "trace by ID (hit, drawn by trace)", true},
+        LookupDef{"trace_miss", "trace by ID (miss)", false}}) {
+    const bool hit = def.hit;
     Row row;
-    row.id = hit ? "trace_hit" : "trace_miss";
+    row.id = def.id;
     row.kind = row.id;
-    row.text = hit ? "trace by ID (hit)" : "trace by ID (miss)";
+    row.text = def.text;
     if (!wanted(row.id)) continue;
-    std::mt19937_64 rng(seed + 7);
     std::vector<std::string> ids;
-    for (size_t i = 0; i < lookups + 20; ++i) {
-      if (hit) {
-        if (i < sample->hit_ids.size()) ids.push_back(sample->hit_ids[i]);
-      } else {
+    if (row.id == "trace_hit") {
+      ids.assign(sample->hit_ids.begin(),
+                 sample->hit_ids.begin() + std::min(sample->hit_ids.size(), lookups + 20));
+    } else if (row.id == "trace_hit_uniform") {
+      std::cerr << "sampling " << lookups + 20 << " trace IDs uniformly over traces ...\n";
+      auto uniform = SampleUniformTraces(corpus, *sample, lookups + 20, seed);
+      if (!uniform.ok()) return Fail(uniform.status().ToString());
+      ids = std::move(uniform).value();
+    } else {
+      std::mt19937_64 rng(seed + 7);
+      for (size_t i = 0; i < lookups + 20; ++i) {
         std::string id(16, '\0');
         for (char& c : id) c = static_cast<char>(rng());
         ids.push_back(Hex(id));
