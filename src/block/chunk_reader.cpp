@@ -298,15 +298,19 @@ Status ChunkReader::Read(uint32_t column, uint64_t lo, uint64_t hi, ColumnValues
                                            &all, header.num_values));
           cached = &int_pages_.emplace(key, std::move(all)).first->second;
         } else if (!use_cache) {
-          // Values after the range are not needed: stop decoding there.
-          TEMPO_RETURN_IF_ERROR(DecodeInts(header.encoding, payload, header.num_values, what(),
-                                           &codes_, static_cast<uint32_t>(skip + take)));
+          // Only the range is decoded (values before it stepped over where they can be).
+          codes_.clear();
+          TEMPO_RETURN_IF_ERROR(DecodeIntsAppend(header.encoding, payload, header.num_values,
+                                                 what(), static_cast<uint32_t>(skip),
+                                                 static_cast<uint32_t>(take), &codes_));
         }
+        // The range's values: [skip, skip + take) of a cached page, all of codes_.
         const std::vector<int64_t>& values = cached != nullptr ? *cached : codes_;
+        const size_t from = cached != nullptr ? skip : 0;
         if (dict == nullptr) {
-          out->ints.insert(out->ints.end(), values.begin() + skip, values.begin() + skip + take);
+          out->ints.insert(out->ints.end(), values.begin() + from, values.begin() + from + take);
         } else {
-          for (size_t i = skip; i < skip + take; ++i) {
+          for (size_t i = from; i < from + take; ++i) {
             if (values[i] < 0 || static_cast<uint64_t>(values[i]) >= dict->size()) {
               return CorruptionError(what() + ": dictionary code out of range");
             }

@@ -1,6 +1,7 @@
 #include "block/value_codec.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 
@@ -90,6 +91,25 @@ bool ReadVarints(std::string_view data, size_t* pos, uint32_t n, Emit emit) {
     emit(v);
   }
   *pos += r.position();
+  return true;
+}
+
+// Advances *pos past `n` varints without decoding them: a varint ends at each byte below 0x80,
+// counted eight bytes at a time. False if the data ends first.
+bool SkipVarints(std::string_view data, size_t* pos, uint32_t n) {
+  const auto* p = reinterpret_cast<const uint8_t*>(data.data()) + *pos;
+  const auto* const end = reinterpret_cast<const uint8_t*>(data.data()) + data.size();
+  while (n > 8 && end - p >= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    n -= static_cast<uint32_t>(std::popcount(~word & 0x8080808080808080ull));  // at most 8
+    p += 8;
+  }
+  for (; n > 0; ++p) {
+    if (p >= end) return false;
+    if (*p < 0x80) --n;
+  }
+  *pos = static_cast<size_t>(p - reinterpret_cast<const uint8_t*>(data.data()));
   return true;
 }
 
@@ -192,6 +212,24 @@ Status DecodeIntsAppend(Encoding encoding, std::string_view payload, uint32_t n,
   Status s;
   if (skip == 0) {
     s = DecodeIntsTo(encoding, payload, take, take == n, what, dst);
+  } else if (encoding == Encoding::kPlainVarint || encoding == Encoding::kForVarint) {
+    // Values stand alone (no running sum): the skipped ones are stepped over, not decoded.
+    size_t pos = 0;
+    uint64_t base = 0;
+    bool ok = encoding == Encoding::kPlainVarint ||
+              ReadVarints(payload, &pos, 1, [&base](uint64_t u) {
+                base = static_cast<uint64_t>(UnZigZag(u));
+              });
+    ok = ok && SkipVarints(payload, &pos, skip);
+    ok = ok && ReadVarints(payload, &pos, take, [&](uint64_t u) {
+           *dst++ = encoding == Encoding::kPlainVarint ? UnZigZag(u)
+                                                      : static_cast<int64_t>(base + u);
+         });
+    if (!ok) {
+      s = CorruptionIn(what, "truncated varint");
+    } else if (skip + take == n && pos != payload.size()) {
+      s = CorruptionIn(what, "trailing bytes after the values");
+    }
   } else {
     uint32_t i = 0;
     s = DecodeIntsWith(encoding, payload, skip + take, skip + take == n, what, [&](int64_t v) {

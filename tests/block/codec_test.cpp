@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <set>
 
 #include "block/any_value_codec.h"
 #include "block/bloom.h"
@@ -108,6 +109,43 @@ TEST_CASE("A range of an integer page is appended, the rest left undecoded", "[b
   CHECK_FALSE(DecodeIntsAppend(e, buf.substr(0, buf.size() - 1), n, "t", 0, n, &out).ok());
   CHECK_FALSE(DecodeIntsAppend(e, buf + "x", n, "t", 0, n, &out).ok());  // trailing bytes
   CHECK(out == std::vector<int64_t>{42});
+}
+
+TEST_CASE("Every range of every integer encoding decodes as the whole page does", "[block]") {
+  // Varints of 1 to 10 bytes mixed, so that skipped values end at every offset of a word.
+  std::mt19937_64 rng(17);
+  auto mixed = [&](int64_t base) {
+    std::vector<int64_t> v(300);
+    for (auto& x : v) x = base + static_cast<int64_t>(rng() >> (rng() % 64));
+    return v;
+  };
+  std::vector<int64_t> ascending(300);
+  for (size_t i = 0; i < ascending.size(); ++i) ascending[i] = 1'700'000'000'000 + 977 * i;
+  std::vector<int64_t> offset(300);  // large values close together: frame of reference
+  for (auto& x : offset) x = (int64_t{1} << 50) + static_cast<int64_t>(rng() % 120);
+  std::set<Encoding> seen;
+  for (const auto& in : {mixed(0), mixed(-(int64_t{1} << 62)), ascending, offset}) {
+    std::string buf;
+    const Encoding e = EncodeInts(in, &buf);
+    seen.insert(e);
+    const uint32_t n = static_cast<uint32_t>(in.size());
+    for (uint32_t skip = 0; skip <= n; skip += 1 + skip / 16) {
+      for (uint32_t take : {0u, 1u, 3u, n - skip}) {
+        if (take > n - skip) continue;
+        std::vector<int64_t> out;
+        REQUIRE(DecodeIntsAppend(e, buf, n, "t", skip, take, &out).ok());
+        REQUIRE(out == std::vector<int64_t>(in.begin() + skip, in.begin() + skip + take));
+      }
+      if (skip < n) {
+        std::vector<int64_t> out;
+        CHECK_FALSE(DecodeIntsAppend(e, buf + "x", n, "t", skip, n - skip, &out).ok());
+        CHECK_FALSE(DecodeIntsAppend(e, buf.substr(0, buf.size() - 1), n, "t", skip, n - skip,
+                                     &out).ok());
+      }
+    }
+  }
+  CHECK(seen == std::set<Encoding>{Encoding::kPlainVarint, Encoding::kDeltaVarint,
+                                   Encoding::kForVarint});
 }
 
 TEST_CASE("Dictionary codes decode a range of a page, checked against the dictionary size",
