@@ -62,7 +62,7 @@ Status Ingester::Start() {
     model::TraceFragment fragment;
     fragment.trace_id = record.trace_id;
     bytes += record.data.raw_size;
-    AppendFragment(tenant.traces[record.trace_id], fragment, std::move(record.data), now,
+    AppendFragment(tenant, tenant.traces[record.trace_id], fragment, std::move(record.data), now,
                    record.seq, record.epoch_minute);
     ++records;
     uint32_t last = last_epoch_.load();
@@ -110,12 +110,30 @@ uint32_t Ingester::CurrentEpochMinute() const {
   return std::max(now, last);
 }
 
-void Ingester::AppendFragment(LiveTrace& trace, const model::TraceFragment& fragment,
-                              BytesPiece data, std::chrono::steady_clock::time_point now,
-                              uint64_t seq, uint32_t epoch) {
+void Ingester::SetMinEpoch(Tenant& tenant, LiveTrace& trace, uint32_t min_epoch) {
+  if (trace.min_epoch == min_epoch) return;
+  if (trace.min_epoch != UINT32_MAX) {
+    auto it = tenant.min_epochs.find(trace.min_epoch);
+    if (--it->second == 0) tenant.min_epochs.erase(it);
+  }
+  trace.min_epoch = min_epoch;
+  if (min_epoch != UINT32_MAX) ++tenant.min_epochs[min_epoch];
+}
+
+void Ingester::EraseLive(Tenant& tenant,
+                         std::unordered_map<TraceId, LiveTrace, TraceIdHash>::iterator it) {
+  SetMinEpoch(tenant, it->second, UINT32_MAX);
+  if (it->second.in_head) --tenant.head_traces;
+  tenant.traces.erase(it);  // its head_ids entry, if any, is pruned by CollectDueHeads
+}
+
+void Ingester::AppendFragment(Tenant& tenant, LiveTrace& trace,
+                              const model::TraceFragment& fragment, BytesPiece data,
+                              std::chrono::steady_clock::time_point now, uint64_t seq,
+                              uint32_t epoch) {
   trace.data.Append(std::move(data));
   trace.max_seq = std::max(trace.max_seq, seq);
-  trace.min_epoch = std::min(trace.min_epoch, epoch);
+  SetMinEpoch(tenant, trace, std::min(trace.min_epoch, epoch));
   trace.max_epoch = std::max(trace.max_epoch, epoch);
   if (fragment.span_count > 0) {
     if (trace.span_count == 0 || fragment.start_unix_nano < trace.start_unix_nano) {
@@ -242,22 +260,23 @@ void Ingester::Push(const RequestContext& ctx, std::vector<model::TraceFragment>
       const uint64_t seq = next_seq_.fetch_add(1);
       if (t.in_head) tenant.head_bytes += pieces[i].raw_size;
       stored_bytes += pieces[i].stored->size();
-      AppendFragment(t, f, pieces[i], now, seq, epoch);
+      AppendFragment(tenant, t, f, pieces[i], now, seq, epoch);
       records.push_back(wal::WalRecord{ctx.tenant, f.trace_id, epoch, seq, std::move(pieces[i])});
     }
     Status queued = wal_.Append(std::move(records), std::move(done));
     if (!queued.ok()) {
       tenant.oldest_wal_minute = oldest_before;
       for (auto u = undo.rbegin(); u != undo.rend(); ++u) {
+        auto it = tenant.traces.find(u->id);
         if (!u->existed) {
-          tenant.traces.erase(u->id);
+          EraseLive(tenant, it);
           continue;
         }
-        LiveTrace& t = tenant.traces[u->id];
+        LiveTrace& t = it->second;
         if (t.in_head) tenant.head_bytes -= t.data.size() - u->data_size;
         t.data.Truncate(u->data_size);
         t.max_seq = u->max_seq;
-        t.min_epoch = u->min_epoch;
+        SetMinEpoch(tenant, t, u->min_epoch);
         t.max_epoch = u->max_epoch;
         t.span_count = u->span_count;
         t.start_unix_nano = u->start_unix_nano;
@@ -296,15 +315,33 @@ std::vector<std::string> Ingester::CollectDueHeads(bool force) {
   }
   const auto now = clock_.Monotonic();
   std::vector<std::string> due;
+  std::vector<TraceId> joined;
   for (auto& [name, tenant] : tenants) {
     std::lock_guard<std::mutex> lock(tenant->mu);
+    // Pruned first, so that a trace cut (or erased) since and now joining again is listed once.
+    std::vector<TraceId>& ids = tenant->head_ids;
+    ids.erase(std::remove_if(ids.begin(), ids.end(),
+                             [&](const TraceId& id) {
+                               auto it = tenant->traces.find(id);
+                               return it == tenant->traces.end() || !it->second.in_head;
+                             }),
+              ids.end());
+    joined.clear();
     for (auto& [id, trace] : tenant->traces) {
       if (trace.in_head) continue;
       if (force || now - trace.last_append >= config_.trace_idle_period) {
         trace.in_head = true;
+        ++tenant->head_traces;
         tenant->head_bytes += trace.data.size();
         if (!tenant->head_since) tenant->head_since = now;
+        joined.push_back(id);
       }
+    }
+    if (!joined.empty()) {
+      std::sort(joined.begin(), joined.end());
+      const size_t old_size = ids.size();
+      ids.insert(ids.end(), joined.begin(), joined.end());
+      std::inplace_merge(ids.begin(), ids.begin() + static_cast<ptrdiff_t>(old_size), ids.end());
     }
     if (!tenant->head_since) continue;
     if (force || now - *tenant->head_since >= config_.max_block_duration ||
@@ -331,46 +368,28 @@ std::vector<HeadSnapshot> Ingester::SnapshotHeadParts(const std::string& tenant_
   std::vector<HeadSnapshot> parts;
   const Tenant* tenant = FindTenant(tenant_name);
   if (!tenant || max_parts == 0) return parts;
-  struct Candidate {
-    TraceId id;
-    uint64_t bytes;
-    uint64_t max_seq;
-    uint32_t max_epoch;
-  };
-  std::vector<Candidate> head;
-  std::optional<TraceId> cursor;
-  uint32_t taken_minute = 0;
-  uint64_t head_bytes = 0;
-  bool due_whole = force;  // due by age (or forced): every part is due, not only full ones
-  {
-    std::lock_guard<std::mutex> lock(tenant->mu);
-    cursor = tenant->cut_cursor;
-    // Under the lock that appends, which takes each push's minute under it too: every fragment
-    // appended after this is in a minute >= taken_minute (minutes never go backwards).
-    taken_minute = CurrentEpochMinute();
-    head_bytes = tenant->head_bytes;
-    due_whole |= tenant->head_since &&
-                 clock_.Monotonic() - *tenant->head_since >= config_.max_block_duration;
-    for (const auto& [id, trace] : tenant->traces) {
-      if (trace.in_head) head.push_back({id, trace.data.size(), trace.max_seq, trace.max_epoch});
-    }
-  }
-  // Sorted outside the lock: pushes of the tenant wait for the scan only. The sizes and sequences
-  // taken stay valid, fragments only being appended until CompleteCut.
-  std::sort(head.begin(), head.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  // Under the lock, but only as long as the walk over what is taken (the head's IDs are kept
+  // sorted): pushes of the tenant wait for that, not for a pass over every live trace.
+  std::lock_guard<std::mutex> lock(tenant->mu);
+  // Under the lock that appends, which takes each push's minute under it too: every fragment
+  // appended after this is in a minute >= taken_minute (minutes never go backwards).
+  const uint32_t taken_minute = CurrentEpochMinute();
+  const bool due_whole =  // due by age (or forced): every part is due, not only full ones
+      force || (tenant->head_since &&
+                clock_.Monotonic() - *tenant->head_since >= config_.max_block_duration);
+  const std::vector<TraceId>& ids = tenant->head_ids;
+  const size_t n = ids.size();
   // Trace-ID order from the cursor on, so that consecutive blocks cover consecutive ID ranges.
   // Always starting from the lowest ID starved the highest ones while new traces kept the head
   // above max_bytes: they stayed in memory, and their WAL minutes on disk, indefinitely.
   size_t first = 0;
-  if (cursor) {
-    first = std::upper_bound(head.begin(), head.end(), *cursor,
-                             [](const TraceId& id, const Candidate& c) { return id < c.id; }) -
-            head.begin();
-    if (first == head.size()) first = 0;
+  if (tenant->cut_cursor) {
+    first = std::upper_bound(ids.begin(), ids.end(), *tenant->cut_cursor) - ids.begin();
+    if (first == n) first = 0;
   }
-  uint64_t left = head_bytes;
-  size_t next = 0;  // candidates taken so far, counted from `first` around the end
-  while (next < head.size() && parts.size() < max_parts) {
+  uint64_t left = tenant->head_bytes;
+  size_t next = 0;  // IDs walked so far, counted from `first` around the end
+  while (next < n && parts.size() < max_parts) {
     // A later part only while what is left would still be due on its own, as HeadDue would say
     // once the earlier parts were cut: a head due by size is cut down below max_block_bytes,
     // not emptied.
@@ -378,17 +397,20 @@ std::vector<HeadSnapshot> Ingester::SnapshotHeadParts(const std::string& tenant_
     HeadSnapshot snapshot;
     snapshot.tenant = tenant_name;
     snapshot.taken_minute = taken_minute;
-    for (; next < head.size(); ++next) {
-      const size_t at = (first + next) % head.size();
+    for (; next < n; ++next) {
+      const size_t at = (first + next) % n;
       // A block holds ascending IDs: a part ends where the order wraps to the lowest ID.
       if (!snapshot.traces.empty() && at == 0) break;
-      const Candidate& c = head[at];
+      auto it = tenant->traces.find(ids[at]);
+      if (it == tenant->traces.end() || !it->second.in_head) continue;  // cut or erased since
+      const LiveTrace& t = it->second;
       // A trace larger than the budget goes alone into its block.
-      if (!snapshot.traces.empty() && snapshot.bytes + c.bytes > max_bytes) break;
-      snapshot.traces.push_back(HeadSnapshot::Trace{c.id, c.bytes, c.max_seq});
-      snapshot.max_epoch_minute = std::max(snapshot.max_epoch_minute, c.max_epoch);
-      snapshot.bytes += c.bytes;
+      if (!snapshot.traces.empty() && snapshot.bytes + t.data.size() > max_bytes) break;
+      snapshot.traces.push_back(HeadSnapshot::Trace{ids[at], t.data.size(), t.max_seq});
+      snapshot.max_epoch_minute = std::max(snapshot.max_epoch_minute, t.max_epoch);
+      snapshot.bytes += t.data.size();
     }
+    if (snapshot.traces.empty()) break;  // only IDs of traces no longer in the head were left
     left -= std::min(left, snapshot.bytes);
     parts.push_back(std::move(snapshot));
   }
@@ -438,7 +460,7 @@ Status Ingester::CompleteCut(const HeadSnapshot& snapshot) {
       if (t.in_head) tenant.head_bytes -= std::min<uint64_t>(tenant.head_bytes, t.data.size());
       if (t.data.size() <= cut.bytes) {
         freed += t.data.size();
-        tenant.traces.erase(it);
+        EraseLive(tenant, it);
         continue;
       }
       // Fragments that arrived after the snapshot stay live, as a new trace fragment. Their WAL
@@ -447,8 +469,9 @@ Status Ingester::CompleteCut(const HeadSnapshot& snapshot) {
       // record of the tenant in the WAL: 10 GB after 4 minutes at 50k spans/s.)
       freed += cut.bytes;
       t.data.EraseFront(cut.bytes);  // drops the pieces that went into the block
-      t.min_epoch = std::max(t.min_epoch, snapshot.taken_minute);
+      SetMinEpoch(tenant, t, std::max(t.min_epoch, snapshot.taken_minute));
       t.span_count = 0;
+      if (t.in_head) --tenant.head_traces;
       t.in_head = false;
     }
     if (!snapshot.traces.empty()) tenant.cut_cursor = snapshot.traces.back().id;

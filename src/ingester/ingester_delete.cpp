@@ -31,17 +31,10 @@ bool Ingester::EraseTrace(const std::string& tenant_name, const TraceId& id) {
     if (it->second.in_head) {
       tenant.head_bytes -= std::min<uint64_t>(tenant.head_bytes, freed);
     }
-    tenant.traces.erase(it);
+    EraseLive(tenant, it);
     // A head snapshot taken before the erase may still hold the trace; CompleteCut skips traces
     // it no longer finds, and the block's copy is hidden by the tombstone until rewritten.
-    bool head_left = false;
-    for (const auto& [other, t] : tenant.traces) {
-      if (t.in_head) {
-        head_left = true;
-        break;
-      }
-    }
-    if (!head_left) tenant.head_since.reset();
+    if (tenant.head_traces == 0) tenant.head_since.reset();
     live_traces_gauge_.WithLabels({tenant_name}).Set(static_cast<double>(tenant.traces.size()));
   }
   live_bytes_ -= std::min<uint64_t>(live_bytes_.load(), freed);
@@ -57,12 +50,8 @@ bool Ingester::WalMayHold(const std::string& tenant_name, uint32_t minute) const
 
 uint32_t Ingester::KeepFromLocked(const Tenant& tenant, bool* head_left) const {
   uint32_t keep_from = CurrentEpochMinute();
-  bool in_head = false;
-  for (const auto& [id, t] : tenant.traces) {
-    keep_from = std::min(keep_from, t.min_epoch);
-    in_head |= t.in_head;
-  }
-  if (head_left) *head_left = in_head;
+  if (!tenant.min_epochs.empty()) keep_from = std::min(keep_from, tenant.min_epochs.begin()->first);
+  if (head_left) *head_left = tenant.head_traces > 0;
   return keep_from;
 }
 

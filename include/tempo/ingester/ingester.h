@@ -171,19 +171,35 @@ class Ingester : public model::TraceSink, public Service {
     uint32_t oldest_wal_minute = UINT32_MAX;  // guarded by mu
     // The highest trace ID of the last completed cut: the next snapshot starts after it.
     std::optional<TraceId> cut_cursor;  // guarded by mu
+    // How many traces are in the head (in_head set).
+    uint64_t head_traces = 0;  // guarded by mu
+    // The head's trace IDs, ascending: every trace with in_head set, plus traces cut or erased
+    // since the last CollectDueHeads, which prunes them. Snapshots walk it from the cut cursor,
+    // so that a cut costs what it takes, not a pass over (and a sort of) every live trace.
+    std::vector<TraceId> head_ids;  // guarded by mu
+    // How many live traces have each min_epoch: the oldest WAL minute the tenant still needs
+    // without a pass over its traces. Kept by SetMinEpoch and EraseLive.
+    std::map<uint32_t, uint64_t> min_epochs;  // guarded by mu
   };
 
   Tenant& GetTenant(const std::string& tenant);
   const Tenant* FindTenant(const std::string& tenant) const;
   // Adds `data` (the serialized fragment, maybe packed) and `fragment`'s span count and times to
-  // `trace`.
-  static void AppendFragment(LiveTrace& trace, const model::TraceFragment& fragment,
-                             BytesPiece data, std::chrono::steady_clock::time_point now,
-                             uint64_t seq, uint32_t epoch);
+  // `trace`. Requires tenant.mu.
+  static void AppendFragment(Tenant& tenant, LiveTrace& trace,
+                             const model::TraceFragment& fragment, BytesPiece data,
+                             std::chrono::steady_clock::time_point now, uint64_t seq,
+                             uint32_t epoch);
+  // Sets `trace`'s min_epoch, keeping tenant.min_epochs. Requires tenant.mu.
+  static void SetMinEpoch(Tenant& tenant, LiveTrace& trace, uint32_t min_epoch);
+  // Erases a live trace of `tenant`, keeping its counts (head_bytes is the caller's). Requires
+  // tenant.mu.
+  static void EraseLive(Tenant& tenant,
+                        std::unordered_map<TraceId, LiveTrace, TraceIdHash>::iterator it);
   uint32_t CurrentEpochMinute() const;
   // The oldest arrival minute any live trace of `tenant` still needs in the WAL (the current
-  // minute when none), and in `*head_left` (if not null) whether any is in the head: one pass
-  // over the traces, which pushes of the tenant wait for. Requires tenant.mu.
+  // minute when none), and in `*head_left` (if not null) whether any is in the head. Constant
+  // time (the tenant's counts). Requires tenant.mu.
   uint32_t KeepFromLocked(const Tenant& tenant, bool* head_left = nullptr) const;
   // Drops the WAL minutes of `name` before `keep_from` and raises its oldest_wal_minute.
   Status DropWalBefore(const std::string& name, Tenant& tenant, uint32_t keep_from);
