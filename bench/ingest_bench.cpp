@@ -17,6 +17,7 @@
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "tempo/block/block_meta.h"
 #include "tempo/block/block_writer.h"
+#include "tempo/common/shared_bytes.h"
 #include "tempo/model/batch.h"
 #include "tempo/model/otlp_wire.h"
 #include "tempo/model/otlp_json.h"
@@ -214,6 +215,49 @@ void BM_CutFragments(benchmark::State& state) {
   state.counters["bytes_per_span"] = static_cast<double>(bytes) / static_cast<double>(spans);
 }
 BENCHMARK(BM_CutFragments)->Unit(benchmark::kMillisecond);
+
+// Packing of arriving fragments (what each receiving thread does to every fragment before the
+// ingester holds it): the fragments of the first 400 corpus batches as the distributor splits
+// them, packed one by one against a dictionary sampled from the first batches as the ingester
+// samples it. Reports input MB/s per core and the packed ratio.
+void BM_PackFragments(benchmark::State& state) {
+  const tempo::bench::Corpus* corpus = tempo::bench::PipelineCorpus(400);
+  if (corpus == nullptr) {
+    state.SkipWithError("no corpus (set TEMPO_BENCH_CORPUS)");
+    return;
+  }
+  std::vector<std::string> fragments;
+  std::string sample;
+  for (const auto& batch : corpus->batches) {
+    tempo::model::OtlpWireRequest wire;
+    if (!wire.Parse(batch.payload).ok() || !wire.ValidateIds().ok()) {
+      state.SkipWithError("corpus batch does not parse");
+      return;
+    }
+    for (auto& f : wire.SplitByTrace()) {
+      if (sample.size() < tempo::PackDictionary::kMaxBytes) {
+        sample.append(f.data, 0, std::min<size_t>(f.data.size(), 4096));
+      }
+      fragments.push_back(std::move(f.data));
+    }
+  }
+  auto dict = std::make_shared<const tempo::PackDictionary>(sample, 1);
+  uint64_t raw = 0;
+  uint64_t stored = 0;
+  for (auto _ : state) {
+    raw = 0;
+    stored = 0;
+    for (const std::string& f : fragments) {
+      tempo::BytesPiece piece = tempo::PackBytes(std::string(f), dict);
+      raw += piece.raw_size;
+      stored += piece.stored->size();
+    }
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(raw));
+  state.counters["ratio"] = static_cast<double>(raw) / static_cast<double>(stored);
+  state.counters["fragments"] = static_cast<double>(fragments.size());
+}
+BENCHMARK(BM_PackFragments)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime();
 
 // `tempo_ingest_bench --oneshot MODE SYNC BATCHES`: pushes BATCHES corpus batches once, with
 // callgrind collection (--collect-atstart=no) on only around the pushes, and prints CPU time.

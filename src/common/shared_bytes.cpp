@@ -54,21 +54,61 @@ std::string BytesPiece::ToString() const {
   return out;
 }
 
+namespace {
+
+// A receiving thread's packing buffer: the dictionary's bytes followed by room for one fragment.
+// A fragment copied right behind the dictionary is compressed in LZ4's prefix mode, which reads
+// matches from one contiguous buffer; against the dictionary elsewhere in memory LZ4 takes its
+// external-dictionary path, whose every match checks which buffer it lies in
+// (BM_PackFragments: 750 -> 910-955 MB/s of fragments per core). The blocks are the same either
+// way: they unpack against the dictionary's bytes wherever those are.
+struct PackScratch {
+  // The one `buffer` and `prepared` were made for (weak: the last piece packed against a
+  // dictionary keeps it alive, not the thread).
+  std::weak_ptr<const PackDictionary> dict;
+  std::string buffer;                           // dict bytes | fragment
+  LZ4_stream_t prepared;                        // the dictionary loaded from `buffer`
+  LZ4_stream_t work;
+  std::string block;  // compressed output
+
+  // Makes `buffer` hold `d`'s bytes followed by `raw`; returns where `raw` starts.
+  char* Stage(const std::shared_ptr<const PackDictionary>& d, std::string_view raw) {
+    const size_t dict_size = d->bytes().size();
+    if (dict.lock() != d) {
+      dict = d;
+      buffer.assign(d->bytes());
+      LZ4_initStream(&prepared, sizeof(prepared));
+      LZ4_loadDict(&prepared, buffer.data(), static_cast<int>(dict_size));
+    }
+    // Growing moves the buffer: the prepared state points into it, so it is loaded again.
+    if (buffer.capacity() < dict_size + raw.size()) {
+      buffer.reserve(dict_size + raw.size());
+      LZ4_initStream(&prepared, sizeof(prepared));
+      LZ4_loadDict(&prepared, buffer.data(), static_cast<int>(dict_size));
+    }
+    buffer.resize(dict_size);
+    buffer.append(raw);
+    return buffer.data() + dict_size;
+  }
+};
+
+}  // namespace
+
 BytesPiece PackBytes(std::string&& raw, std::shared_ptr<const PackDictionary> dict) {
   if (raw.empty() || raw.size() > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) {
     return RawPiece(std::move(raw));
   }
   // Reused per thread: each receiving thread packs fragment after fragment.
-  thread_local std::string block;
-  thread_local LZ4_stream_t stream;
+  thread_local PackScratch scratch;
+  std::string& block = scratch.block;
   const int bound = LZ4_compressBound(static_cast<int>(raw.size()));
   if (block.size() < static_cast<size_t>(bound)) block.resize(static_cast<size_t>(bound));
   int n;
   if (dict) {
-    // Start from the state prepared with the dictionary (a copy: the dictionary's own state
-    // stays untouched for other fragments and threads).
-    std::memcpy(&stream, dict->state(), sizeof(LZ4_stream_t));
-    n = LZ4_compress_fast_continue(&stream, raw.data(), block.data(),
+    const char* source = scratch.Stage(dict, raw);
+    // Each fragment starts from the prepared state (a copy: it refers to nothing packed before).
+    std::memcpy(&scratch.work, &scratch.prepared, sizeof(LZ4_stream_t));
+    n = LZ4_compress_fast_continue(&scratch.work, source, block.data(),
                                    static_cast<int>(raw.size()), bound, 1);
   } else {
     n = LZ4_compress_default(raw.data(), block.data(), static_cast<int>(raw.size()), bound);
@@ -83,6 +123,10 @@ BytesPiece PackBytes(std::string&& raw, std::shared_ptr<const PackDictionary> di
   // A rare huge fragment does not leave its size behind on the thread.
   constexpr size_t kKeep = 4u << 20;
   if (block.capacity() > kKeep) std::string().swap(block);
+  if (scratch.buffer.capacity() > kKeep + PackDictionary::kMaxBytes) {
+    scratch.dict.reset();
+    std::string().swap(scratch.buffer);
+  }
   return out;
 }
 

@@ -214,6 +214,36 @@ TEST_CASE("Packing with a dictionary stores less and reads back the same bytes",
   }
 }
 
+TEST_CASE("A thread packs against changing dictionaries and growing fragments alike",
+          "[common][bytes]") {
+  // Each thread keeps a dictionary's bytes with room behind them for one fragment; switching
+  // dictionaries, and a fragment larger than that room, must change nothing in what unpacks.
+  std::string sample_a, sample_b;
+  for (int t = 100; t < 120; ++t) sample_a += TraceLike(t);
+  for (int t = 500; t < 503; ++t) sample_b += TraceLike(t);
+  auto dict_a = std::make_shared<const PackDictionary>(sample_a, 1);
+  auto dict_b = std::make_shared<const PackDictionary>(sample_b, 2);
+  std::string large;
+  for (int t = 1000; t < 1400; ++t) large += TraceLike(t);  // more than the room so far
+  REQUIRE(large.size() > 2 * PackDictionary::kMaxBytes);
+  std::vector<std::pair<std::string, std::shared_ptr<const PackDictionary>>> steps = {
+      {TraceLike(1), dict_a}, {TraceLike(2), dict_b}, {large, dict_a},
+      {TraceLike(3), dict_a}, {TraceLike(4), nullptr}, {large, dict_b}, {TraceLike(5), dict_b}};
+  for (size_t i = 0; i < steps.size(); ++i) {
+    INFO("step " << i);
+    const auto& [raw, dict] = steps[i];
+    BytesPiece piece = PackBytes(std::string(raw), dict);
+    REQUIRE(piece.packed);
+    CHECK(piece.dict == dict);
+    CHECK(piece.ToString() == raw);
+  }
+  // A dictionary the thread packed with last is not kept alive by the thread.
+  std::weak_ptr<const PackDictionary> alive = dict_b;
+  steps.clear();
+  dict_b.reset();
+  CHECK(alive.expired());
+}
+
 TEST_CASE("Dictionary ids are random and non-zero", "[common][bytes]") {
   const uint64_t a = PackDictionary::NewId(), b = PackDictionary::NewId();
   CHECK(a != 0);
