@@ -2,7 +2,7 @@
 // a durable WAL group commit. Input: a 512-span request of 64 traces, 12 attributes per span, the
 // shape of an OTel SDK batch. BM_IngestPipeline runs the whole server-side path of a push (see
 // ingest_pipeline.h) over batches of the load benchmark's corpus; BM_CutFragments the block cut's
-// work on them (fragments into a block).
+// work on them (fragments into a block); BM_PackFragments the packing of each arriving fragment.
 #include <benchmark/benchmark.h>
 #include <valgrind/callgrind.h>
 
