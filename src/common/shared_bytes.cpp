@@ -132,14 +132,7 @@ BytesPiece PackBytes(std::string&& raw, std::shared_ptr<const PackDictionary> di
 
 PackDictionary::PackDictionary(std::string_view sample, uint64_t id)
     : bytes_(sample.size() > kMaxBytes ? sample.substr(sample.size() - kMaxBytes) : sample),
-      id_(id) {
-  LZ4_stream_t* state = LZ4_createStream();
-  TEMPO_CHECK(state != nullptr, "LZ4_createStream failed");
-  LZ4_loadDict(state, bytes_.data(), static_cast<int>(bytes_.size()));
-  state_ = state;
-}
-
-PackDictionary::~PackDictionary() { LZ4_freeStream(static_cast<LZ4_stream_t*>(state_)); }
+      id_(id) {}
 
 uint64_t PackDictionary::NewId() {
   static std::mutex mu;

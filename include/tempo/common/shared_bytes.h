@@ -15,16 +15,15 @@ using SharedPiece = std::shared_ptr<const std::string>;
 // Bytes that LZ4 blocks may refer back to, so that each packed fragment need not spell out again
 // the attribute names, service names and values every trace repeats: a fragment packed against a
 // dictionary sampled from other fragments of the same services stores ~3.6-4.1x less instead of
-// ~2.1x alone (bench/RESULTS.md, sessions 14 and 15). Holds the bytes, an id that names them in
-// the WAL, and the LZ4 state prepared from them, which each packing starts from. Immutable once
-// made; shared by every piece packed with it, which keeps it alive. Thread-safe to use from any
-// thread.
+// ~2.1x alone (bench/RESULTS.md, sessions 14 and 15). Holds the bytes and an id that names them
+// in the WAL (each packing thread prepares its own LZ4 state from a copy of the bytes: PackBytes).
+// Immutable once made; shared by every piece packed with it, which keeps it alive. Thread-safe to
+// use from any thread.
 class PackDictionary {
  public:
   // LZ4 looks back at most this far: longer samples are cut to their last kMaxBytes.
   static constexpr size_t kMaxBytes = 64 * 1024;
   PackDictionary(std::string_view sample, uint64_t id);
-  ~PackDictionary();
   PackDictionary(const PackDictionary&) = delete;
   PackDictionary& operator=(const PackDictionary&) = delete;
 
@@ -34,13 +33,10 @@ class PackDictionary {
 
   uint64_t id() const { return id_; }
   std::string_view bytes() const { return bytes_; }
-  // The LZ4 stream state with the dictionary loaded (an LZ4_stream_t).
-  const void* state() const { return state_; }
 
  private:
   std::string bytes_;
   uint64_t id_ = 0;
-  void* state_ = nullptr;
 };
 
 // One piece of a SharedBytes: bytes as appended, or an appended fragment packed into one LZ4 block
