@@ -59,6 +59,10 @@ Status App::Start() {
     compactor_ = std::make_unique<compactor::Compactor>(compactor_config, *backend_, *store_,
                                                         *overrides_, registry_, Clock::Real());
     compactor_->SetTraceDeleter(trace_deleter_.get());
+    // Cuts before merges: while a whole block or more waits to be cut, compaction waits.
+    compactor_->SetYieldTo([ingester = ingester_.get(), block = config_.ingester.max_block_bytes] {
+      return ingester->head_bytes() >= block;
+    });
     TEMPO_RETURN_IF_ERROR(compactor_->Recover());
     TEMPO_RETURN_IF_ERROR(ingester_->Start());
     TEMPO_RETURN_IF_ERROR(block_builder_->Start());

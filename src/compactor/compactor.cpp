@@ -85,7 +85,11 @@ Compactor::Compactor(CompactorConfig config, backend::Backend& backend, store::S
                           .AddCounter("tempodb_delete_traces_dropped_total",
                                       "Deleted traces left out of the blocks written by rewrites "
                                       "and compactions.")
-                          .WithLabels({})) {}
+                          .WithLabels({})),
+      deferred_seconds_(registry
+                            .AddCounter("tempo_compactor_deferred_seconds_total",
+                                        "Seconds compaction waited for block cuts to catch up.")
+                            .WithLabels({})) {}
 
 Compactor::~Compactor() { Stop(); }
 
@@ -113,6 +117,25 @@ void Compactor::Stop() {
 bool Compactor::stopping() const {
   std::lock_guard<std::mutex> lock(loop_mu_);
   return stopping_;
+}
+
+void Compactor::SetYieldTo(std::function<bool()> busy, std::chrono::milliseconds recheck) {
+  yield_to_ = std::move(busy);
+  yield_recheck_ = std::max(recheck, std::chrono::milliseconds(1));
+}
+
+bool Compactor::YieldOrStopping() {
+  if (!yield_to_ || !yield_to_()) return stopping();
+  const auto started = std::chrono::steady_clock::now();
+  bool stop = false;
+  {
+    std::unique_lock<std::mutex> lock(loop_mu_);
+    while (!stopping_ && yield_to_()) loop_cv_.wait_for(lock, yield_recheck_);
+    stop = stopping_;
+  }
+  deferred_seconds_.Inc(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return stop;
 }
 
 void Compactor::Loop() {
@@ -261,7 +284,7 @@ Status Compactor::Compact(const BackendScan& scan) {
   const store::Tombstones* tombstones = store_.tombstones();
   Status first;
   for (auto& [tenant, job] : jobs) {
-    if (stopping()) return CancelledError("compactor stopping");
+    if (YieldOrStopping()) return CancelledError("compactor stopping");
     const std::string level = std::to_string(job.level);
     const size_t inputs = job.inputs.size();
     const auto started = std::chrono::steady_clock::now();
@@ -281,7 +304,7 @@ Status Compactor::Compact(const BackendScan& scan) {
     CompactionJob run(backend_, options, job.inputs, std::move(drop));
     const std::string output_id = NewBlockId();
     Result<block::BlockMeta> out =
-        run.Run(output_id, now / 1'000'000'000, [this] { return stopping(); });
+        run.Run(output_id, now / 1'000'000'000, [this] { return YieldOrStopping(); });
     if (!out.ok() && run.all_dropped()) {
       // Only deleted traces in the inputs: retire them, no output.
       traces_dropped_.Inc(static_cast<double>(run.stats().traces_dropped));

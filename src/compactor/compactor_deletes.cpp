@@ -60,7 +60,7 @@ Status Compactor::PurgeDeleted() {
     metrics::Gauge& pending = pending_rewrites_.WithLabels({tenant});
     pending.Set(static_cast<double>(holding.size()));
     for (const auto& [meta, hits] : holding) {
-      if (stopping()) return CancelledError("compactor stopping");
+      if (YieldOrStopping()) return CancelledError("compactor stopping");
       Status s = RewriteWithout(meta, deleted, hits);
       if (s.code() == StatusCode::kCancelled) return s;
       if (!s.ok()) {
@@ -107,7 +107,7 @@ Status Compactor::RewriteWithout(const block::BlockMeta& meta,
   CompactionJob run(backend_, options, {meta}, std::move(drop), /*keep_level=*/true);
   const std::string output_id = NewBlockId();
   Result<block::BlockMeta> out =
-      run.Run(output_id, clock_.NowUnixNanos() / 1'000'000'000, [this] { return stopping(); });
+      run.Run(output_id, clock_.NowUnixNanos() / 1'000'000'000, [this] { return YieldOrStopping(); });
   if (!out.ok() && run.all_dropped()) {
     TEMPO_RETURN_IF_ERROR(MarkCompacted(meta));
   } else {

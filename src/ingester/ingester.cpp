@@ -127,6 +127,17 @@ void Ingester::EraseLive(Tenant& tenant,
   tenant.traces.erase(it);  // its head_ids entry, if any, is pruned by CollectDueHeads
 }
 
+void Ingester::AddHeadBytes(Tenant& tenant, uint64_t bytes) {
+  tenant.head_bytes += bytes;
+  head_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+}
+
+void Ingester::SubtractHeadBytes(Tenant& tenant, uint64_t bytes) {
+  bytes = std::min(bytes, tenant.head_bytes);
+  tenant.head_bytes -= bytes;
+  head_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
+}
+
 void Ingester::AppendFragment(Tenant& tenant, LiveTrace& trace,
                               const model::TraceFragment& fragment, BytesPiece data,
                               std::chrono::steady_clock::time_point now, uint64_t seq,
@@ -258,7 +269,7 @@ void Ingester::Push(const RequestContext& ctx, std::vector<model::TraceFragment>
       undo.push_back(Undo{f.trace_id, !inserted, t.data.size(), t.span_count, t.start_unix_nano,
                           t.end_unix_nano, t.last_append, t.max_seq, t.min_epoch, t.max_epoch});
       const uint64_t seq = next_seq_.fetch_add(1);
-      if (t.in_head) tenant.head_bytes += pieces[i].raw_size;
+      if (t.in_head) AddHeadBytes(tenant, pieces[i].raw_size);
       stored_bytes += pieces[i].stored->size();
       AppendFragment(tenant, t, f, pieces[i], now, seq, epoch);
       records.push_back(wal::WalRecord{ctx.tenant, f.trace_id, epoch, seq, std::move(pieces[i])});
@@ -273,7 +284,7 @@ void Ingester::Push(const RequestContext& ctx, std::vector<model::TraceFragment>
           continue;
         }
         LiveTrace& t = it->second;
-        if (t.in_head) tenant.head_bytes -= t.data.size() - u->data_size;
+        if (t.in_head) SubtractHeadBytes(tenant, t.data.size() - u->data_size);
         t.data.Truncate(u->data_size);
         t.max_seq = u->max_seq;
         SetMinEpoch(tenant, t, u->min_epoch);
@@ -332,7 +343,7 @@ std::vector<std::string> Ingester::CollectDueHeads(bool force) {
       if (force || now - trace.last_append >= config_.trace_idle_period) {
         trace.in_head = true;
         ++tenant->head_traces;
-        tenant->head_bytes += trace.data.size();
+        AddHeadBytes(*tenant, trace.data.size());
         if (!tenant->head_since) tenant->head_since = now;
         joined.push_back(id);
       }
@@ -457,7 +468,7 @@ Status Ingester::CompleteCut(const HeadSnapshot& snapshot) {
       auto it = tenant.traces.find(cut.id);
       if (it == tenant.traces.end()) continue;
       LiveTrace& t = it->second;
-      if (t.in_head) tenant.head_bytes -= std::min<uint64_t>(tenant.head_bytes, t.data.size());
+      if (t.in_head) SubtractHeadBytes(tenant, t.data.size());
       if (t.data.size() <= cut.bytes) {
         freed += t.data.size();
         EraseLive(tenant, it);

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <future>
 #include <thread>
 
 #include "compactor/backend_scan.h"
@@ -269,6 +270,44 @@ TEST_CASE("A lookup during compaction never sees a trace twice nor misses one", 
   REQUIRE(visible.size() == 1);
   CHECK(visible[0].compaction_level == 2);
   CheckEveryTraceOnce(f, want);
+}
+
+TEST_CASE("Compaction waits while the cut is busy; Stop ends the wait", "[compactor]") {
+  Fixture f;
+  auto want = WriteInputs(f);
+  std::atomic<bool> busy{true};
+  std::atomic<int> asked{0};
+  std::promise<void> waited;  // asked a third time: once before, twice while waiting
+  f.compactor->SetYieldTo(
+      [&] {
+        if (++asked == 3) waited.set_value();
+        return busy.load();
+      },
+      std::chrono::milliseconds(1));
+  Status cycle;
+  std::thread runner([&] { cycle = f.compactor->RunCycle(); });
+  // Nothing of the job can be written before the predicate says the cut is no longer busy.
+  REQUIRE(waited.get_future().wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+  CHECK(f.Visible().size() == 4);
+  CHECK(f.backend->ListBlocks("t1").value().size() == 4);
+
+  SECTION("the job runs once the cut caught up") {
+    busy = false;
+    runner.join();
+    REQUIRE(cycle.ok());
+    REQUIRE(f.store.Blocks("t1").size() == 1);
+    CheckEveryTraceOnce(f, want);
+    CHECK(asked.load() > 3);  // then between traces
+    CHECK(f.Metric("tempo_compactor_deferred_seconds_total") >= 0.001);  // a recheck or more
+  }
+  SECTION("Stop ends the wait and leaves the inputs as they were") {
+    f.compactor->Stop();
+    runner.join();
+    CHECK(cycle.code() == StatusCode::kCancelled);
+    CHECK(f.Visible().size() == 4);
+    CHECK(f.backend->ListBlocks("t1").value().size() == 4);
+    for (const auto& [id, spans] : want) CHECK(FindAll(f.store, "t1", id).span_ids == spans);
+  }
 }
 
 }  // namespace

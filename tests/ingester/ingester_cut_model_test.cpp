@@ -72,6 +72,7 @@ class CutModel {
         break;
     }
     CheckWalFloor();
+    CheckHeadBytes();
   }
 
   // Cuts everything that is left; every live trace must end up in a block.
@@ -82,6 +83,7 @@ class CutModel {
     }
     CHECK(live_.empty());
     CHECK(ingester_->live_traces() == 0);
+    CHECK(ingester_->head_bytes() == 0);
   }
 
  private:
@@ -199,6 +201,16 @@ class CutModel {
     if (oldest_ == UINT32_MAX) return;
     CHECK(ingester_->WalMayHold("t", oldest_));
     CHECK_FALSE(ingester_->WalMayHold("t", oldest_ - 1));
+  }
+
+  // The ingester's lock-free head total is what a snapshot of the whole head would take.
+  void CheckHeadBytes() {
+    uint64_t sum = 0;
+    for (const HeadSnapshot& part :
+         ingester_->SnapshotHeadParts("t", UINT64_MAX, SIZE_MAX, /*force=*/true)) {
+      sum += part.bytes;
+    }
+    CHECK(ingester_->head_bytes() == sum);
   }
 
   static uint64_t Number(const TraceId& id) {

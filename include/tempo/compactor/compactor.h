@@ -1,7 +1,9 @@
 #pragma once
 
 #include <condition_variable>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -60,6 +62,15 @@ class Compactor : public Service {
   // but tombstones stay). Call before Start; `deleter` must outlive the compactor.
   void SetTraceDeleter(store::TraceDeleter* deleter) { deleter_ = deleter; }
 
+  // Makes merges and purge rewrites wait while `busy` returns true: before each job and between
+  // the traces of one, looking again every `recheck` (Stop ends the wait). Settling, cleanup and
+  // retention never wait. The server passes "the block builder has a whole block or more queued":
+  // a cut that falls behind holds its spans in memory, a merge can wait, and merges slow cuts by
+  // more than their CPU share (memory bandwidth, page cache, the disk). `busy` is called from the
+  // compactor thread, often (per trace): it must be cheap and thread-safe. Call before Start.
+  void SetYieldTo(std::function<bool()> busy,
+                  std::chrono::milliseconds recheck = std::chrono::milliseconds(100));
+
   // One cycle (settle, cleanup, retention, purge, compaction). Returns the first error; the rest
   // of the cycle still runs where it can.
   Status RunCycle();
@@ -85,6 +96,8 @@ class Compactor : public Service {
   Status Scan(BackendScan* scan);
   void Loop();
   bool stopping() const;
+  // Waits while the yield_to_ predicate holds; returns whether the compactor is stopping.
+  bool YieldOrStopping();
 
   CompactorConfig config_;
   backend::Backend& backend_;
@@ -92,6 +105,8 @@ class Compactor : public Service {
   const overrides::Overrides& overrides_;
   Clock& clock_;
   store::TraceDeleter* deleter_ = nullptr;
+  std::function<bool()> yield_to_;  // set before Start; empty: never wait
+  std::chrono::milliseconds yield_recheck_{100};
 
   std::mutex cycle_mu_;  // one cycle at a time
   // Metas already read, by "tenant/block" (metas are immutable); guarded by cycle_mu_.
@@ -118,6 +133,7 @@ class Compactor : public Service {
   metrics::GaugeFamily& pending_rewrites_;  // {tenant}
   metrics::Counter& rewrites_;
   metrics::Counter& traces_dropped_;
+  metrics::Counter& deferred_seconds_;
 };
 
 }  // namespace tempo::compactor

@@ -147,6 +147,10 @@ class Ingester : public model::TraceSink, public Service {
 
   uint64_t live_traces() const;
   uint64_t live_bytes() const { return live_bytes_.load(std::memory_order_relaxed); }
+  // Fragment bytes (as received) in every tenant's head: traces idle long enough to be cut and
+  // waiting for the block builder. Lock-free. At max_block_bytes or more the cut has at least a
+  // whole block of work queued (the compactor defers to it then; see App).
+  uint64_t head_bytes() const { return head_bytes_.load(std::memory_order_relaxed); }
 
  private:
   struct LiveTrace {
@@ -196,6 +200,9 @@ class Ingester : public model::TraceSink, public Service {
   // tenant.mu.
   static void EraseLive(Tenant& tenant,
                         std::unordered_map<TraceId, LiveTrace, TraceIdHash>::iterator it);
+  // Change tenant.head_bytes and head_bytes_ together. Require tenant.mu.
+  void AddHeadBytes(Tenant& tenant, uint64_t bytes);
+  void SubtractHeadBytes(Tenant& tenant, uint64_t bytes);
   uint32_t CurrentEpochMinute() const;
   // The oldest arrival minute any live trace of `tenant` still needs in the WAL (the current
   // minute when none), and in `*head_left` (if not null) whether any is in the head. Constant
@@ -210,6 +217,7 @@ class Ingester : public model::TraceSink, public Service {
   Clock& clock_;
   std::atomic_bool stopping_{false};
   std::atomic<uint64_t> live_bytes_{0};
+  std::atomic<uint64_t> head_bytes_{0};  // sum of every tenant's head_bytes
   std::atomic<uint64_t> next_seq_{1};
   mutable std::atomic<uint32_t> last_epoch_{0};
 

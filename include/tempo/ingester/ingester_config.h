@@ -13,10 +13,13 @@ struct IngesterConfig {
   // Longest time the head block stays open before it is cut. (Tempo 2.x: 30m; ours is shorter
   // because the head is held in memory until it is written.)
   std::chrono::milliseconds max_block_duration{std::chrono::minutes(5)};
-  // Size of the head (fragment bytes) at which it is cut, and the most fragment bytes one block
-  // takes: a larger due head becomes several blocks (a single larger trace goes alone into its
-  // block). (Tempo 2.x: 500 MiB.)
-  uint64_t max_block_bytes = 100ull << 20;
+  // Size of the head (fragment bytes as received) at which it is cut, and the most fragment bytes
+  // one block takes: a larger due head becomes several blocks (a single larger trace goes alone
+  // into its block). Tempo 2.x's value: about 700k spans of a typical mix per block. Smaller
+  // blocks cost compaction levels: at 100 MiB (140k spans) a span was rewritten up to five
+  // times, and at 250k spans/s the merges slowed the cuts until the backlog grew without bound
+  // (bench/RESULTS.md, session 20). The head is held packed, about a quarter of this.
+  uint64_t max_block_bytes = 500ull << 20;
   // How many blocks of one due head are written at once, each on its own thread (writing a block
   // is CPU-bound: rows, dictionaries, compression). 0 = one per core, at most 4 (Tempo's default
   // is 4; its flushes are uploads).
