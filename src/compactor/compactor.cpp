@@ -124,18 +124,35 @@ void Compactor::SetYieldTo(std::function<bool()> busy, std::chrono::milliseconds
   yield_recheck_ = std::max(recheck, std::chrono::milliseconds(1));
 }
 
-bool Compactor::YieldOrStopping() {
-  if (!yield_to_ || !yield_to_()) return stopping();
+Compactor::Go Compactor::YieldToCuts() {
+  if (!yield_to_ || !yield_to_()) return stopping() ? Go::kStop : Go::kOn;
   const auto started = std::chrono::steady_clock::now();
-  bool stop = false;
+  const auto give_up = started + config_.compaction_cycle;
+  Go go = Go::kOn;
   {
     std::unique_lock<std::mutex> lock(loop_mu_);
-    while (!stopping_ && yield_to_()) loop_cv_.wait_for(lock, yield_recheck_);
-    stop = stopping_;
+    while (!stopping_ && yield_to_()) {
+      if (std::chrono::steady_clock::now() >= give_up) {
+        go = Go::kLater;
+        break;
+      }
+      loop_cv_.wait_for(lock, yield_recheck_);
+    }
+    if (stopping_) go = Go::kStop;
   }
   deferred_seconds_.Inc(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  return stop;
+  return go;
+}
+
+Result<block::BlockMeta> Compactor::RunYielding(CompactionJob& job, const std::string& output_id,
+                                                int64_t created_at_unix, bool* later) {
+  *later = false;
+  return job.Run(output_id, created_at_unix, [this, later] {
+    const Go go = YieldToCuts();
+    *later = go == Go::kLater;
+    return go != Go::kOn;
+  });
 }
 
 void Compactor::Loop() {
@@ -284,7 +301,12 @@ Status Compactor::Compact(const BackendScan& scan) {
   const store::Tombstones* tombstones = store_.tombstones();
   Status first;
   for (auto& [tenant, job] : jobs) {
-    if (YieldOrStopping()) return CancelledError("compactor stopping");
+    const Go go = YieldToCuts();
+    if (go == Go::kStop) return CancelledError("compactor stopping");
+    if (go == Go::kLater) {
+      LOG_INFO << "compactor: block cuts are behind; compaction left to a later cycle";
+      return first;
+    }
     const std::string level = std::to_string(job.level);
     const size_t inputs = job.inputs.size();
     const auto started = std::chrono::steady_clock::now();
@@ -303,8 +325,8 @@ Status Compactor::Compact(const BackendScan& scan) {
     }
     CompactionJob run(backend_, options, job.inputs, std::move(drop));
     const std::string output_id = NewBlockId();
-    Result<block::BlockMeta> out =
-        run.Run(output_id, now / 1'000'000'000, [this] { return YieldOrStopping(); });
+    bool later = false;
+    Result<block::BlockMeta> out = RunYielding(run, output_id, now / 1'000'000'000, &later);
     if (!out.ok() && run.all_dropped()) {
       // Only deleted traces in the inputs: retire them, no output.
       traces_dropped_.Inc(static_cast<double>(run.stats().traces_dropped));
@@ -320,6 +342,11 @@ Status Compactor::Compact(const BackendScan& scan) {
       continue;
     }
     if (!out.ok()) {
+      if (out.status().code() == StatusCode::kCancelled && later) {
+        LOG_INFO << "compactor: block cuts are behind; a compaction of " << inputs << " blocks of "
+                 << tenant << " was given up for a later cycle";
+        return first;
+      }
       if (out.status().code() == StatusCode::kCancelled) return out.status();
       errors_.Inc();
       LOG_ERROR << "compaction of " << inputs << " blocks of " << tenant

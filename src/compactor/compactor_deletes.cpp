@@ -60,8 +60,12 @@ Status Compactor::PurgeDeleted() {
     metrics::Gauge& pending = pending_rewrites_.WithLabels({tenant});
     pending.Set(static_cast<double>(holding.size()));
     for (const auto& [meta, hits] : holding) {
-      if (YieldOrStopping()) return CancelledError("compactor stopping");
-      Status s = RewriteWithout(meta, deleted, hits);
+      const Go go = YieldToCuts();
+      if (go == Go::kStop) return CancelledError("compactor stopping");
+      if (go == Go::kLater) return first;  // rewrites left to a later cycle, tombstones kept
+      bool later = false;
+      Status s = RewriteWithout(meta, deleted, hits, &later);
+      if (s.code() == StatusCode::kCancelled && later) return first;
       if (s.code() == StatusCode::kCancelled) return s;
       if (!s.ok()) {
         errors_.Inc();
@@ -87,7 +91,7 @@ Status Compactor::PurgeDeleted() {
 
 Status Compactor::RewriteWithout(const block::BlockMeta& meta,
                                  const std::shared_ptr<const store::TombstoneList>& deleted,
-                                 uint64_t hits) {
+                                 uint64_t hits, bool* later) {
   const std::string& tenant = meta.tenant_id;
   if (hits >= meta.total_traces) {
     // Nothing but deleted traces: hide and later delete the block, no output.
@@ -106,8 +110,8 @@ Status Compactor::RewriteWithout(const block::BlockMeta& meta,
   };
   CompactionJob run(backend_, options, {meta}, std::move(drop), /*keep_level=*/true);
   const std::string output_id = NewBlockId();
-  Result<block::BlockMeta> out =
-      run.Run(output_id, clock_.NowUnixNanos() / 1'000'000'000, [this] { return YieldOrStopping(); });
+Result<block::BlockMeta> out =
+      RunYielding(run, output_id, clock_.NowUnixNanos() / 1'000'000'000, later);
   if (!out.ok() && run.all_dropped()) {
     TEMPO_RETURN_IF_ERROR(MarkCompacted(meta));
   } else {

@@ -310,5 +310,36 @@ TEST_CASE("Compaction waits while the cut is busy; Stop ends the wait", "[compac
   }
 }
 
+TEST_CASE("A wait longer than compaction_cycle leaves the merge to a later cycle", "[compactor]") {
+  Fixture f;
+  f.config.compaction_cycle = std::chrono::milliseconds(20);
+  f.Make();
+  auto want = WriteInputs(f);
+  // The cycles run on this thread; the predicate says when the cut is busy.
+  int asked = 0;
+  int busy_from = 0;  // busy from this call on
+  bool released = false;
+  f.compactor->SetYieldTo(
+      [&] {
+        ++asked;
+        return !released && asked >= busy_from;
+      },
+      std::chrono::milliseconds(1));
+
+  SECTION("busy before the job") { busy_from = 1; }
+  SECTION("busy in the middle of the job") { busy_from = 50; }  // 200 traces: it has started
+  REQUIRE(f.compactor->RunCycle().ok());
+  CHECK(asked > busy_from);
+  CHECK(f.Visible().size() == 4);
+  CHECK(f.backend->ListBlocks("t1").value().size() == 4);  // an abandoned output is removed
+  CHECK(f.Metric("tempodb_compaction_errors_total") == 0);
+  CHECK(f.Metric("tempo_compactor_deferred_seconds_total") >= 0.02);
+
+  released = true;
+  REQUIRE(f.compactor->RunCycle().ok());
+  REQUIRE(f.store.Blocks("t1").size() == 1);
+  CheckEveryTraceOnce(f, want);
+}
+
 }  // namespace
 }  // namespace tempo::compactor

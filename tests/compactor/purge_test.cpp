@@ -42,7 +42,14 @@ struct Fixture {
   NoLiveData live;
   store::TraceDeleter deleter{store, tombstones, live, registry, clock};
   overrides::Overrides overrides{overrides::OverridesConfig{}};
-  Compactor compactor{CompactorConfig{}, *backend, store, overrides, registry, clock};
+  Compactor compactor{ShortCycle(), *backend, store, overrides, registry, clock};
+
+  // Tempo's defaults, but a wait for the cut gives up after 20 ms, not 30 s.
+  static CompactorConfig ShortCycle() {
+    CompactorConfig config;
+    config.compaction_cycle = std::chrono::milliseconds(20);
+    return config;
+  }
 
   Fixture() {
     REQUIRE(tombstones.Load().ok());
@@ -158,6 +165,27 @@ TEST_CASE("Compactions leave deleted traces out of their output", "[compactor][d
           std::vector<std::string>{backend::kDataName, backend::kCompactedMetaName});
     CHECK(f.backend->ListBlocks("t1").value().size() == 5);  // a, b, c, d, the first output
   }
+}
+
+TEST_CASE("Rewrites wait for the cut; a long wait leaves them and the tombstones for later",
+          "[compactor][delete]") {
+  Fixture f;
+  WriteBlock(*f.backend, "t1", "mixed", Traces(1, 10));
+  REQUIRE(f.store.Poll().ok());
+  REQUIRE(f.tombstones.Add("t1", {Tid(3), 1, 0}).ok());
+  bool busy = true;  // the purge runs on this thread
+  f.compactor.SetYieldTo([&] { return busy; }, std::chrono::milliseconds(1));
+  REQUIRE(f.compactor.PurgeDeletedForTest().ok());
+  CHECK(f.store.Blocks("t1").at(0).block_id == "mixed");
+  CHECK(f.tombstones.ForTenant("t1")->size() == 1);
+  CHECK(f.Metric("tempodb_delete_block_rewrites_total") == 0);
+  CHECK(f.Metric("tempo_compactor_deferred_seconds_total") >= 0.02);
+
+  busy = false;
+  REQUIRE(f.compactor.PurgeDeletedForTest().ok());
+  CHECK(f.store.Blocks("t1").at(0).replaces == std::vector<std::string>{"mixed"});
+  CHECK(f.tombstones.ForTenant("t1")->empty());
+  CHECK(f.Metric("tempodb_delete_block_rewrites_total") == 1);
 }
 
 }  // namespace

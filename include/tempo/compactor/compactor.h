@@ -24,6 +24,7 @@
 namespace tempo::compactor {
 
 class BackendScan;
+class CompactionJob;
 
 // Merges small blocks into bigger ones and applies retention, every compaction_cycle:
 //   1. settle: finishes commits a crash interrupted (marks inputs of a visible output compacted);
@@ -63,8 +64,10 @@ class Compactor : public Service {
   void SetTraceDeleter(store::TraceDeleter* deleter) { deleter_ = deleter; }
 
   // Makes merges and purge rewrites wait while `busy` returns true: before each job and between
-  // the traces of one, looking again every `recheck` (Stop ends the wait). Settling, cleanup and
-  // retention never wait. The server passes "the block builder has a whole block or more queued":
+  // the traces of one, looking again every `recheck` (Stop ends the wait). A wait longer than
+  // compaction_cycle gives up the rest of the cycle's merges or rewrites (a job in progress is
+  // abandoned, its inputs untouched), so that settling, cleanup and retention, which never wait,
+  // still run every cycle under a load that never lets up. The server passes "the block builder has a whole block or more queued":
   // a cut that falls behind holds its spans in memory, a merge can wait, and merges slow cuts by
   // more than their CPU share (memory bandwidth, page cache, the disk). `busy` is called from the
   // compactor thread, often (per trace): it must be cheap and thread-safe. Call before Start.
@@ -89,15 +92,23 @@ class Compactor : public Service {
   Status PurgeDeleted();
   // Writes `meta`'s block again without the traces of `deleted` (`hits` of them are in it), or
   // only marks it compacted when nothing else is left.
+  // `*later`: it was abandoned (kCancelled) for a later cycle because the cuts stayed behind.
   Status RewriteWithout(const block::BlockMeta& meta,
-                        const std::shared_ptr<const store::TombstoneList>& deleted, uint64_t hits);
+                        const std::shared_ptr<const store::TombstoneList>& deleted, uint64_t hits,
+                        bool* later);
   // Writes meta.compacted.json for `meta` and drops its meta.json.
   Status MarkCompacted(const block::BlockMeta& meta);
   Status Scan(BackendScan* scan);
   void Loop();
   bool stopping() const;
-  // Waits while the yield_to_ predicate holds; returns whether the compactor is stopping.
-  bool YieldOrStopping();
+  // What YieldToCuts found: go on, stop (Stop was called), or leave the work to a later cycle.
+  enum class Go { kOn, kStop, kLater };
+  // Waits while the yield_to_ predicate holds, at most one compaction_cycle.
+  Go YieldToCuts();
+  // Runs `job` (its cancellation polled through YieldToCuts); `*later` says whether it was
+  // abandoned for a later cycle rather than stopped.
+  Result<block::BlockMeta> RunYielding(CompactionJob& job, const std::string& output_id,
+                                       int64_t created_at_unix, bool* later);
 
   CompactorConfig config_;
   backend::Backend& backend_;
