@@ -110,7 +110,7 @@ Status Compactor::RewriteWithout(const block::BlockMeta& meta,
   };
   CompactionJob run(backend_, options, {meta}, std::move(drop), /*keep_level=*/true);
   const std::string output_id = NewBlockId();
-Result<block::BlockMeta> out =
+  Result<block::BlockMeta> out =
       RunYielding(run, output_id, clock_.NowUnixNanos() / 1'000'000'000, later);
   if (!out.ok() && run.all_dropped()) {
     TEMPO_RETURN_IF_ERROR(MarkCompacted(meta));
