@@ -74,15 +74,18 @@ struct PackScratch {
   // Makes `buffer` hold `d`'s bytes followed by `raw`; returns where `raw` starts.
   char* Stage(const std::shared_ptr<const PackDictionary>& d, std::string_view raw) {
     const size_t dict_size = d->bytes().size();
+    bool moved = false;
     if (dict.lock() != d) {
       dict = d;
       buffer.assign(d->bytes());
-      LZ4_initStream(&prepared, sizeof(prepared));
-      LZ4_loadDict(&prepared, buffer.data(), static_cast<int>(dict_size));
+      moved = true;
     }
-    // Growing moves the buffer: the prepared state points into it, so it is loaded again.
     if (buffer.capacity() < dict_size + raw.size()) {
       buffer.reserve(dict_size + raw.size());
+      moved = true;
+    }
+    // The prepared state points into the buffer: loaded again whenever the buffer changed.
+    if (moved) {
       LZ4_initStream(&prepared, sizeof(prepared));
       LZ4_loadDict(&prepared, buffer.data(), static_cast<int>(dict_size));
     }

@@ -123,8 +123,21 @@ void Ingester::SetMinEpoch(Tenant& tenant, LiveTrace& trace, uint32_t min_epoch)
 void Ingester::EraseLive(Tenant& tenant,
                          std::unordered_map<TraceId, LiveTrace, TraceIdHash>::iterator it) {
   SetMinEpoch(tenant, it->second, UINT32_MAX);
-  if (it->second.in_head) --tenant.head_traces;
+  LeaveHead(tenant, it->second);
   tenant.traces.erase(it);  // its head_ids entry, if any, is pruned by CollectDueHeads
+}
+
+void Ingester::JoinHead(Tenant& tenant, LiveTrace& trace) {
+  trace.in_head = true;
+  ++tenant.head_traces;
+  AddHeadBytes(tenant, trace.data.size());
+}
+
+void Ingester::LeaveHead(Tenant& tenant, LiveTrace& trace) {
+  if (!trace.in_head) return;
+  trace.in_head = false;
+  --tenant.head_traces;
+  SubtractHeadBytes(tenant, trace.data.size());
 }
 
 void Ingester::AddHeadBytes(Tenant& tenant, uint64_t bytes) {
@@ -341,9 +354,7 @@ std::vector<std::string> Ingester::CollectDueHeads(bool force) {
     for (auto& [id, trace] : tenant->traces) {
       if (trace.in_head) continue;
       if (force || now - trace.last_append >= config_.trace_idle_period) {
-        trace.in_head = true;
-        ++tenant->head_traces;
-        AddHeadBytes(*tenant, trace.data.size());
+        JoinHead(*tenant, trace);
         if (!tenant->head_since) tenant->head_since = now;
         joined.push_back(id);
       }
@@ -468,7 +479,6 @@ Status Ingester::CompleteCut(const HeadSnapshot& snapshot) {
       auto it = tenant.traces.find(cut.id);
       if (it == tenant.traces.end()) continue;
       LiveTrace& t = it->second;
-      if (t.in_head) SubtractHeadBytes(tenant, t.data.size());
       if (t.data.size() <= cut.bytes) {
         freed += t.data.size();
         EraseLive(tenant, it);
@@ -479,11 +489,10 @@ Status Ingester::CompleteCut(const HeadSnapshot& snapshot) {
       // the trace's first minute instead let a trace that never goes quiet hold every later
       // record of the tenant in the WAL: 10 GB after 4 minutes at 50k spans/s.)
       freed += cut.bytes;
+      LeaveHead(tenant, t);
       t.data.EraseFront(cut.bytes);  // drops the pieces that went into the block
       SetMinEpoch(tenant, t, std::max(t.min_epoch, snapshot.taken_minute));
       t.span_count = 0;
-      if (t.in_head) --tenant.head_traces;
-      t.in_head = false;
     }
     if (!snapshot.traces.empty()) tenant.cut_cursor = snapshot.traces.back().id;
     bool head_left = false;

@@ -28,7 +28,6 @@ bool Ingester::EraseTrace(const std::string& tenant_name, const TraceId& id) {
     auto it = tenant.traces.find(id);
     if (it == tenant.traces.end()) return false;
     freed = it->second.data.size();
-    if (it->second.in_head) SubtractHeadBytes(tenant, freed);
     EraseLive(tenant, it);
     // A head snapshot taken before the erase may still hold the trace; CompleteCut skips traces
     // it no longer finds, and the block's copy is hidden by the tombstone until rewritten.

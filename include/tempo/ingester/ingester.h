@@ -196,10 +196,13 @@ class Ingester : public model::TraceSink, public Service {
                              uint32_t epoch);
   // Sets `trace`'s min_epoch, keeping tenant.min_epochs. Requires tenant.mu.
   static void SetMinEpoch(Tenant& tenant, LiveTrace& trace, uint32_t min_epoch);
-  // Erases a live trace of `tenant`, keeping its counts (head_bytes is the caller's). Requires
+  // Erases a live trace of `tenant` (out of the head first), keeping its counts. Requires
   // tenant.mu.
-  static void EraseLive(Tenant& tenant,
-                        std::unordered_map<TraceId, LiveTrace, TraceIdHash>::iterator it);
+  void EraseLive(Tenant& tenant, std::unordered_map<TraceId, LiveTrace, TraceIdHash>::iterator it);
+  // Move `trace` into / out of the head: in_head, head_traces and the head's bytes (its data as
+  // it is now) together. LeaveHead does nothing for a trace not in the head. Require tenant.mu.
+  void JoinHead(Tenant& tenant, LiveTrace& trace);
+  void LeaveHead(Tenant& tenant, LiveTrace& trace);
   // Change tenant.head_bytes and head_bytes_ together. Require tenant.mu.
   void AddHeadBytes(Tenant& tenant, uint64_t bytes);
   void SubtractHeadBytes(Tenant& tenant, uint64_t bytes);
